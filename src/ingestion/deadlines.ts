@@ -1,0 +1,130 @@
+/**
+ * Deadlines in directive sentences. A date only counts as a deadline when a
+ * trigger word introduces it ("Hoàn thành trong …", "trước ngày …", "chậm nhất
+ * trong …", "đến hết …"): dates of cited documents, report cut-offs ("tính đến
+ * ngày …"), start dates ("từ ngày …") and programme titles ("… đến năm 2025,
+ * định hướng đến năm 2030", anything inside quotation marks) are not deadlines.
+ */
+import type { Deadline, DeadlinePrecision } from '../corpus/types.js';
+import { findPeriods, type PeriodMatch } from '../text/periods.js';
+import { fold, tokenize } from '../text/vietnamese.js';
+
+export interface DeadlineMatch {
+  deadline: Deadline;
+  /** Offsets of the whole phrase (trigger words included) in the input. */
+  start: number;
+  end: number;
+}
+
+const PRECISION: Record<PeriodMatch['kind'], DeadlinePrecision> = {
+  day: 'day',
+  month: 'month',
+  half: 'month',
+  quarter: 'quarter',
+  year: 'year',
+  session: 'none',
+};
+
+/** Words that may form the lead-in of a deadline phrase, walking backwards. */
+const LEAD_IN = new Set(['thoi', 'han', 'hoan', 'thanh', 'trong', 'truoc', 'cham', 'muon', 'nhat', 'den', 'het', 'vao', 'ngay', 'to', 'chuc', 'thu', 'nghiem', 'cuoi', 'xong', 'tai']);
+
+function toDeadline(p: PeriodMatch, text: string): Deadline {
+  return { date: p.to, text, precision: PRECISION[p.kind] };
+}
+
+/** Spans inside “…” or "…" quotation marks (titles of strategies and schemes). */
+function quotedSpans(text: string): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  for (const m of text.matchAll(/“[^”]*”|"[^"]*"/g)) spans.push([m.index, m.index + m[0].length]);
+  return spans;
+}
+
+/**
+ * Decides whether the words before a period introduce a deadline. `before` is
+ * the folded text preceding the period expression.
+ */
+function isTriggered(before: string, period: PeriodMatch): boolean {
+  const words = tokenize(before).slice(-4);
+  const last = words.at(-1);
+  const prev = words.at(-2);
+  if (period.kind === 'session') return true; // "tại kỳ họp thứ 8" is always a time reference
+  if (!last) return false;
+  const tail = words.join(' ');
+  if (/(?:^| )(?:tinh den|dinh huong den|tam nhin den|den nay)$/.test(tail)) return false;
+  if (/(?:^| )tu$/.test(tail)) return false; // "từ ngày 01/01/2024": a start date
+  switch (last) {
+    case 'trong':
+    case 'truoc':
+    case 'het':
+    case 'vao':
+    case 'xong':
+    case 'cuoi':
+      return true;
+    case 'den':
+      return prev !== 'tinh';
+    case 'nhat':
+      return prev === 'cham' || prev === 'muon';
+    case 'chot':
+      return prev === 'han';
+    case 'han':
+      return true; // "thời hạn", "hạn"
+    case 'thanh':
+      return prev === 'hoan';
+    case 'nghiem':
+      return words.join(' ').includes('hoan thanh');
+    default:
+      return false;
+  }
+}
+
+/** Offset where the lead-in ("Thời hạn hoàn thành trước") of a period begins. */
+function leadInStart(text: string, periodStart: number): number {
+  let start = periodStart;
+  const re = /[\p{L}\p{N}]+\s*$/u;
+  for (let steps = 0; steps < 5; steps++) {
+    const head = text.slice(0, start).replace(/\s+$/, '');
+    const m = re.exec(head);
+    if (!m || !LEAD_IN.has(fold(m[0].trim()))) break;
+    start = m.index;
+  }
+  return start;
+}
+
+/** Deadline phrases in a sentence or clause, left to right. */
+export function findDeadlines(sentence: string): DeadlineMatch[] {
+  const quotes = quotedSpans(sentence);
+  const out: DeadlineMatch[] = [];
+  for (const p of findPeriods(sentence)) {
+    if (quotes.some(([a, b]) => p.start >= a && p.end <= b)) continue;
+    const after = fold(sentence.slice(p.end, p.end + 16));
+    if (/^\s*,?\s*(?:dinh huong|tam nhin)/.test(after)) continue;
+    // A range "từ 01/6/2022 đến 22/12/2022" is a reporting window, not a deadline.
+    const before = sentence.slice(Math.max(0, p.start - 40), p.start);
+    if (/\btu\s+\S+\s+den\s*$/.test(fold(before)) && p.kind === 'day') continue;
+    if (!isTriggered(fold(before), p)) continue;
+    const start = leadInStart(sentence, p.start);
+    const text = sentence.slice(start, p.end).replace(/\s+/g, ' ').trim();
+    out.push({ deadline: toDeadline(p, text), start, end: p.end });
+  }
+  return out;
+}
+
+/**
+ * A table cell in a "Thời hạn" or "Mục tiêu" column that is itself a time
+ * ("Tháng 12/2023", "Quý I/2023", "Hoàn thành thử nghiệm Quý I/2023"): no
+ * trigger word is needed. Returns undefined for "Trên 30%" and the like.
+ */
+export function parseDeadlineCell(cell: string): Deadline | undefined {
+  const text = cell.replace(/\s+/g, ' ').trim();
+  if (text === '' || /%/.test(text)) return undefined;
+  const periods = findPeriods(text);
+  if (periods.length !== 1) return undefined;
+  const p = periods[0]!;
+  // The cell must be mostly the period itself, possibly with a short lead-in.
+  const rest = (text.slice(0, p.start) + text.slice(p.end)).trim();
+  if (tokenize(rest).length > 4) return undefined;
+  return toDeadline(p, text);
+}
+
+/** No deadline stated: date null, precision none. */
+export const NO_DEADLINE: Deadline = Object.freeze({ date: null, text: null, precision: 'none' }) as Deadline;
