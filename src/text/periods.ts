@@ -90,7 +90,7 @@ const PATTERNS: Pattern[] = [
   {
     kind: 'year',
     // "năm 2024", and a bare year after "trong"/"hết"/"đến" ("hoàn thành trong 2024").
-    re: new RegExp(String.raw`(?<![\p{L}])(?:nam\s+|(?<=(?:trong|het|den)\s+))(\d{4})(?![\p{N}/.\-])`, 'gu'),
+    re: new RegExp(String.raw`(?<![\p{L}])(?:nam\s+|(?<=(?:trong|het|den)\s+))(\d{4})(?![\p{N}/\-]|\.\d)`, 'gu'),
     build(m) {
       const y = Number(m[1]);
       if (!isValidDate(y, 1, 1)) return undefined;

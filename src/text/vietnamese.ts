@@ -107,3 +107,16 @@ export function isAllCaps(text: string): boolean {
   const letters = text.replace(/[^\p{L}]/gu, '');
   return letters.length >= 3 && letters === letters.toUpperCase();
 }
+
+/**
+ * Folds character by character so that offsets in the result are offsets in
+ * the input (true for NFC Vietnamese, whose letters are single code units).
+ */
+export function foldAligned(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const f = fold(ch);
+    out += f.length === ch.length ? f : ch.toLowerCase().length === ch.length ? ch.toLowerCase() : ch;
+  }
+  return out;
+}
