@@ -52,7 +52,7 @@ const SUBJECT_PREFIX = new RegExp(
 const ROLE_GROUPS: Array<[RegExp, string]> = [
   [/^bo truong,?\s+(?:truong nganh|thu truong(?: co quan ngang bo,? co quan thuoc chinh phu| cac bo,? nganh)?)/, MINISTRIES],
   [/^chu tich uy ban nhan dan cac (?:cap|tinh(?:,? thanh pho)?(?: truc thuoc trung uong)?)/, PROVINCES],
-  [/^bo truong(?=,\s*(?!chu nhiem))/, MINISTRIES],
+  [/^bo truong(?=,\s*(?!\s|chu nhiem))/, MINISTRIES],
 ];
 
 /** Verbs after a subject that report rather than assign. */

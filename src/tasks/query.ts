@@ -1,0 +1,76 @@
+/**
+ * Questions over the task table: whose tasks, due when, from which document.
+ * An agency's tasks include those assigned to a group it belongs to and those
+ * of the agencies it took over in the 2025 restructuring, each marked as such.
+ */
+import type { AgencyEntry } from '../corpus/types.js';
+import type { AgencyRegistry } from '../corpus/agencies.js';
+import type { TaskRow } from '../corpus/types.js';
+
+/** How a row concerns the agency asked about. */
+export type MatchVia = 'lead' | 'support' | 'group' | 'predecessor' | 'member';
+
+export interface TaskMatch {
+  row: TaskRow;
+  via: MatchVia;
+  /** Vietnamese explanation when the match is indirect ("giao cho nhóm: Các bộ, ngành"). */
+  note?: string;
+}
+
+export interface TaskFilter {
+  /** Agency or locality by any alias; resolved through the registry. */
+  agency?: AgencyEntry;
+  /** Inclusive YYYY-MM-DD bounds on deadline.date; rows without a date are excluded when either is set. */
+  dueFrom?: string;
+  dueTo?: string;
+  docId?: string;
+  kind?: TaskRow['kind'];
+  /** Include rows where the agency only supports ("phối hợp"). Default true. */
+  includeSupport?: boolean;
+}
+
+/** Rows matching a filter, in table order. */
+export function queryTasks(tasks: readonly TaskRow[], filter: TaskFilter, registry: AgencyRegistry): TaskMatch[] {
+  const out: TaskMatch[] = [];
+  const agencyMatch = filter.agency ? agencyMatcher(filter.agency, registry, filter.includeSupport ?? true) : null;
+  for (const row of tasks) {
+    if (filter.docId && row.docId !== filter.docId) continue;
+    if (filter.kind && row.kind !== filter.kind) continue;
+    if (filter.dueFrom || filter.dueTo) {
+      const d = row.deadline.date;
+      if (!d || (filter.dueFrom && d < filter.dueFrom) || (filter.dueTo && d > filter.dueTo)) continue;
+    }
+    if (agencyMatch) {
+      const m = agencyMatch(row);
+      if (m) out.push({ row, ...m });
+    } else {
+      out.push({ row, via: 'lead' });
+    }
+  }
+  return out;
+}
+
+/** Builds a per-row test for one agency, with its groups, members and predecessors expanded once. */
+export function agencyMatcher(
+  agency: AgencyEntry,
+  registry: AgencyRegistry,
+  includeSupport = true,
+): (row: TaskRow) => Omit<TaskMatch, 'row'> | null {
+  const groups = new Set(registry.groupsOf(agency.name).map((g) => g.name));
+  const predecessors = new Map(registry.predecessorsOf(agency.name).map((p) => [p.name, p]));
+  const members = new Set(agency.kind === 'group' ? registry.membersOf(agency.name) : []);
+  return (row) => {
+    if (row.lead.includes(agency.name)) return { via: 'lead' };
+    for (const [name, p] of predecessors) {
+      if (row.lead.includes(name) || (includeSupport && row.support.includes(name))) {
+        return { via: 'predecessor', note: `giao cho ${name} — ${p.succession?.note ?? `nay do ${agency.name} đảm nhận`}` };
+      }
+    }
+    const group = row.lead.find((l) => groups.has(l));
+    if (group) return { via: 'group', note: `giao cho nhóm: ${group}` };
+    const member = row.lead.find((l) => members.has(l));
+    if (member) return { via: 'member', note: `giao cho ${member}` };
+    if (includeSupport && row.support.includes(agency.name)) return { via: 'support', note: 'cơ quan phối hợp' };
+    return null;
+  };
+}
