@@ -164,7 +164,7 @@ class Extractor {
         pos += 'quý cơ quan'.length;
         end = pos;
       } else {
-        const m = mentions.find((x) => x.start === pos);
+        const m = mentions.find((x) => x.start === pos) ?? genericAgencyAt(text, pos);
         if (!m) {
           const prefix = SUBJECT_PREFIX.exec(folded.slice(pos));
           if (prefix && prefix[0].length > 0) {
@@ -481,6 +481,16 @@ class Extractor {
     const whole = this.leadPhrase(text, 0);
     const names = whole.names.length > 0 ? [...whole.names] : [];
     for (const m of this.mentions(text)) if (m.start >= whole.end) names.push(m.name);
+    // Cells also name bodies the registry does not list ("Sở Nội vụ; UBND cấp huyện").
+    let offset = 0;
+    for (const part of text.split(/[;,]/)) {
+      const at = text.indexOf(part, offset);
+      offset = at + part.length;
+      const lead = part.length - part.trimStart().length;
+      if (at + lead < whole.end) continue;
+      const g = genericAgencyAt(text, at + lead);
+      if (g && !this.mentions(part).length) names.push(g.name);
+    }
     return this.normalizeLeads(names);
   }
 
@@ -514,6 +524,24 @@ class Extractor {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** Head words of Vietnamese public bodies, for agencies the registry does not list (a province's departments …). */
+const ORG_HEAD = /^(?:Sở|Công an|Ủy ban nhân dân|UBND|Cục|Tổng cục|Vụ|Kho bạc Nhà nước|Ban Quản lý|Ban quản lý|Trung tâm|Văn phòng|Đài|Thanh tra|Viện|Bệnh viện|Trường|Bộ Chỉ huy|Bộ đội Biên phòng|Hội|Liên đoàn|Tỉnh đoàn|Thành đoàn)\s+(?=\S)/u;
+/** Where a body's name ends: the verb or connective that follows it. */
+const ORG_END = /\s+(?:chủ trì|phối hợp|khẩn trương|tham mưu|hoàn thành|triển khai|rà soát|xây dựng|tổ chức|thực hiện|theo dõi|có trách nhiệm|chịu trách nhiệm|tiếp tục|đẩy mạnh|nghiên cứu|chỉ đạo|hướng dẫn|cân đối|bố trí|báo cáo|ban hành|trình|và các|cùng|để|đôn đốc|tăng cường|bảo đảm|đảm bảo|quản lý|cung cấp|kiểm tra|giám sát)\b|[,;:.()\t]|\s+-\s/u;
+
+/** An agency-like name at `pos` that the registry does not know, e.g. "Sở Khoa học và Công nghệ". */
+function genericAgencyAt(text: string, pos: number): AgencyMention | undefined {
+  const rest = text.slice(pos);
+  const head = ORG_HEAD.exec(rest);
+  if (!head) return undefined;
+  const end = ORG_END.exec(rest.slice(head[0].length));
+  const length = head[0].length + (end ? end.index : rest.length - head[0].length);
+  const name = rest.slice(0, length).trim();
+  const words = name.split(/\s+/).length;
+  if (words < 2 || words > 10) return undefined;
+  return { name, start: pos, end: pos + name.length, text: name };
+}
 
 function skip(folded: string, pos: number, re: RegExp): number {
   const m = re.exec(folded.slice(pos));
