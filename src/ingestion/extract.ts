@@ -528,7 +528,7 @@ class Extractor {
 /** Head words of Vietnamese public bodies, for agencies the registry does not list (a province's departments …). */
 const ORG_HEAD = /^(?:Sở|Công an|Ủy ban nhân dân|UBND|Cục|Tổng cục|Vụ|Kho bạc Nhà nước|Ban Quản lý|Ban quản lý|Trung tâm|Văn phòng|Đài|Thanh tra|Viện|Bệnh viện|Trường|Bộ Chỉ huy|Bộ đội Biên phòng|Hội|Liên đoàn|Tỉnh đoàn|Thành đoàn)\s+(?=\S)/u;
 /** Where a body's name ends: the verb or connective that follows it. */
-const ORG_END = /\s+(?:chủ trì|phối hợp|khẩn trương|tham mưu|hoàn thành|triển khai|rà soát|xây dựng|tổ chức|thực hiện|theo dõi|có trách nhiệm|chịu trách nhiệm|tiếp tục|đẩy mạnh|nghiên cứu|chỉ đạo|hướng dẫn|cân đối|bố trí|báo cáo|ban hành|trình|và các|cùng|để|đôn đốc|tăng cường|bảo đảm|đảm bảo|quản lý|cung cấp|kiểm tra|giám sát)\b|[,;:.()\t]|\s+-\s/u;
+const ORG_END = /\s+(?:chủ trì|phối hợp|khẩn trương|tham mưu|hoàn thành|triển khai|rà soát|xây dựng|tổ chức|thực hiện|theo dõi|có trách nhiệm|chịu trách nhiệm|tiếp tục|đẩy mạnh|nghiên cứu|chỉ đạo|hướng dẫn|cân đối|bố trí|báo cáo|ban hành|trình|và các|cùng|để|đôn đốc|tăng cường|bảo đảm|đảm bảo|quản lý|cung cấp|kiểm tra|giám sát)(?!\p{L})|[,;:.()\t]|\s+-\s/u;
 
 /** An agency-like name at `pos` that the registry does not know, e.g. "Sở Khoa học và Công nghệ". */
 function genericAgencyAt(text: string, pos: number): AgencyMention | undefined {
