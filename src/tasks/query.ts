@@ -27,12 +27,14 @@ export interface TaskFilter {
   kind?: TaskRow['kind'];
   /** Include rows where the agency only supports ("phối hợp"). Default true. */
   includeSupport?: boolean;
+  /** Date of the question (YYYY-MM-DD): the 2025 successions only apply from their effective date. Default: always. */
+  asOf?: string;
 }
 
 /** Rows matching a filter, in table order. */
 export function queryTasks(tasks: readonly TaskRow[], filter: TaskFilter, registry: AgencyRegistry): TaskMatch[] {
   const out: TaskMatch[] = [];
-  const agencyMatch = filter.agency ? agencyMatcher(filter.agency, registry, filter.includeSupport ?? true) : null;
+  const agencyMatch = filter.agency ? agencyMatcher(filter.agency, registry, filter.includeSupport ?? true, filter.asOf) : null;
   for (const row of tasks) {
     if (filter.docId && row.docId !== filter.docId) continue;
     if (filter.kind && row.kind !== filter.kind) continue;
@@ -55,9 +57,17 @@ export function agencyMatcher(
   agency: AgencyEntry,
   registry: AgencyRegistry,
   includeSupport = true,
+  asOf?: string,
 ): (row: TaskRow) => Omit<TaskMatch, 'row'> | null {
   const groups = new Set(registry.groupsOf(agency.name).map((g) => g.name));
-  const predecessors = new Map(registry.predecessorsOf(agency.name).map((p) => [p.name, p]));
+  // Inherited tasks: only from agencies whose main successor this is, and once the change took effect.
+  const predecessors = new Map(
+    registry
+      .predecessorsOf(agency.name)
+      .filter((p) => p.succession?.successors[0] === agency.name || registry.predecessorsOf(agency.name).length === 0)
+      .filter((p) => !asOf || !p.succession || asOf >= p.succession.date)
+      .map((p) => [p.name, p]),
+  );
   const members = new Set(agency.kind === 'group' ? registry.membersOf(agency.name) : []);
   return (row) => {
     if (row.lead.includes(agency.name)) return { via: 'lead' };

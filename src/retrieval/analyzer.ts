@@ -1,0 +1,104 @@
+/**
+ * Turns Vietnamese text into index terms: folded syllables (so "han chot" finds
+ * "hạn chót"), syllable bigrams (most Vietnamese words are two syllables:
+ * "dữ liệu", "thủ tục"), and the canonical name of every agency mentioned, so
+ * "NHNN", "BKHĐT" or "Bộ KH&ĐT" meet the full names used in the documents.
+ */
+import type { AgencyRegistry } from '../corpus/agencies.js';
+import { tokenize } from '../text/vietnamese.js';
+
+/**
+ * Function words that carry no topic. Kept minimal on purpose: once diacritics
+ * are folded many syllables collide ("tại"/"tài", "đạt"/"đất", "nền"/"nên"),
+ * and dropping one would also drop the real word.
+ */
+export const STOPWORDS = new Set(
+  'ai gi nao sao la cua va voi cho duoc bi nhung cac mot hay hoac nay kia ay nhe a oi vay roi chua phai se neu toi minh em xin biet thi'.split(' '),
+);
+
+/** Abbreviations officials type (folded form → words), expanded in questions and passages alike. */
+export const ABBREVIATIONS: Record<string, string> = {
+  cds: 'chuyển đổi số',
+  csdl: 'cơ sở dữ liệu',
+  csdlqg: 'cơ sở dữ liệu quốc gia',
+  tthc: 'thủ tục hành chính',
+  dvc: 'dịch vụ công',
+  dvctt: 'dịch vụ công trực tuyến',
+  cntt: 'công nghệ thông tin',
+  attt: 'an toàn thông tin',
+  ubnd: 'ủy ban nhân dân',
+  ubqg: 'ủy ban quốc gia',
+  cccd: 'căn cước công dân',
+  ddcn: 'dữ liệu cá nhân',
+  tmdt: 'thương mại điện tử',
+  ktxh: 'kinh tế xã hội',
+  ktso: 'kinh tế số',
+  httt: 'hệ thống thông tin',
+  bcd: 'ban chỉ đạo',
+  ai: '',
+};
+
+/** Rewrites abbreviations into words: "hạn kế hoạch cds 2024" → "hạn kế hoạch chuyển đổi số 2024". */
+export function expandAbbreviations(text: string): string {
+  return text.replace(/[\p{L}\p{N}]+/gu, (word) => {
+    const f = tokenize(word)[0] ?? '';
+    const full = ABBREVIATIONS[f];
+    return full && word.length <= 6 ? full : word;
+  });
+}
+
+/** Separator inside a bigram term ("du_lieu"); never produced by folding. */
+const JOIN = '_';
+
+export interface AnalyzerOptions {
+  /** Adds canonical agency names for aliases found (needs the registry). */
+  registry?: AgencyRegistry;
+  /** User text: agency aliases matched case-insensitively and with typos. */
+  query?: boolean;
+}
+
+/** Index/query terms: syllables, bigrams of adjacent syllables, canonical agency names. */
+export function analyze(text: string, opts: AnalyzerOptions = {}): string[] {
+  const syllables = tokenize(expandAbbreviations(text));
+  const terms: string[] = [...syllables];
+  for (let i = 0; i + 1 < syllables.length; i++) terms.push(syllables[i]! + JOIN + syllables[i + 1]!);
+  if (opts.registry) {
+    for (const m of opts.registry.findMentions(text, { caseSensitive: !opts.query, fuzzy: opts.query === true })) {
+      const canon = tokenize(m.name);
+      // Only when written differently (an abbreviation or variant): avoid doubling ordinary names.
+      if (tokenize(m.text).join(' ') === canon.join(' ')) continue;
+      terms.push(...canon);
+      for (let i = 0; i + 1 < canon.length; i++) terms.push(canon[i]! + JOIN + canon[i + 1]!);
+    }
+  }
+  return terms;
+}
+
+/**
+ * Topic terms of a question, used to judge whether a source covers it:
+ * bigrams of adjacent content words (never bridging a removed word, which
+ * would invent pairs the source cannot contain), plus numbers ("2024", "558",
+ * "73/2019"), which are the most telling words of all.
+ */
+export function contentBigrams(text: string): string[] {
+  const words = tokenize(text);
+  const isNumber = (w: string) => /^\d+$/.test(w);
+  const isContent = (w: string) => !STOPWORDS.has(w) && !isNumber(w);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < words.length; i++) {
+    if (isContent(words[i]!) && isContent(words[i + 1]!)) out.push(words[i]! + JOIN + words[i + 1]!);
+  }
+  for (const w of words) if (/^\d{2,}$/.test(w) && !/^0\d$/.test(w)) out.push(w);
+  // A topic of one content word ("Bạc Liêu được giao gì" after the name is removed) is matched on that word.
+  if (out.length === 0) for (const w of words) if (isContent(w) && w.length >= 3) out.push(w);
+  return out;
+}
+
+/** Bigram set of a text (all words), for coverage tests. */
+export function bigramSet(text: string): Set<string> {
+  const words = tokenize(text);
+  const out = new Set<string>();
+  for (let i = 0; i + 1 < words.length; i++) out.add(words[i]! + JOIN + words[i + 1]!);
+  for (const w of words) out.add(w);
+  return out;
+}

@@ -1,0 +1,179 @@
+/**
+ * The passage index: MiniSearch (BM25+) over Vietnamese terms, and hnswlib-node
+ * over dense vectors, fused by reciprocal rank. Built from the stored corpus and
+ * cached under DATA_DIR; the cache key covers the documents, the agency
+ * registry, the embedder and this file's format version, so any corpus change
+ * rebuilds it automatically.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import hnswlib from 'hnswlib-node';
+import MiniSearch from 'minisearch';
+import type { AgencyRegistry } from '../corpus/agencies.js';
+import { writeFileAtomic, type Corpus } from '../corpus/store.js';
+import { analyze } from './analyzer.js';
+import { chunkDocument, type Chunk } from './chunks.js';
+import { hashedEmbedder, type Embedder } from './vectors.js';
+
+const FORMAT_VERSION = 3;
+/** Reciprocal-rank-fusion constant: damps the influence of rank differences far down the lists. */
+const RRF_K = 20;
+/** Weight of the dense ranking in the fusion; the lexical ranking has weight 1 (see npm run bench). */
+const DENSE_WEIGHT = Number(process.env.DENSE_WEIGHT ?? 0.35);
+
+export type SearchMode = 'hybrid' | 'lexical' | 'dense';
+
+export interface PassageHit {
+  chunk: Chunk;
+  score: number;
+}
+
+export interface SearchOptions {
+  k?: number;
+  mode?: SearchMode;
+  /** Restrict to these documents. */
+  docIds?: ReadonlySet<string>;
+}
+
+export interface IndexOptions {
+  corpus: Corpus;
+  registry: AgencyRegistry;
+  /** Cache directory (DATA_DIR); omitted → built in memory only. */
+  dataDir?: string;
+  embedder?: Embedder;
+  onProgress?: (message: string) => void;
+}
+
+interface IndexedChunk {
+  id: number;
+  text: string;
+  context: string;
+}
+
+export class PassageIndex {
+  private constructor(
+    readonly chunks: Chunk[],
+    private readonly lexical: MiniSearch<IndexedChunk>,
+    private readonly dense: InstanceType<typeof hnswlib.HierarchicalNSW>,
+    private readonly embedder: Embedder,
+    private readonly registry: AgencyRegistry,
+    /** True when loaded from the cache rather than built. */
+    readonly fromCache: boolean,
+    /** Indexed terms: typo tolerance is only tried for query terms the corpus does not contain. */
+    private readonly vocabulary: ReadonlySet<string> = vocabularyOf(chunks, registry),
+  ) {}
+
+  /** Opens the cached index for this corpus, or builds (and caches) it. */
+  static async open(opts: IndexOptions): Promise<PassageIndex> {
+    const embedder = opts.embedder ?? hashedEmbedder;
+    const key = cacheKey(opts.corpus, embedder);
+    const dir = opts.dataDir ? join(opts.dataDir, 'index', key) : undefined;
+    if (dir && existsSync(join(dir, 'complete'))) {
+      try {
+        return PassageIndex.load(dir, opts.registry, embedder);
+      } catch {
+        // A damaged cache is rebuilt below.
+      }
+    }
+    opts.onProgress?.('Đang lập chỉ mục văn bản…');
+    const index = await PassageIndex.build(opts.corpus, opts.registry, embedder);
+    if (dir) index.save(dir);
+    return index;
+  }
+
+  static async build(corpus: Corpus, registry: AgencyRegistry, embedder: Embedder = hashedEmbedder): Promise<PassageIndex> {
+    const chunks: Chunk[] = [];
+    for (const doc of corpus.documents) chunks.push(...chunkDocument(doc, corpus.text(doc.docId), chunks.length));
+    const lexical = newMiniSearch(registry);
+    lexical.addAll(chunks.map((c) => ({ id: c.id, text: c.text, context: c.context })));
+    const vectors = await embedder.embed(chunks.map((c) => `${c.text}\n${c.context}`));
+    const dense = new hnswlib.HierarchicalNSW('cosine', embedder.dimensions);
+    dense.initIndex(Math.max(1, chunks.length), 16, 200, 42);
+    vectors.forEach((v, i) => dense.addPoint(v, i));
+    dense.setEf(64);
+    return new PassageIndex(chunks, lexical, dense, embedder, registry, false);
+  }
+
+  private static load(dir: string, registry: AgencyRegistry, embedder: Embedder): PassageIndex {
+    const chunks = JSON.parse(readFileSync(join(dir, 'chunks.json'), 'utf8')) as Chunk[];
+    const lexical = MiniSearch.loadJSON<IndexedChunk>(readFileSync(join(dir, 'lexical.json'), 'utf8'), miniSearchOptions(registry));
+    const dense = new hnswlib.HierarchicalNSW('cosine', embedder.dimensions);
+    dense.readIndexSync(join(dir, 'dense.hnsw'));
+    dense.setEf(64);
+    return new PassageIndex(chunks, lexical, dense, embedder, registry, true);
+  }
+
+  private save(dir: string): void {
+    // Written into a sibling temp directory, then renamed: readers never see a partial index.
+    const tmp = `${dir}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    writeFileAtomic(join(tmp, 'chunks.json'), JSON.stringify(this.chunks));
+    writeFileAtomic(join(tmp, 'lexical.json'), JSON.stringify(this.lexical));
+    this.dense.writeIndexSync(join(tmp, 'dense.hnsw'));
+    writeFileAtomic(join(tmp, 'complete'), new Date().toISOString());
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  }
+
+  /** Top passages for a query. */
+  async search(query: string, opts: SearchOptions = {}): Promise<PassageHit[]> {
+    const k = opts.k ?? 5;
+    const mode = opts.mode ?? 'hybrid';
+    const filter = opts.docIds;
+    const pool = Math.max(50, k * 4);
+    const ranks = new Map<number, number>();
+    const add = (ids: number[], weight: number) =>
+      ids.forEach((id, rank) => ranks.set(id, (ranks.get(id) ?? 0) + weight / (RRF_K + rank + 1)));
+
+    if (mode !== 'dense') {
+      const fuzzy = (term: string) => (term.length >= 5 && !term.includes('_') && !this.vocabulary.has(term) ? 1 : false);
+      const hits = this.lexical.search(query, { fuzzy, ...(filter && { filter: (r) => filter.has(this.chunks[r.id as number]!.docId) }) });
+      add(hits.slice(0, pool).map((h) => h.id as number), 1);
+    }
+    if (mode !== 'lexical' && this.chunks.length > 0) {
+      const [vector] = await this.embedder.embed([query]);
+      const n = Math.min(this.chunks.length, filter ? this.chunks.length : pool);
+      const result = this.dense.searchKnn(vector!, n);
+      const ids = result.neighbors.filter((id) => !filter || filter.has(this.chunks[id]!.docId));
+      add(ids.slice(0, pool), mode === 'dense' ? 1 : DENSE_WEIGHT);
+    }
+    return [...ranks.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([id, score]) => ({ chunk: this.chunks[id]!, score }));
+  }
+}
+
+function vocabularyOf(chunks: Chunk[], registry: AgencyRegistry): Set<string> {
+  const terms = new Set<string>();
+  for (const c of chunks) for (const t of analyze(c.text, { registry })) terms.add(t);
+  return terms;
+}
+
+function miniSearchOptions(registry: AgencyRegistry) {
+  return {
+    fields: ['text', 'context'],
+    idField: 'id',
+    tokenize: (text: string, field?: string) => analyze(text, { registry, query: field === undefined }),
+    processTerm: (term: string) => term,
+    searchOptions: {
+      boost: { text: 2, context: 0.6 },
+      combineWith: 'OR' as const,
+      weights: { fuzzy: 0.3, prefix: 0.3 },
+    },
+  };
+}
+
+function newMiniSearch(registry: AgencyRegistry): MiniSearch<IndexedChunk> {
+  return new MiniSearch<IndexedChunk>(miniSearchOptions(registry));
+}
+
+function cacheKey(corpus: Corpus, embedder: Embedder): string {
+  const h = createHash('sha256');
+  h.update(`v${FORMAT_VERSION}|${embedder.id}|`);
+  for (const d of corpus.documents) h.update(`${d.docId}:${d.hash}:${d.title}|`);
+  if (existsSync(corpus.paths.agenciesJson)) h.update(readFileSync(corpus.paths.agenciesJson));
+  return h.digest('hex').slice(0, 16);
+}
