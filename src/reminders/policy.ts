@@ -191,8 +191,8 @@ function triggerOf(deadline: string, offsets: readonly number[], w: PassWindow):
 
 /**
  * Reminders due on `now`: one per (chat, task) — the most urgent kind across the
- * chat's subscriptions — minus muted tasks and snoozed subscriptions. Sorted by
- * chat, then urgency, then deadline.
+ * chat's subscriptions — minus muted tasks and snoozed subscriptions. Each chat's
+ * reminders are contiguous, upcoming ones first, then by deadline ({@link compareReminders}).
  *
  * Cost: the agency index and the per-(agency, offsets) trigger lists are built once,
  * so 100,000 subscriptions cost 100,000 map look-ups plus the reminders actually

@@ -115,14 +115,29 @@ export interface ReminderStore {
   markSent(keys: DeliveryKey[], at: string): void;
   /** Claimed but not confirmed sent, for chats that are not paused (crash recovery and retries). */
   pendingDeliveries(): PendingDelivery[];
-  /** Counts one failed attempt and keeps the deliveries pending; returns the highest attempt count among them. */
-  recordAttempt(keys: DeliveryKey[], error: string): number;
+  /** Counts one failed attempt and keeps the deliveries pending; returns each key's attempt count, in order (0 if no longer pending). */
+  recordAttempt(keys: DeliveryKey[], error: string): number[];
   /** Gives up on these deliveries (status 'failed'). */
   markFailed(keys: DeliveryKey[], error: string): void;
   /** Civil date (YYYY-MM-DD) of the last completed decision pass, or null before the first. */
   lastPassDate(): string | null;
   setLastPassDate(date: string): void;
+  /**
+   * Cross-process mutual exclusion (two passes at once could both send the same pending
+   * rows). Takes lease `name` for `owner` until `expiresAt` (ISO) when it is free, expired
+   * at `now`, already held by `owner` (renewal), or `isStale(holder)` says the holder is
+   * gone. Returns the holder after the call: `owner` when taken.
+   */
+  acquireLease(name: string, owner: string, now: string, expiresAt: string, isStale?: (holder: string) => boolean): string;
+  /** Releases a lease held by `owner` (no-op otherwise). */
+  releaseLease(name: string, owner: string): void;
   close(): void;
+}
+
+/** Value of a lease in the state table. */
+interface Lease {
+  owner: string;
+  expiresAt: string;
 }
 
 /** Map key of a chat: "<channel>:<chatId>". */
@@ -400,6 +415,7 @@ export class SqliteReminderStore implements ReminderStore {
         `UPDATE deliveries SET status = 'failed', last_error = ? WHERE channel = ? AND chat_id = ? AND task_id = ? AND reminder_kind = ? AND status = 'pending'`,
       ),
       getState: db.prepare(`SELECT value FROM reminder_state WHERE key = ?`).pluck(),
+      deleteState: db.prepare(`DELETE FROM reminder_state WHERE key = ?`),
       setState: db.prepare(
         `INSERT INTO reminder_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       ),
@@ -530,15 +546,10 @@ export class SqliteReminderStore implements ReminderStore {
     }));
   }
 
-  recordAttempt(keys: DeliveryKey[], error: string): number {
-    return this.db.transaction(() => {
-      let max = 0;
-      for (const k of keys) {
-        const n = this.st.attempt.get(error, k.channel, k.chatId, k.taskId, k.kind) as number | undefined;
-        if (n !== undefined && n > max) max = n;
-      }
-      return max;
-    })();
+  recordAttempt(keys: DeliveryKey[], error: string): number[] {
+    return this.db.transaction(() =>
+      keys.map((k) => (this.st.attempt.get(error, k.channel, k.chatId, k.taskId, k.kind) as number | undefined) ?? 0),
+    )();
   }
 
   markFailed(keys: DeliveryKey[], error: string): void {
@@ -553,6 +564,28 @@ export class SqliteReminderStore implements ReminderStore {
 
   setLastPassDate(date: string): void {
     this.st.setState.run('last_pass_date', date);
+  }
+
+  acquireLease(name: string, owner: string, now: string, expiresAt: string, isStale?: (holder: string) => boolean): string {
+    const key = `lease:${name}`;
+    // IMMEDIATE: the read and the write happen under the write lock, so two processes cannot both win.
+    return this.db.transaction(() => {
+      const raw = this.st.getState.get(key) as string | undefined;
+      const current = raw ? (JSON.parse(raw) as Lease) : undefined;
+      if (current && current.owner !== owner && current.expiresAt > now && !(isStale?.(current.owner) ?? false)) {
+        return current.owner;
+      }
+      this.st.setState.run(key, JSON.stringify({ owner, expiresAt } satisfies Lease));
+      return owner;
+    }).immediate();
+  }
+
+  releaseLease(name: string, owner: string): void {
+    const key = `lease:${name}`;
+    this.db.transaction(() => {
+      const raw = this.st.getState.get(key) as string | undefined;
+      if (raw && (JSON.parse(raw) as Lease).owner === owner) this.st.deleteState.run(key);
+    })();
   }
 
   close(): void {

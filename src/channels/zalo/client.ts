@@ -65,7 +65,7 @@ export class ZaloApiError extends Error {
   ) {
     super(
       errorCode === 401
-        ? `Zalo ${method}: 401 Unauthorized — the bot token is wrong or revoked (check ZALO_BOT_TOKEN)`
+        ? `Zalo ${method}: 401 Unauthorized — the Zalo bot token is wrong or revoked (get a new one from Zalo Bot Creator)`
         : `Zalo ${method} failed: ${errorCode} ${description}`,
     );
     this.name = 'ZaloApiError';
@@ -162,7 +162,7 @@ export class ZaloBotClient {
     } catch (err) {
       if (signal?.aborted) throw err; // caller cancelled: let the AbortError through
       const reason = timeout.aborted ? 'timed out' : err instanceof Error ? `${err.message} ${causeOf(err)}`.trim() : String(err);
-      throw new ZaloApiError(method, 0, 0, `network error: ${reason}`);
+      throw new ZaloApiError(method, 0, 0, `network error: ${reason.split(this.#token).join('<token>')}`);
     }
     let data: Envelope | undefined;
     try {
@@ -174,7 +174,7 @@ export class ZaloBotClient {
     const errorCode = data?.error_code ?? res.status;
     const header = Number(res.headers.get('retry-after'));
     const retryAfter = data?.parameters?.retry_after ?? (header > 0 ? header : undefined);
-    const description = data?.description ?? (res.statusText || 'unexpected reply');
+    const description = (data?.description ?? (res.statusText || 'unexpected reply')).split(this.#token).join('<token>');
     throw new ZaloApiError(method, res.status, errorCode, description, retryAfter);
   }
 }

@@ -1,0 +1,326 @@
+/**
+ * One reminder pass: decide what is due, record the decision, send one batched
+ * message per chat, confirm.
+ *
+ * Delivery guarantee. The order is claim → send → markSent:
+ * - claimDeliveries writes every due reminder as 'pending' in one transaction
+ *   before anything is sent, so a decision is never lost: if the process dies
+ *   at any later point, the next pass finds the rows in pendingDeliveries() and
+ *   sends them;
+ * - a row becomes 'sent' only after the platform accepted the chat's message, and
+ *   each chat has a single message in flight, so a crash between send and markSent
+ *   repeats at most that one message per chat on the next pass;
+ * - the UNIQUE (channel, chat_id, task_id, reminder_kind) key means a reminder is
+ *   decided once: recomputing the same window (crash before setLastPassDate, a
+ *   second pass the same day) claims nothing new.
+ * Two passes at once could both pick up the same pending rows, so a pass holds a
+ * lease in the database (renewed while it runs, released at the end, taken over
+ * when its holder process is dead or the lease expired); a second pass meanwhile
+ * fails with {@link PassInProgressError} and sends nothing.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { AgencyRegistry } from '../corpus/agencies.js';
+import type { TaskRow } from '../corpus/types.js';
+import { ChatUnreachableError, type MessageSender } from '../channels/types.js';
+import { daysBetween } from '../text/dates.js';
+import { formatReminderMessage, type FormattableReminder } from './format.js';
+import { dueReminders, groupByChat, parseDeliveryKind, type Reminder } from './policy.js';
+import { chatKey, MAX_DELIVERY_ATTEMPTS, type DeliveryKey, type ReminderStore } from './store.js';
+
+/** The subset of a pino logger the pass uses. */
+export interface PassLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const SILENT: PassLogger = { info() {}, warn() {}, error() {} };
+
+/** Default number of chats sent to at the same time (the senders throttle per platform). */
+export const DEFAULT_CONCURRENCY = 25;
+
+export interface ReminderPassInput {
+  store: ReminderStore;
+  tasks: readonly TaskRow[];
+  registry: AgencyRegistry;
+  /** Document titles by docId. */
+  titles: ReadonlyMap<string, string>;
+  /** One sender per channel name ("telegram", "zalo"). Chats of a channel without a sender stay pending. */
+  senders: ReadonlyMap<string, MessageSender>;
+  /** Date of the pass (YYYY-MM-DD, Asia/Ho_Chi_Minh). */
+  now: string;
+  logger?: PassLogger;
+  /** Time shown in the message header (default "08:00"). */
+  time?: string;
+  /** Chats sent to concurrently (default {@link DEFAULT_CONCURRENCY}). */
+  concurrency?: number;
+  /** Failed passes after which a delivery is given up (default {@link MAX_DELIVERY_ATTEMPTS}). */
+  maxAttempts?: number;
+  /** Compute and format only: nothing is claimed, sent or recorded. */
+  dryRun?: boolean;
+  /** Instants written to the log (tests inject one). */
+  clock?: () => Date;
+  /** Lease owner id (default "<pid>@<host>#<random>"). */
+  owner?: string;
+  /** Lease duration, renewed every third of it while the pass runs (default 120 s). */
+  leaseMs?: number;
+}
+
+/** Name of the lease that keeps passes from overlapping. */
+export const PASS_LEASE = 'reminder-pass';
+
+/** Another pass holds the lease: this one did nothing. */
+export class PassInProgressError extends Error {
+  constructor(readonly holder: string) {
+    super(`Một lượt nhắc hạn khác đang chạy (${holder}); lượt này không gửi gì.`);
+    this.name = 'PassInProgressError';
+  }
+}
+
+/** A lease owner id naming this process: "<pid>@<host>#<random>". */
+export function processOwner(): string {
+  return `${process.pid}@${hostname()}#${randomUUID().slice(0, 8)}`;
+}
+
+/** True when `holder` is a process of this host that no longer exists (killed, crashed). */
+export function isDeadLocalProcess(holder: string): boolean {
+  const m = /^(\d+)@(.*)#[^#]*$/.exec(holder);
+  if (!m || m[2] !== hostname()) return false;
+  const pid = Number(m[1]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0); // signal 0: existence check only
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** A message of a dry run. */
+export interface PreviewMessage {
+  channel: string;
+  chatId: string;
+  text: string;
+  reminders: number;
+}
+
+export interface ReminderPassResult {
+  /** Chats that had something to send this pass. */
+  chats: number;
+  /** Messages accepted by a platform. */
+  messages: number;
+  /** Reminders confirmed sent (a message carries several). */
+  reminders: number;
+  /** Chats whose send failed for a reason other than being blocked (left pending or given up). */
+  failures: number;
+  /** Chats paused because they blocked the bot. */
+  paused: number;
+  /** Reminders computed as due on this date. */
+  due: number;
+  /** Of those, newly decided by this pass (the rest were decided before). */
+  claimed: number;
+  /** Pending reminders of earlier passes sent again (crash recovery, retries). */
+  retried: number;
+  /** Reminders given up this pass (retries exhausted, task gone or muted). */
+  givenUp: number;
+  /** Dry run only: the messages that would be sent. */
+  preview?: PreviewMessage[];
+}
+
+/** Runs `worker` over `items` with at most `limit` in flight. */
+export async function mapWithConcurrency<T>(items: readonly T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await worker(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+function isUnreachable(err: unknown): err is ChatUnreachableError {
+  // Name check too: a second copy of the module (tsx + vitest) breaks instanceof.
+  return err instanceof ChatUnreachableError || (err instanceof Error && err.name === 'ChatUnreachableError');
+}
+
+function keyString(k: DeliveryKey): string {
+  return `${k.channel}\u0000${k.chatId}\u0000${k.taskId}\u0000${k.kind}`;
+}
+
+/**
+ * Runs one pass; see the module comment for the guarantee. Send errors never throw
+ * (they are counted and retried); throws {@link PassInProgressError} when another
+ * pass holds the lease.
+ */
+export async function runReminderPass(input: ReminderPassInput): Promise<ReminderPassResult> {
+  if (input.dryRun) return previewPass(input);
+  const { store } = input;
+  const log = input.logger ?? SILENT;
+  const clock = input.clock ?? (() => new Date());
+  const owner = input.owner ?? processOwner();
+  const leaseMs = input.leaseMs ?? 120_000;
+  const takeLease = (): string => {
+    const t = clock();
+    return store.acquireLease(PASS_LEASE, owner, t.toISOString(), new Date(t.getTime() + leaseMs).toISOString(), isDeadLocalProcess);
+  };
+  const holder = takeLease();
+  if (holder !== owner) throw new PassInProgressError(holder);
+  const renew = setInterval(() => {
+    try {
+      const now = takeLease();
+      if (now !== owner) log.error({ holder: now }, 'reminder pass: lease lost to another pass (this one stalled past the lease)');
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'reminder pass: lease renewal failed');
+    }
+  }, Math.max(1000, leaseMs / 3));
+  renew.unref();
+  try {
+    return await leasedPass(input, log, clock);
+  } finally {
+    clearInterval(renew);
+    store.releaseLease(PASS_LEASE, owner);
+  }
+}
+
+function emptyResult(): ReminderPassResult {
+  return { chats: 0, messages: 0, reminders: 0, failures: 0, paused: 0, due: 0, claimed: 0, retried: 0, givenUp: 0 };
+}
+
+/** Dry run: what would be sent, with no write to the store. */
+function previewPass(input: ReminderPassInput): ReminderPassResult {
+  const { store, tasks, registry, titles, now } = input;
+  const result = emptyResult();
+  const muted = store.allMutedTasks();
+  const due = dueReminders({ tasks, subscriptions: store.allActiveSubscriptions(), registry, now, lastPass: store.lastPassDate(), muted });
+  result.due = due.length;
+  const seen = new Set(due.map((r) => keyString(r.key)));
+  const items: FormattableWithKey[] = [...due];
+  for (const p of store.pendingDeliveries()) {
+    if (seen.has(keyString(p))) continue;
+    const r = rebuild(p, tasks, now);
+    if (r) items.push(r);
+  }
+  result.preview = [];
+  for (const list of groupByChat(items.map((r) => ({ ...r, channel: r.key.channel, chatId: r.key.chatId }))).values()) {
+    const first = list[0]!;
+    const text = formatReminderMessage(list, { now, titles, time: input.time });
+    result.preview.push({ channel: first.channel, chatId: first.chatId, text, reminders: list.length });
+  }
+  result.chats = result.preview.length;
+  return result;
+}
+
+/** Decide → claim → send → confirm, run under the lease. */
+async function leasedPass(input: ReminderPassInput, log: PassLogger, clock: () => Date): Promise<ReminderPassResult> {
+  const { store, tasks, registry, titles, senders, now } = input;
+  const maxAttempts = input.maxAttempts ?? MAX_DELIVERY_ATTEMPTS;
+  const stamp = (): string => clock().toISOString();
+  const result = emptyResult();
+
+  const lastPass = store.lastPassDate();
+  const muted = store.allMutedTasks();
+  const due = dueReminders({ tasks, subscriptions: store.allActiveSubscriptions(), registry, now, lastPass, muted });
+  result.due = due.length;
+
+  // Older pending rows are read before claiming so "retried" counts only them.
+  const olderPending = store.pendingDeliveries().length;
+  const fresh = store.claimDeliveries(due.map((r) => r.key), stamp());
+  result.claimed = fresh.length;
+  // After the claim: a crash before this line only makes the next pass recompute the same
+  // window, and the unique key turns the repeated decisions into no-ops.
+  if (!lastPass || now > lastPass) store.setLastPassDate(now);
+  log.info({ now, lastPass, due: due.length, claimed: fresh.length, pending: olderPending }, 'reminder pass: decided');
+
+  // Everything pending now — this pass's claims and whatever earlier passes left unsent.
+  const byKey = new Map(due.map((r) => [keyString(r.key), r]));
+  const pending = store.pendingDeliveries();
+  result.retried = pending.filter((p) => !byKey.has(keyString(p))).length;
+  const sendable: FormattableWithKey[] = [];
+  const dropped: { keys: DeliveryKey[]; why: string }[] = [];
+  for (const p of pending) {
+    if (muted.get(chatKey(p.channel, p.chatId))?.has(p.taskId)) {
+      dropped.push({ keys: [p], why: 'task muted by the subscriber before sending' });
+      continue;
+    }
+    const r = byKey.get(keyString(p)) ?? rebuild(p, tasks, now);
+    if (r) sendable.push(r);
+    else dropped.push({ keys: [p], why: 'task no longer in the task table or without a deadline' });
+  }
+  for (const d of dropped) {
+    store.markFailed(d.keys, d.why);
+    result.givenUp += d.keys.length;
+  }
+
+  const chats = [...groupByChat(sendable.map((r) => ({ ...r, channel: r.key.channel, chatId: r.key.chatId }))).values()];
+  const missing = new Set<string>();
+  const work = chats.filter((list) => {
+    const channel = list[0]!.channel;
+    if (senders.has(channel)) return true;
+    missing.add(channel);
+    return false;
+  });
+  for (const channel of missing) {
+    log.warn({ channel }, 'reminder pass: no sender configured for this channel; its reminders stay pending');
+  }
+  result.chats = work.length;
+
+  await mapWithConcurrency(work, input.concurrency ?? DEFAULT_CONCURRENCY, async (list) => {
+    const { channel, chatId } = list[0]!;
+    const sender = senders.get(channel)!;
+    const keys = list.map((r) => r.key);
+    const text = formatReminderMessage(list, { now, titles, time: input.time });
+    try {
+      await sender.send({ chatId, text });
+    } catch (err) {
+      if (isUnreachable(err)) {
+        store.pauseChat(channel, chatId, err.description);
+        result.paused++;
+        log.warn({ channel, chatId, reason: err.description }, 'reminder pass: chat unreachable, subscriptions paused');
+        return;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      result.failures++;
+      const attempts = store.recordAttempt(keys, message);
+      const exhausted = keys.filter((_, i) => (attempts[i] ?? 0) >= maxAttempts);
+      if (exhausted.length > 0) {
+        store.markFailed(exhausted, `gave up after ${maxAttempts} failed passes: ${message}`);
+        result.givenUp += exhausted.length;
+        log.error({ channel, chatId, reminders: exhausted.length, error: message }, 'reminder pass: delivery given up');
+      } else {
+        log.warn({ channel, chatId, error: message }, 'reminder pass: send failed, will retry next pass');
+      }
+      return;
+    }
+    store.markSent(keys, stamp());
+    result.messages++;
+    result.reminders += keys.length;
+  });
+
+  log.info({ now, ...result }, 'reminder pass: done');
+  return result;
+}
+
+interface FormattableWithKey extends FormattableReminder {
+  key: DeliveryKey;
+}
+
+/** A pending row of an earlier pass, rebuilt against today's task table; undefined when the task is gone. */
+function rebuild(p: DeliveryKey, tasks: readonly TaskRow[], now: string): FormattableWithKey | undefined {
+  const task = taskIndex(tasks).get(p.taskId);
+  const kind = parseDeliveryKind(p.kind);
+  if (!task || !kind || !task.deadline.date) return undefined;
+  const deadline = task.deadline.date;
+  return { task, kind, deadline, daysLeft: daysBetween(now, deadline), key: p };
+}
+
+const taskIndexes = new WeakMap<readonly TaskRow[], Map<string, TaskRow>>();
+function taskIndex(tasks: readonly TaskRow[]): Map<string, TaskRow> {
+  let m = taskIndexes.get(tasks);
+  if (!m) taskIndexes.set(tasks, (m = new Map(tasks.map((t) => [t.id, t]))));
+  return m;
+}
+
+export type { Reminder };

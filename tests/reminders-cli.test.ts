@@ -1,0 +1,155 @@
+/**
+ * scripts/remind.ts as a child process: configuration errors, dry run, and the crash
+ * guarantee — SIGKILL in the middle of a 300-chat fan-out, run again, every due
+ * reminder arrives and no chat gets more than one repeat.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AgencyRegistry } from '../src/corpus/agencies.js';
+import { REPO_ROOT } from '../src/corpus/store.js';
+import { shorten } from '../src/reminders/format.js';
+import { dueReminders } from '../src/reminders/policy.js';
+import { SqliteReminderStore } from '../src/reminders/store.js';
+import { startFakeTelegram, type FakeTelegram } from './support/fake-telegram.js';
+import { TASKS, tempDir, writeCorpus } from './support/db-fixtures.js';
+
+const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+const SCRIPT = join(REPO_ROOT, 'scripts', 'remind.ts');
+
+let tmp: ReturnType<typeof tempDir>;
+let fake: FakeTelegram | undefined;
+let env: NodeJS.ProcessEnv;
+
+beforeEach(() => {
+  tmp = tempDir();
+  writeCorpus(join(tmp.dir, 'corpus'));
+  const base = { ...process.env };
+  for (const k of ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_API_ROOT', 'ZALO_BOT_TOKEN', 'ZALO_API_ROOT', 'ASSISTANT_NOW', 'LOG_LEVEL']) delete base[k];
+  env = { ...base, DATA_DIR: join(tmp.dir, 'data'), CORPUS_DIR: join(tmp.dir, 'corpus') };
+});
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+  tmp.cleanup();
+});
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}, killWhen?: () => boolean): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    // detached: the child leads its own process group. tsx runs the script in a second node
+    // process, so the crash is simulated by SIGKILL to the whole group, as a power cut would.
+    const child = spawn(TSX, [SCRIPT, ...args], { env: { ...env, ...extraEnv }, cwd: tmp.dir, detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let timer: NodeJS.Timeout | undefined;
+    if (killWhen) {
+      timer = setInterval(() => {
+        if (killWhen()) {
+          clearInterval(timer);
+          process.kill(-child.pid!, 'SIGKILL');
+        }
+      }, 2);
+    }
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (timer) clearInterval(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+describe('npm run remind', () => {
+  it('exits 1 naming the variable when no channel is configured or a value is malformed', async () => {
+    const none = await run(['--once', '--now', '2024-03-24']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('TELEGRAM_BOT_TOKEN');
+    const orphanRoot = await run(['--once'], { TELEGRAM_API_ROOT: 'http://127.0.0.1:9' });
+    expect(orphanRoot.code).toBe(1);
+    expect(orphanRoot.stderr).toMatch(/TELEGRAM_API_ROOT nhưng thiếu TELEGRAM_BOT_TOKEN/);
+    const badNow = await run(['--once', '--dry-run', '--now', '2024-02-30']);
+    expect(badNow.code).toBe(1);
+    expect(badNow.stderr).toContain('--now');
+  }, 20_000);
+
+  it('--dry-run prints the messages and records nothing', async () => {
+    const store = new SqliteReminderStore(join(env.DATA_DIR!, 'assistant.db'));
+    store.subscribe({ channel: 'telegram', chatId: '7', agency: 'Bộ Công an' });
+    store.close();
+    const r = await run(['--once', '--dry-run', '--now', '2024-03-24']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('===== telegram:7 (1 nhắc hạn) =====');
+    expect(r.stdout).toContain('🔔 Nhắc hạn nhiệm vụ (08:00 ngày 24/03/2024)');
+    expect(r.stderr).toContain('Chạy thử ngày 24/03/2024');
+    const after = new SqliteReminderStore(join(env.DATA_DIR!, 'assistant.db'));
+    expect(after.lastPassDate()).toBeNull();
+    after.close();
+  }, 20_000);
+
+  it('SIGKILL mid fan-out, then a second run: every due reminder arrives, at most one repeat per chat', async () => {
+    fake = await startFakeTelegram();
+    const f = fake;
+    const CHATS = 300;
+    const dbFile = join(env.DATA_DIR!, 'assistant.db');
+    const store = new SqliteReminderStore(dbFile);
+    for (let i = 0; i < CHATS; i++) {
+      const chatId = String(1000 + i);
+      store.subscribe({ channel: 'telegram', chatId, agency: i % 3 === 0 ? 'tất cả' : i % 3 === 1 ? 'Bộ Công an' : 'Bộ Tài chính' });
+    }
+    const expected = dueReminders({
+      tasks: TASKS,
+      subscriptions: store.allActiveSubscriptions(),
+      registry: AgencyRegistry.load(),
+      now: '2024-03-24',
+      lastPass: null,
+    });
+    store.close();
+    expect(new Set(expected.map((r) => r.chatId)).size).toBe(CHATS);
+
+    const tgEnv = { TELEGRAM_BOT_TOKEN: f.token, TELEGRAM_API_ROOT: f.apiRoot, TELEGRAM_MAX_PER_SECOND: '100' };
+    const sendCalls = () => f.calls.filter((c) => c.method === 'sendMessage').length;
+    const first = await run(['--once', '--now', '2024-03-24'], tgEnv, () => sendCalls() >= 40);
+    expect(first.signal).toBe('SIGKILL');
+    const sentBeforeKill = f.sent().length;
+    expect(sentBeforeKill).toBeGreaterThan(0);
+    expect(sentBeforeKill).toBeLessThan(CHATS); // killed mid-way
+
+    const second = await run(['--once', '--now', '2024-03-24'], tgEnv);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/Nhắc hạn ngày 24\/03\/2024/);
+
+    const byChat = new Map<string, string[]>();
+    for (const m of f.sent()) byChat.set(String(m.chat_id), [...(byChat.get(String(m.chat_id)) ?? []), m.text]);
+    // Everything due arrived.
+    for (const r of expected) {
+      const texts = byChat.get(r.chatId) ?? [];
+      expect(texts.some((t) => t.includes(shorten(r.task.task, 400))), `${r.chatId} ${r.task.id}`).toBe(true);
+    }
+    // At most one repeat per chat; repeats only for chats in flight at the kill.
+    const counts = [...byChat.values()].map((l) => l.length);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(2);
+    expect(byChat.size).toBe(CHATS);
+    const repeats = counts.filter((n) => n === 2).length;
+    expect(repeats).toBeLessThanOrEqual(25); // bounded by the fan-out concurrency
+
+    const check = new SqliteReminderStore(dbFile);
+    expect(check.pendingDeliveries()).toEqual([]);
+    const statuses = check.db.prepare(`SELECT status, count(*) AS n FROM deliveries GROUP BY status`).all();
+    expect(statuses).toEqual([{ status: 'sent', n: expected.length }]);
+    check.close();
+
+    // A third run the same day sends nothing.
+    const total = f.sent().length;
+    const third = await run(['--once', '--now', '2024-03-24'], tgEnv);
+    expect(third.code).toBe(0);
+    expect(f.sent().length).toBe(total);
+  }, 30_000);
+});
