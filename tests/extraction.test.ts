@@ -275,6 +275,12 @@ describe('rows that are not assignments', () => {
     expect(rows).toEqual([]);
   });
 
+  // BUG: the theme list "(1) Bảo vệ dữ liệu cá nhân; (2) …; (3) Mở dữ liệu; và (4) An toàn dữ liệu."
+  // in the introduction of section IV is split into four agency-less "tasks", one of them "Mở dữ liệu; và".
+  it('no task reads as a fragment ending in a dangling "và"', () => {
+    expect(allRows.filter((r) => /[;,]?\s+và\.?$/u.test(r.task)).map((r) => `${r.id}: ${r.task}`)).toEqual([]);
+  });
+
   it('the results part of a conclusion notice yields no tasks except explicit assignments', () => {
     const results = rowsOf('tb-2023-12-28').filter((r) => r.section.startsWith('A.'));
     for (const r of results) {

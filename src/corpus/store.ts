@@ -7,6 +7,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DocumentMeta, OverridesFile, TaskOverride, TaskRow } from './types.js';
+import { squashSpaces } from '../text/vietnamese.js';
 
 /** Repository root, found from this module's location so scripts work from any directory. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -89,6 +90,7 @@ export function applyOverrides(rows: TaskRow[], overrides: Record<string, TaskOv
 /** Read-only view of the corpus, loaded once. */
 export class Corpus {
   private readonly texts = new Map<string, string>();
+  private readonly squashed = new Map<string, string>();
 
   private constructor(
     readonly paths: CorpusPaths,
@@ -114,6 +116,16 @@ export class Corpus {
     if (t === undefined) {
       t = readFileSync(join(this.paths.documentsDir, `${docId}.txt`), 'utf8');
       this.texts.set(docId, t);
+    }
+    return t;
+  }
+
+  /** Stored text with whitespace squashed (cached): what quotes are verified against. */
+  squashedText(docId: string): string {
+    let t = this.squashed.get(docId);
+    if (t === undefined) {
+      t = squashSpaces(this.text(docId));
+      this.squashed.set(docId, t);
     }
     return t;
   }

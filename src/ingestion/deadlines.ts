@@ -26,7 +26,7 @@ const PRECISION: Record<PeriodMatch['kind'], DeadlinePrecision> = {
 };
 
 /** Words that may form the lead-in of a deadline phrase, walking backwards. */
-const LEAD_IN = new Set(['thoi', 'han', 'hoan', 'thanh', 'trong', 'truoc', 'cham', 'muon', 'nhat', 'den', 'het', 'vao', 'ngay', 'to', 'chuc', 'thu', 'nghiem', 'cuoi', 'xong', 'tai']);
+const LEAD_IN = new Set(['thoi', 'han', 'chot', 'hoan', 'thanh', 'trong', 'truoc', 'cham', 'muon', 'nhat', 'la', 'den', 'het', 'vao', 'ngay', 'to', 'chuc', 'thu', 'nghiem', 'cuoi', 'xong', 'tai']);
 
 function toDeadline(p: PeriodMatch, text: string): Deadline {
   return { date: p.to, text, precision: PRECISION[p.kind] };
@@ -44,13 +44,16 @@ function quotedSpans(text: string): Array<[number, number]> {
  * the folded text preceding the period expression.
  */
 function isTriggered(before: string, period: PeriodMatch): boolean {
-  const words = tokenize(before).slice(-4);
+  let words = tokenize(before).slice(-6);
+  // "chậm nhất là ngày …", "thời hạn là …": the copula does not change the trigger.
+  if (words.at(-1) === 'la' && ['nhat', 'han', 'chot'].includes(words.at(-2) ?? '')) words = words.slice(0, -1);
   const last = words.at(-1);
   const prev = words.at(-2);
   if (period.kind === 'session') return true; // "tại kỳ họp thứ 8" is always a time reference
   if (!last) return false;
   const tail = words.join(' ');
-  if (/(?:^| )(?:tinh den|dinh huong den|tam nhin den|den nay)$/.test(tail)) return false;
+  // Report cut-offs ("tính đến hết ngày …", "tính đến cuối năm …") and programme horizons are not deadlines.
+  if (/(?:^| )(?:tinh den|dinh huong den|tam nhin den)(?: |$)/.test(tail) || /(?:^| )den nay$/.test(tail)) return false;
   if (/(?:^| )tu$/.test(tail)) return false; // "từ ngày 01/01/2024": a start date
   switch (last) {
     case 'trong':
@@ -98,9 +101,9 @@ export function findDeadlines(sentence: string): DeadlineMatch[] {
     if (quotes.some(([a, b]) => p.start >= a && p.end <= b)) continue;
     const after = fold(sentence.slice(p.end, p.end + 16));
     if (/^\s*,?\s*(?:dinh huong|tam nhin)/.test(after)) continue;
-    // A range "từ 01/6/2022 đến 22/12/2022" is a reporting window, not a deadline.
-    const before = sentence.slice(Math.max(0, p.start - 40), p.start);
-    if (/\btu\s+\S+\s+den\s*$/.test(fold(before)) && p.kind === 'day') continue;
+    // A range "từ (ngày) 01/6/2022 đến (ngày) 22/12/2022" is a reporting window, not a deadline.
+    const before = sentence.slice(Math.max(0, p.start - 48), p.start);
+    if (/\btu\s+(?:ngay\s+|thang\s+|quy\s+|nam\s+)?[\w/.\s]{1,24}?\s+den\s*(?:ngay|thang|het)?\s*$/.test(fold(before))) continue;
     if (!isTriggered(fold(before), p)) continue;
     const start = leadInStart(sentence, p.start);
     const text = sentence.slice(start, p.end).replace(/\s+/g, ' ').trim();

@@ -60,7 +60,7 @@ const REPORTING_VERB = /^(?:da|dang|duoc|de xuat|kinh de nghi|bao cao|thong bao|
 const INTRO_CUE = /(?::\s*$|\b(?:nhu sau|sau day|cu the|chu yeu sau|trong tam sau|sau)\s*(?:trong nam \d{4})?\s*:?\s*$)/;
 const CLOSING_FORMULA = /thong bao de .*biet|biet,? thuc hien|^tran trong|^noi nhan/;
 const TASK_TITLE = /\b(?:nhiem vu|giai phap|de xuat|kien nghi|phuong huong|muc tieu|to chuc thuc hien|trach nhiem)\b/;
-const REPORT_TITLE = /\b(?:ket qua|tinh hinh|ton tai|han che|bai hoc|nguyen nhan|kho khan|vuong mac)\b/;
+const REPORT_TITLE = /\b(?:ket qua|tinh hinh|ton tai|han che|bai hoc|nguyen nhan|kho khan|vuong mac|thieu|cham tre|bat cap|yeu kem)\b/;
 
 interface Leads {
   lead: string[];
@@ -230,8 +230,8 @@ class Extractor {
       const title = fold(raw).replace(/^ve\s+/, '');
       if (/^(?:ket qua|tinh hinh)/.test(title)) return 'report';
       if (/\bquan diem\b/.test(title)) return 'explicit';
-      if (TASK_TITLE.test(title)) return 'task';
       if (REPORT_TITLE.test(title)) return 'report';
+      if (TASK_TITLE.test(title)) return 'task';
     }
     return 'task';
   }
@@ -295,7 +295,8 @@ class Extractor {
     const isIntro = INTRO_CUE.test(folded) && (block.kind === 'paragraph' || block.children.length > 0);
     if (isIntro) return;
 
-    const hasItemChildren = block.children.some((c) => c.kind === 'item');
+    // Notes such as "(Chi tiết tại Phụ lục I)" under an item do not make it a section heading.
+    const hasItemChildren = block.children.some((c) => c.kind === 'item' || (c.kind === 'paragraph' && !/^\(.*\)\.?$/.test(c.text.trim())));
     const heading = this.headingLeads(block);
     const inherited = heading ?? this.inherited(block);
     let body = text;
@@ -309,10 +310,11 @@ class Extractor {
     }
     // Paragraphs directly under an agency heading ("b) Bộ Kế hoạch và Đầu tư") are that agency's tasks.
     const underHeading = block.kind === 'paragraph' && block.parent !== null && this.isPureHeading(block.parent);
-    const leaf = (block.kind === 'item' && !hasItemChildren) || underHeading;
+    const leaf = (block.kind === 'item' && !hasItemChildren && !looksLikeHeading(block.text)) || underHeading;
     // "Bộ trưởng Bộ Công an: Đề án …": the heading is part of the sentence that assigns the task.
     const quoteFrom = heading ? block.textStart : undefined;
-    this.fromUnit(block, body, block.textStart + bodyOffset, heading ?? inherited, { mode, leaf, path: block.path, quoteFrom });
+    // "Bộ trưởng Bộ X: <task>": the heading names who, so the body is an assignment.
+    this.fromUnit(block, body, block.textStart + bodyOffset, heading ?? inherited, { mode, leaf: leaf || heading !== null, path: block.path, quoteFrom });
   }
 
   /**
@@ -322,9 +324,12 @@ class Extractor {
   private fromUnit(block: Block, text: string, offset: number, context: Leads, o: { mode: Mode; leaf: boolean; path: string; quoteFrom?: number }): void {
     // Inline enumeration: "Chủ trì, phối hợp với …: (i) …; (ii) …" or "Bộ Công an: (1) …; (2) …".
     const pieces = splitEnumeration(text);
-    if (pieces) {
-      const prefix = text.slice(0, pieces[0]!.start);
-      const prefixLead = this.isOnlyLeadPhrase(prefix.replace(/:\s*$/, ''));
+    const prefixText = pieces ? text.slice(0, pieces[0]!.start) : '';
+    // Only an enumeration of assignments is split ("Bộ Công an: (1) …", "Chủ trì, phối hợp …: (i) …"), not a list of themes.
+    const assigns = pieces !== null && (this.isOnlyLeadPhrase(prefixText.replace(/[:(\s]+$/, '')) !== null || context.lead.length > 0 || /chu tri|phoi hop|giao/.test(foldAligned(prefixText)));
+    if (pieces && assigns) {
+      const prefix = prefixText;
+      const prefixLead = this.isOnlyLeadPhrase(prefix.replace(/[:(\s]+$/, ''));
       const ctx: Leads = {
         lead: prefixLead ?? context.lead,
         support: [...new Set([...context.support, ...this.supportIn(prefix)])],
@@ -354,7 +359,7 @@ class Extractor {
       const deadline = pickDeadline(a.deadlines);
       const unitText = text.slice(a.start, a.end);
       if (o.mode === 'report') {
-        const futureDeadline = deadline.date !== null && /\b(?:se|phai|can)\b/.test(foldAligned(unitText));
+        const futureDeadline = deadline.date !== null && /(?<![\p{L}])(?:sẽ|phải|cần)(?![\p{L}])/iu.test(unitText);
         if (!a.viaGiao && !futureDeadline) continue;
       } else if (o.mode === 'explicit' && !explicit) {
         continue;
@@ -541,6 +546,14 @@ function genericAgencyAt(text: string, pos: number): AgencyMention | undefined {
   const words = name.split(/\s+/).length;
   if (words < 2 || words > 10) return undefined;
   return { name, start: pos, end: pos + name.length, text: name };
+}
+
+/** A section title rather than a task: short, without a sentence ending, or in capitals, or "Về …". */
+function looksLikeHeading(text: string): boolean {
+  const t = text.trim();
+  if (/^(?:về|ve)\s/iu.test(t) && t.length < 100) return true;
+  if (t.length > 3 && t === t.toUpperCase()) return true;
+  return t.length < 70 && !/[.;!?…]$/.test(t);
 }
 
 function skip(folded: string, pos: number, re: RegExp): number {

@@ -13,6 +13,7 @@ import { AgencyRegistry } from '../corpus/agencies.js';
 import { applyOverrides, Corpus, corpusPaths, defaultCorpusDir, writeFileAtomic, writeJson } from '../corpus/store.js';
 import type { DocumentMeta, TaskRow } from '../corpus/types.js';
 import { extractTasks } from './extract.js';
+import { parseIsoDate } from '../text/dates.js';
 import { IngestError, loadDocumentFile } from './loaders.js';
 import { inferMetadata, makeDocId } from './metadata.js';
 import { normalizeDocument } from './normalize.js';
@@ -57,13 +58,27 @@ interface Prepared {
 
 const DATE_OPTION = /^\d{4}(?:-\d{2}(?:-\d{2})?)?$/;
 
+/** YYYY-MM-DD that exists on the calendar, or YYYY-MM / YYYY. */
+function validDateOption(date: string): boolean {
+  if (!DATE_OPTION.test(date)) return false;
+  if (date.length === 10) return parseIsoDate(date) !== undefined;
+  if (date.length === 7) return Number(date.slice(5)) >= 1 && Number(date.slice(5)) <= 12;
+  return true;
+}
+
+/** The corpus's own agency registry, else the one shipped with the product. */
+export function loadRegistry(root: string): AgencyRegistry {
+  const own = corpusPaths(root).agenciesJson;
+  return existsSync(own) ? AgencyRegistry.load(own) : AgencyRegistry.load();
+}
+
 /** Ingests files into the corpus. Throws IngestBatchError (nothing written) when any file is bad. */
 export async function ingestFiles(files: string[], opts: IngestOptions = {}): Promise<IngestOutcome[]> {
   const root = opts.corpusDir ?? defaultCorpusDir();
-  const registry = opts.registry ?? AgencyRegistry.load(corpusPaths(root).agenciesJson);
+  const registry = opts.registry ?? loadRegistry(root);
   const corpus = Corpus.load(root);
   const progress = opts.onProgress ?? (() => {});
-  if (opts.date !== undefined && !DATE_OPTION.test(opts.date)) {
+  if (opts.date !== undefined && !validDateOption(opts.date)) {
     throw new IngestBatchError([new IngestError('invalid-option', `Ngày "${opts.date}" không hợp lệ — dùng dạng YYYY-MM-DD, ví dụ --date 2024-07-19.`, '--date')]);
   }
   if (files.length > 1 && (opts.title || opts.number)) {
@@ -142,7 +157,7 @@ export async function ingestFiles(files: string[], opts: IngestOptions = {}): Pr
 export function rebuildTaskTable(opts: { corpusDir?: string; registry?: AgencyRegistry } = {}): TaskRow[] {
   const root = opts.corpusDir ?? defaultCorpusDir();
   const corpus = Corpus.load(root);
-  const registry = opts.registry ?? AgencyRegistry.load(corpusPaths(root).agenciesJson);
+  const registry = opts.registry ?? loadRegistry(root);
   const table = buildTaskTable(corpus.documents, (id) => corpus.text(id), registry, corpus.overrides().overrides);
   writeJson(corpus.paths.tasksJson, table);
   return table;

@@ -77,6 +77,9 @@ export function inferMetadata(text: string): InferredMetadata {
         parts.push(next.replace(/^\(|\)$/g, ''));
         if (!isAllCaps(next) && next.length > 60) break;
       }
+      // "KẾ HOẠCH Chuyển đổi số …": the kind word in capitals, the title after it on the same line.
+      const split = /^([\p{Lu}\s]+?)\s+(\p{Lu}\p{Ll}.*)$/u.exec(parts[0]!);
+      if (split && isAllCaps(split[1]!)) parts.splice(0, 1, split[1]!, split[2]!);
       const [kindWord, ...rest] = parts;
       const restText = rest.map(sentenceCase).join(' ');
       title = squashSpaces(`${sentenceCase(kindWord!)} ${restText}`);
@@ -111,8 +114,15 @@ export function inferMetadata(text: string): InferredMetadata {
     }
   }
   if (date === null || date.length === 4) {
-    const m = ANY_DATE.exec(lines.slice(0, 12).join(' '));
-    if (m) date = dateFrom(m[1], m[2], m[3]) ?? date;
+    // A notice opens with its meeting date ("Ngày 28 tháng 12 năm 2023, tại trụ sở …");
+    // a date inside "Căn cứ Chỉ thị … ngày …" belongs to another document.
+    for (const line of lines.slice(0, 12)) {
+      const m = /^Ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})/u.exec(line);
+      if (m) {
+        date = dateFrom(m[1], m[2], m[3]) ?? date;
+        break;
+      }
+    }
   }
 
   const issuerCandidates: string[] = [];

@@ -6,8 +6,9 @@
  * quotes; when the documents do not answer, it says so and never guesses.
  */
 import MiniSearch from 'minisearch';
-import { AgencyRegistry } from '../corpus/agencies.js';
-import { Corpus, corpusPaths, defaultCorpusDir } from '../corpus/store.js';
+import type { AgencyRegistry } from '../corpus/agencies.js';
+import { loadRegistry } from '../ingestion/ingest.js';
+import { Corpus, defaultCorpusDir } from '../corpus/store.js';
 import type { AgencyEntry, DocumentMeta, TaskRow } from '../corpus/types.js';
 import { PassageIndex, type PassageHit } from '../retrieval/index.js';
 import { analyze, bigramSet, contentBigrams, expandAbbreviations } from '../retrieval/analyzer.js';
@@ -112,6 +113,8 @@ export class Assistant {
   private readonly idf = new Map<string, number>();
   private readonly unseenIdf: number;
   private readonly speller: Speller;
+  /** Passage searches of the question being answered (several steps ask the same). */
+  private readonly searchMemo = new Map<string, Promise<PassageHit[]>>();
 
   private constructor(
     readonly corpus: Corpus,
@@ -150,7 +153,7 @@ export class Assistant {
   static async open(opts: AssistantOptions = {}): Promise<Assistant> {
     const root = opts.corpusDir ?? defaultCorpusDir();
     const corpus = Corpus.load(root);
-    const registry = AgencyRegistry.load(corpusPaths(root).agenciesJson);
+    const registry = loadRegistry(root);
     const index = await PassageIndex.open({
       corpus,
       registry,
@@ -163,10 +166,11 @@ export class Assistant {
 
   /** Answers one question. Never throws for bad input: empty or odd text gets a Vietnamese explanation. */
   async ask(question: string, opts: AskOptions = {}): Promise<AskResult> {
+    this.searchMemo.clear();
     const now = resolveNow(opts.now);
     const u = understand(question, now, this.registry, this.corpus.documents, (t) => this.speller.correct(t));
     const draft = await this.compose(u, opts.page ?? 1);
-    const citations = verifyCitations(draft.citations, (id) => (this.docById.has(id) ? this.corpus.text(id) : undefined));
+    const citations = verifyCitations(draft.citations, (id) => (this.docById.has(id) ? this.corpus.squashedText(id) : undefined));
     const passages = await this.topPassages(u, draft.rows);
     let answer = draft.answer;
     if (this.phraser && !opts.extractiveOnly && draft.grounded) {
@@ -373,7 +377,7 @@ export class Assistant {
   private async answerFromPassages(u: Understanding, wantFigure = false): Promise<Draft | null> {
     const topic = this.topicBigrams(u);
     if (topic.length === 0) return null;
-    const hits = await this.passages.search(u.question, { k: 8, ...(u.documents.length > 0 && { docIds: new Set(u.documents) }) });
+    const hits = await this.searchPassages(u.corrected, u.documents);
     let best: { hit: PassageHit; sentence: string; cov: number } | null = null;
     for (const hit of hits) {
       for (const sentence of sentencesOf(hit.chunk.text)) {
@@ -436,7 +440,7 @@ export class Assistant {
   /** Task rows ranked for a question: topic coverage, lexical score, agency, partner and document agreement. */
   private rankRows(u: Understanding): Array<{ row: TaskRow; score: number; coverage: number }> {
     const topic = this.topicBigrams(u, ...u.agencies, ...u.partners);
-    const hits = this.rowIndex.search(u.question);
+    const hits = this.rowIndex.search({ queries: [...new Set(analyze(u.corrected, { registry: this.registry, query: true }))], combineWith: 'OR' }, { tokenize: (t: string) => [t] });
     const top = hits[0]?.score ?? 1;
     const lexical = new Map(hits.slice(0, 60).map((h) => [h.id as string, h.score / top]));
     const matchers = u.agencies.map((a) => agencyMatcher(a, this.registry, true, u.now));
@@ -469,6 +473,16 @@ export class Assistant {
     return (d !== null && d >= from && d <= to) || (doc !== '' && doc >= from.slice(0, doc.length) && doc <= to);
   }
 
+  private searchPassages(query: string, docIds: string[]): Promise<PassageHit[]> {
+    const key = `${docIds.join(',')}|${query}`;
+    let hits = this.searchMemo.get(key);
+    if (!hits) {
+      hits = this.passages.search(query, { k: 8, ...(docIds.length > 0 && { docIds: new Set(docIds) }) });
+      this.searchMemo.set(key, hits);
+    }
+    return hits;
+  }
+
   /** IDF-weighted share of the question's topic present in a source: missing a rare word costs most. */
   private coverage(topic: string[], source: ReadonlySet<string>): number {
     let total = 0;
@@ -498,7 +512,7 @@ export class Assistant {
       const c = this.chunkOfRow.get(r.id);
       if (c) push(c, 1);
     }
-    for (const h of await this.passages.search(u.question, { k: 8 })) push(h.chunk, h.score);
+    for (const h of await this.searchPassages(u.corrected, [])) push(h.chunk, h.score);
     return out;
   }
 }

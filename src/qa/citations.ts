@@ -3,7 +3,7 @@
  * checked against the stored text (whitespace-normalised) before it is shown;
  * one that fails is dropped, never shown.
  */
-import { containsVerbatim } from '../text/vietnamese.js';
+import { nfc, squashSpaces } from '../text/vietnamese.js';
 
 export interface Citation {
   docId: string;
@@ -12,11 +12,15 @@ export interface Citation {
   quote: string;
 }
 
-/** Keeps only citations whose quote occurs verbatim in the cited document. */
-export function verifyCitations(citations: Citation[], textOf: (docId: string) => string | undefined): Citation[] {
+/**
+ * Keeps only citations whose quote occurs verbatim in the cited document.
+ * `squashedTextOf` returns the document text with whitespace squashed (cached by the caller).
+ */
+export function verifyCitations(citations: Citation[], squashedTextOf: (docId: string) => string | undefined): Citation[] {
   return citations.filter((c) => {
-    const text = textOf(c.docId);
-    return text !== undefined && containsVerbatim(text, c.quote);
+    const text = squashedTextOf(c.docId);
+    const quote = squashSpaces(nfc(c.quote));
+    return text !== undefined && quote !== '' && text.includes(quote);
   });
 }
 

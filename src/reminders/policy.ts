@@ -162,10 +162,18 @@ export class AgencyTaskIndex {
   }
 }
 
-/** What one (agency, offsets) pair triggers in a window: computed once, shared by every subscriber. */
+/**
+ * What one (agency, offsets) pair triggers in a window: computed once and shared by
+ * every subscriber of that pair, with everything a {@link Reminder} needs precomputed.
+ */
 interface Trigger {
-  index: number;
+  task: TaskRow;
   kind: ReminderKind;
+  urgency: number;
+  deadline: string;
+  daysLeft: number;
+  /** Stored reminder_kind. */
+  stored: string;
 }
 
 /**
@@ -189,20 +197,28 @@ function triggerOf(deadline: string, offsets: readonly number[], w: PassWindow):
   return daysLeft < 0 ? 'overdue' : `d${best}`;
 }
 
+function compareTriggers(a: Trigger, b: Trigger): number {
+  const ao = a.kind === 'overdue' ? 1 : 0;
+  const bo = b.kind === 'overdue' ? 1 : 0;
+  if (ao !== bo) return ao - bo;
+  if (a.deadline !== b.deadline) return a.deadline < b.deadline ? -1 : 1;
+  return a.task.id < b.task.id ? -1 : a.task.id > b.task.id ? 1 : 0;
+}
+
 /**
  * Reminders due on `now`: one per (chat, task) — the most urgent kind across the
  * chat's subscriptions — minus muted tasks and snoozed subscriptions. Each chat's
  * reminders are contiguous, upcoming ones first, then by deadline ({@link compareReminders}).
  *
- * Cost: the agency index and the per-(agency, offsets) trigger lists are built once,
- * so 100,000 subscriptions cost 100,000 map look-ups plus the reminders actually
- * due, not subscriptions × tasks.
+ * Cost: the agency index and the per-(agency, offsets) trigger lists are built once
+ * and pre-sorted, so 100,000 subscriptions cost a few map look-ups each plus one
+ * object per reminder actually due — never subscriptions × tasks.
  */
 export function dueReminders(input: DueRemindersInput): Reminder[] {
   const { tasks, subscriptions, registry, now } = input;
   const window = passWindow(now, input.lastPass);
   const index = new AgencyTaskIndex(tasks, registry, now);
-  const deadlines = tasks.map((t) => t.deadline.date);
+  const overdueKind = deliveryKind('overdue', now);
   const triggers = new Map<string, Trigger[]>();
 
   const triggersFor = (agency: string, offsets: readonly number[]): Trigger[] => {
@@ -211,49 +227,76 @@ export function dueReminders(input: DueRemindersInput): Reminder[] {
     if (list) return list;
     list = [];
     for (const i of index.tasksFor(agency)) {
-      const kind = triggerOf(deadlines[i]!, offsets, window);
-      if (kind) list.push({ index: i, kind });
+      const task = tasks[i]!;
+      const deadline = task.deadline.date!;
+      const kind = triggerOf(deadline, offsets, window);
+      if (!kind) continue;
+      list.push({
+        task,
+        kind,
+        urgency: urgency(kind),
+        deadline,
+        daysLeft: daysBetween(now, deadline),
+        stored: kind === 'overdue' ? overdueKind : kind,
+      });
     }
+    list.sort(compareTriggers);
     triggers.set(k, list);
     return list;
   };
 
-  // chat key → task index → chosen reminder (most urgent wins across subscriptions).
-  const perChat = new Map<string, Map<number, { kind: ReminderKind; sub: Subscription }>>();
+  // Group the subscriptions that trigger something by chat. Most chats have one
+  // subscription, whose pre-sorted list is used as is; only chats with several are merged.
+  const perChat = new Map<string, { sub: Subscription; lists: Trigger[][]; agencies: string[] }>();
   for (const sub of subscriptions) {
     if (sub.mutedUntil && sub.mutedUntil >= now) continue;
     const list = triggersFor(sub.agency, sub.offsets);
     if (list.length === 0) continue;
     const ck = chatKey(sub.channel, sub.chatId);
-    let chosen = perChat.get(ck);
-    if (!chosen) perChat.set(ck, (chosen = new Map()));
-    for (const t of list) {
-      const prev = chosen.get(t.index);
-      if (!prev || urgency(t.kind) < urgency(prev.kind)) chosen.set(t.index, { kind: t.kind, sub });
+    const entry = perChat.get(ck);
+    if (entry) {
+      entry.lists.push(list);
+      entry.agencies.push(sub.agency);
+    } else {
+      perChat.set(ck, { sub, lists: [list], agencies: [sub.agency] });
     }
   }
 
   const out: Reminder[] = [];
-  for (const [ck, chosen] of perChat) {
+  for (const [ck, { sub, lists, agencies }] of perChat) {
     const muted = input.muted?.get(ck);
-    const mine: Reminder[] = [];
-    for (const [i, { kind, sub }] of chosen) {
-      const task = tasks[i]!;
-      if (muted?.has(task.id)) continue;
-      const deadline = deadlines[i]!;
-      mine.push({
-        channel: sub.channel,
-        chatId: sub.chatId,
-        task,
-        kind,
-        deadline,
-        daysLeft: daysBetween(now, deadline),
-        agency: sub.agency,
-        key: { channel: sub.channel, chatId: sub.chatId, taskId: task.id, kind: deliveryKind(kind, now) },
+    let chosen: Trigger[];
+    let from: Map<Trigger, string> | undefined;
+    if (lists.length === 1) {
+      chosen = lists[0]!;
+    } else {
+      const best = new Map<string, Trigger>();
+      from = new Map();
+      lists.forEach((list, j) => {
+        for (const t of list) {
+          const prev = best.get(t.task.id);
+          if (!prev || t.urgency < prev.urgency) {
+            best.set(t.task.id, t);
+            from!.set(t, agencies[j]!);
+          }
+        }
+      });
+      chosen = [...best.values()].sort(compareTriggers);
+    }
+    const { channel, chatId } = sub;
+    for (const t of chosen) {
+      if (muted?.has(t.task.id)) continue;
+      out.push({
+        channel,
+        chatId,
+        task: t.task,
+        kind: t.kind,
+        deadline: t.deadline,
+        daysLeft: t.daysLeft,
+        agency: from?.get(t) ?? sub.agency,
+        key: { channel, chatId, taskId: t.task.id, kind: t.stored },
       });
     }
-    mine.sort(compareReminders);
-    out.push(...mine);
   }
   return out;
 }

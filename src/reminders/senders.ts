@@ -45,6 +45,21 @@ function positive(variable: string, value: string | undefined, fallback: number,
 }
 
 /**
+ * Global Telegram throttle at `perSecond`: at most that many per second (reservoir) AND
+ * evenly spaced (minTime). Without the spacing the reservoir releases each second's
+ * messages in one burst, and a burst at the end of one second plus the next second's
+ * burst exceeds the limit over a sliding second — Telegram then answers 429.
+ */
+export function telegramGlobalThrottle(perSecond: number): { reservoir: number; reservoirRefreshAmount: number; reservoirRefreshInterval: number; minTime: number } {
+  return {
+    reservoir: perSecond,
+    reservoirRefreshAmount: perSecond,
+    reservoirRefreshInterval: 1000,
+    minTime: Math.ceil(1000 / perSecond),
+  };
+}
+
+/**
  * Telegram: TELEGRAM_BOT_TOKEN (+ TELEGRAM_API_ROOT, default the official server).
  * Zalo: ZALO_BOT_TOKEN (+ ZALO_API_ROOT). An API root without its token is an error
  * (a half-configured channel would silently never send).
@@ -66,9 +81,7 @@ export function sendersFromEnv(env: NodeJS.ProcessEnv = process.env): SendersFro
       const api = createTelegramApi({
         token: tgToken,
         ...(tgRoot ? { apiRoot: tgRoot } : {}),
-        throttle: {
-          global: { reservoir: tgRate, reservoirRefreshAmount: tgRate, reservoirRefreshInterval: 1000 },
-        },
+        throttle: { global: telegramGlobalThrottle(tgRate) },
       });
       senders.set('telegram', new TelegramSender(api));
     }

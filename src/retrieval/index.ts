@@ -60,8 +60,8 @@ export class PassageIndex {
     private readonly registry: AgencyRegistry,
     /** True when loaded from the cache rather than built. */
     readonly fromCache: boolean,
-    /** Indexed terms: typo tolerance is only tried for query terms the corpus does not contain. */
-    private readonly vocabulary: ReadonlySet<string> = vocabularyOf(chunks, registry),
+    /** Indexed terms with their passage frequency: typo tolerance is only tried for unknown terms. */
+    private readonly vocabulary: ReadonlyMap<string, number> = vocabularyOf(chunks, registry),
   ) {}
 
   /** Opens the cached index for this corpus, or builds (and caches) it. */
@@ -129,7 +129,13 @@ export class PassageIndex {
 
     if (mode !== 'dense') {
       const fuzzy = (term: string) => (term.length >= 5 && !term.includes('_') && !this.vocabulary.has(term) ? 1 : false);
-      const hits = this.lexical.search(query, { fuzzy, ...(filter && { filter: (r) => filter.has(this.chunks[r.id as number]!.docId) }) });
+      // Syllables found in a fifth of all passages ("số", "các", "chuyển") add cost, not ranking: their bigrams carry them.
+      const common = this.chunks.length * 0.2;
+      const terms = analyze(query, { registry: this.registry, query: true }).filter((t) => t.includes('_') || (this.vocabulary.get(t) ?? 0) < common);
+      const hits = this.lexical.search(
+        { queries: [...new Set(terms)], combineWith: 'OR' },
+        { fuzzy, tokenize: (t: string) => [t], ...(filter && { filter: (r) => filter.has(this.chunks[r.id as number]!.docId) }) },
+      );
       add(hits.slice(0, pool).map((h) => h.id as number), 1);
     }
     if (mode !== 'lexical' && this.chunks.length > 0) {
@@ -146,10 +152,10 @@ export class PassageIndex {
   }
 }
 
-function vocabularyOf(chunks: Chunk[], registry: AgencyRegistry): Set<string> {
-  const terms = new Set<string>();
-  for (const c of chunks) for (const t of analyze(c.text, { registry })) terms.add(t);
-  return terms;
+function vocabularyOf(chunks: Chunk[], registry: AgencyRegistry): Map<string, number> {
+  const df = new Map<string, number>();
+  for (const c of chunks) for (const t of new Set(analyze(c.text, { registry }))) df.set(t, (df.get(t) ?? 0) + 1);
+  return df;
 }
 
 function miniSearchOptions(registry: AgencyRegistry) {
