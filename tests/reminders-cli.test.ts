@@ -125,6 +125,10 @@ describe('npm run remind', () => {
     const second = await run(['--once', '--now', '2024-03-24'], tgEnv);
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/Nhắc hạn ngày 24\/03\/2024/);
+    // Nothing new was decided (the first run claimed everything before sending): the
+    // second run only sends what the first left pending.
+    expect(second.stderr).toMatch(/0 nhắc hạn mới được ghi nhận/);
+    expect(second.stderr).toMatch(/Gửi lại \d+ nhắc hạn còn treo/);
 
     const byChat = new Map<string, string[]>();
     for (const m of f.sent()) byChat.set(String(m.chat_id), [...(byChat.get(String(m.chat_id)) ?? []), m.text]);

@@ -217,7 +217,7 @@ export class Assistant {
     // The same task in other documents: repeated, changed or superseded instructions.
     const same = ranked
       .slice(1)
-      .filter((r) => r.coverage >= Math.max(MIN_COVERAGE, best.coverage - 0.15) && r.row.docId !== best.row.docId && r.score >= best.score * 0.75)
+      .filter((r) => r.coverage >= Math.max(MIN_COVERAGE, best.coverage - 0.4) && r.row.docId !== best.row.docId && r.score >= best.score * 0.55)
       .slice(0, 2);
     const group = [best, ...same].sort((a, b) => this.docDate(b.row).localeCompare(this.docDate(a.row)));
     const lines: string[] = [];
@@ -244,8 +244,7 @@ export class Assistant {
       return `${row.lead.length} ${row.lead.every((l) => this.registry.get(l)?.kind === 'province') ? 'địa phương' : 'cơ quan'} được giao: ${row.lead.join(', ')}.${short ? '' : ` ${deadline}`}`;
     }
     const who = row.lead.length === 0 ? 'Văn bản không nêu cơ quan chủ trì cụ thể.' : `${describeLeads(row)} chủ trì${row.support.length > 0 ? `, phối hợp với ${row.support.join(', ')}` : ''}.`;
-    const doc = short ? ` (${documentLabel(this.docById.get(row.docId))})` : '';
-    return u.intent === 'when' ? `${deadline} ${who}${doc}` : `${who} ${deadline}${doc}`;
+    return u.intent === 'when' ? `${deadline} ${who}` : `${who} ${deadline}`;
   }
 
   /** "Nhiệm vụ: …" and "Nguồn: …, mục …: “quote”". */

@@ -70,7 +70,8 @@ export function understand(
   for (const m of registry.findMentions(corrected, { fuzzy: true })) {
     const entry = registry.get(m.name);
     if (!entry) continue;
-    if (/(?:cua|cho|ve|doi voi|toi|trinh)\s+$/.test(corrected.slice(Math.max(0, m.start - 12), m.start))) continue;
+    const before = corrected.slice(Math.max(0, m.start - 24), m.start);
+    if (/(?:cua|cho|ve|doi voi|toi|trinh)\s+$/.test(before) && !/(?:nhiem vu|viec|trach nhiem)\s+cua\s+$/.test(before)) continue;
     const list = partnerZone && m.start > partnerZone.index ? partners : agencies;
     if (!list.some((e) => e.name === entry.name)) list.push(entry);
   }

@@ -55,7 +55,8 @@ export function telegramGlobalThrottle(perSecond: number): { reservoir: number; 
     reservoir: perSecond,
     reservoirRefreshAmount: perSecond,
     reservoirRefreshInterval: 1000,
-    minTime: Math.ceil(1000 / perSecond),
+    // 2 % slack: network jitter must not push two sends closer than the server counts.
+    minTime: Math.round(102_000 / perSecond) / 100,
   };
 }
 

@@ -20,13 +20,14 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { TaskRow } from '../corpus/types.js';
 import { ChatUnreachableError, type MessageSender } from '../channels/types.js';
 import { daysBetween } from '../text/dates.js';
 import { formatReminderMessage, type FormattableReminder } from './format.js';
-import { dueReminders, groupByChat, parseDeliveryKind, type Reminder } from './policy.js';
+import { dueReminders, groupByChat, parseDeliveryKind } from './policy.js';
 import { chatKey, MAX_DELIVERY_ATTEMPTS, type DeliveryKey, type ReminderStore } from './store.js';
 
 /** The subset of a pino logger the pass uses. */
@@ -92,9 +93,17 @@ export function isDeadLocalProcess(holder: string): boolean {
   if (pid === process.pid) return false;
   try {
     process.kill(pid, 0); // signal 0: existence check only
-    return false;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  // A killed process whose parent has not reaped it yet (common in containers whose
+  // PID 1 does not reap orphans) still answers signal 0: it is a zombie, state Z.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false; // no /proc (macOS, Windows): trust signal 0
   }
 }
 
@@ -268,6 +277,18 @@ async function leasedPass(input: ReminderPassInput, log: PassLogger, clock: () =
   result.chats = work.length;
 
   await mapWithConcurrency(work, input.concurrency ?? DEFAULT_CONCURRENCY, async (list) => {
+    try {
+      await sendToChat(list);
+    } catch (err) {
+      // Only store writes get here (send errors are handled below): the rows stay pending.
+      log.error({ channel: list[0]!.channel, chatId: list[0]!.chatId, err: (err as Error).message }, 'reminder pass: store error');
+    }
+  });
+
+  log.info({ now, ...result }, 'reminder pass: done');
+  return result;
+
+  async function sendToChat(list: Array<FormattableWithKey & { channel: string; chatId: string }>): Promise<void> {
     const { channel, chatId } = list[0]!;
     const sender = senders.get(channel)!;
     const keys = list.map((r) => r.key);
@@ -294,13 +315,16 @@ async function leasedPass(input: ReminderPassInput, log: PassLogger, clock: () =
       }
       return;
     }
-    store.markSent(keys, stamp());
     result.messages++;
-    result.reminders += keys.length;
-  });
-
-  log.info({ now, ...result }, 'reminder pass: done');
-  return result;
+    try {
+      store.markSent(keys, stamp());
+      result.reminders += keys.length;
+    } catch (err) {
+      // Sent but not recorded (e.g. the database stayed locked past busy_timeout): the rows
+      // stay pending and this one message is repeated next pass — the documented bound.
+      log.error({ channel, chatId, err: (err as Error).message }, 'reminder pass: sent but could not record it');
+    }
+  }
 }
 
 interface FormattableWithKey extends FormattableReminder {
@@ -322,5 +346,3 @@ function taskIndex(tasks: readonly TaskRow[]): Map<string, TaskRow> {
   if (!m) taskIndexes.set(tasks, (m = new Map(tasks.map((t) => [t.id, t]))));
   return m;
 }
-
-export type { Reminder };

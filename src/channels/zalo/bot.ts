@@ -1,0 +1,152 @@
+/**
+ * Zalo Bot Platform adapter: long polling (getUpdates) or webhook
+ * (X-Bot-Api-Secret-Token verified in constant time), plain-text answers in
+ * numbered parts of at most 2,000 characters, and a short hint for images,
+ * stickers and other non-text events. Messages of one chat are answered in
+ * order; a failing update is logged and never stops the loop.
+ */
+import type { IncomingMessage as HttpRequest, ServerResponse } from 'node:http';
+import type { Logger } from '../../config/logger.js';
+import type { Conversation } from '../../conversation/conversation.js';
+import { readBody, safeEqual } from '../http.js';
+import { ZaloApiError, ZaloBotClient, type ZaloUpdate } from './client.js';
+import { ZaloSender } from './sender.js';
+
+export interface ZaloBotOptions {
+  token: string;
+  apiRoot?: string;
+  conversation: Conversation;
+  logger: Logger;
+  webhook?: { url: string; secret: string };
+  /** Long-poll timeout in seconds (default 30). */
+  pollTimeoutSeconds?: number;
+}
+
+const NON_TEXT_HINT = 'Tôi chỉ đọc được tin nhắn chữ. Hãy gõ câu hỏi, ví dụ: «Bộ Y tế phải làm gì?», hoặc /trogiup để xem các lệnh.';
+const MAX_BODY_BYTES = 256 * 1024;
+
+export class ZaloChannel {
+  readonly client: ZaloBotClient;
+  readonly sender: ZaloSender;
+  private polling = false;
+  private abort: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  private botName = '';
+  /** Per-chat tail of work, so one chat's messages are answered in order. */
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(private readonly opts: ZaloBotOptions) {
+    this.client = new ZaloBotClient({ token: opts.token, ...(opts.apiRoot && { apiRoot: opts.apiRoot }) });
+    this.sender = new ZaloSender(this.client, { logger: opts.logger });
+  }
+
+  async start(): Promise<void> {
+    const me = await this.client.getMe();
+    this.botName = me.account_name ?? '';
+    if (this.opts.webhook) {
+      await this.client.setWebhook(this.opts.webhook.url, this.opts.webhook.secret);
+      return;
+    }
+    await this.client.deleteWebhook().catch(() => undefined);
+    this.polling = true;
+    this.loop = this.poll();
+  }
+
+  private async poll(): Promise<void> {
+    let backoff = 1000;
+    while (this.polling) {
+      this.abort = new AbortController();
+      try {
+        const updates = await this.client.getUpdates({ timeoutSeconds: this.opts.pollTimeoutSeconds ?? 30, signal: this.abort.signal });
+        for (const u of updates) this.enqueue(u);
+        backoff = 1000;
+      } catch (err) {
+        if (!this.polling) break;
+        if (err instanceof ZaloApiError && err.status === 401) {
+          this.opts.logger.error('Zalo từ chối token (401): kiểm tra ZALO_BOT_TOKEN. Ngừng nhận tin Zalo.');
+          this.polling = false;
+          break;
+        }
+        this.opts.logger.warn({ err }, 'zalo getUpdates failed; retrying');
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 30_000);
+      }
+    }
+  }
+
+  /** Queues an update behind the previous ones of the same chat. */
+  enqueue(update: ZaloUpdate): Promise<void> {
+    const chatId = update?.message?.chat?.id;
+    if (!chatId) return Promise.resolve();
+    const previous = this.chains.get(chatId) ?? Promise.resolve();
+    const next = previous.then(() => this.handle(update)).catch((err) => this.opts.logger.error({ err }, 'zalo update failed'));
+    this.chains.set(chatId, next);
+    void next.finally(() => {
+      if (this.chains.get(chatId) === next) this.chains.delete(chatId);
+    });
+    return next;
+  }
+
+  private async handle(update: ZaloUpdate): Promise<void> {
+    const message = update.message;
+    const chatId = String(message.chat.id);
+    const group = String(message.chat.chat_type ?? '').toUpperCase() === 'GROUP';
+    if (update.event_name !== 'message.text.received' || typeof message.text !== 'string') {
+      if (!group) await this.sender.send({ chatId, text: NON_TEXT_HINT });
+      return;
+    }
+    let text = message.text;
+    let addressed = !group;
+    if (group && this.botName) {
+      const mention = `@${this.botName}`;
+      if (text.includes(mention)) {
+        addressed = true;
+        text = text.replace(mention, ' ').trim();
+      }
+    }
+    void this.client.sendChatAction(chatId, 'typing').catch(() => undefined);
+    const replies = await this.opts.conversation.handle({
+      channel: 'zalo',
+      chatId,
+      userId: String(message.from?.id ?? chatId),
+      ...((message.from?.display_name ?? message.from?.first_name) && { userName: String(message.from.display_name ?? message.from.first_name) }),
+      text,
+      chatType: group ? 'group' : 'private',
+      addressedToBot: addressed,
+    });
+    for (const reply of replies) {
+      // Zalo has no buttons: offer feedback as commands instead.
+      const text = reply.kind === 'answer' ? `${reply.text}\n\nGõ /nguon để xem nguồn đầy đủ.` : reply.text;
+      await this.sender.send({ chatId, text });
+    }
+  }
+
+  /** Webhook POST: verifies the secret header in constant time, then answers 200 at once and handles the update. */
+  async handleWebhook(req: HttpRequest, res: ServerResponse): Promise<void> {
+    const expected = this.opts.webhook?.secret;
+    const given = req.headers['x-bot-api-secret-token'];
+    if (!expected || typeof given !== 'string' || !safeEqual(given, expected)) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"ok":false,"description":"Unauthorized"}');
+      req.resume();
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req, MAX_BODY_BYTES));
+    } catch {
+      res.writeHead(400, { 'content-type': 'application/json' }).end('{"ok":false,"description":"Bad Request"}');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    const b = body as { result?: ZaloUpdate } & Partial<ZaloUpdate>;
+    const update = b.result ?? (b.message ? (b as ZaloUpdate) : undefined);
+    if (update) await this.enqueue(update);
+  }
+
+  async stop(): Promise<void> {
+    this.polling = false;
+    this.abort?.abort();
+    await this.loop;
+    await Promise.allSettled([...this.chains.values()]);
+  }
+}

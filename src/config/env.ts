@@ -1,0 +1,85 @@
+/**
+ * Configuration from the environment only (never from files in the repo), validated
+ * with zod. A bad value stops start-up with a Vietnamese message naming the variable;
+ * secrets are never echoed back.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { parseIsoDate } from '../text/dates.js';
+
+const optionalText = z.string().trim().min(1).optional();
+const url = z.string().trim().url({ message: 'phải là một địa chỉ URL đầy đủ, ví dụ https://bot.example.gov.vn' });
+const secret = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_-]{8,256}$/, { message: 'phải dài 8–256 ký tự, chỉ gồm chữ, số, "_" và "-"' });
+
+export const envSchema = z.object({
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  CORPUS_DIR: optionalText,
+  ASSISTANT_NOW: z
+    .string()
+    .trim()
+    .refine((v) => parseIsoDate(v) !== undefined, { message: 'phải là ngày dạng YYYY-MM-DD, ví dụ 2024-08-01' })
+    .optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  TELEGRAM_BOT_TOKEN: z.string().trim().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, { message: 'không đúng dạng token của BotFather (số:chuỗi)' }).optional(),
+  TELEGRAM_API_ROOT: url.optional(),
+  TELEGRAM_WEBHOOK_URL: url.optional(),
+  TELEGRAM_WEBHOOK_SECRET: secret.optional(),
+
+  ZALO_BOT_TOKEN: z.string().trim().regex(/^[^\s:]+:[^\s]+$/, { message: 'không đúng dạng token Zalo Bot (bot_id:secret)' }).optional(),
+  ZALO_API_ROOT: url.optional(),
+  ZALO_WEBHOOK_URL: url.optional(),
+  ZALO_WEBHOOK_SECRET: secret.optional(),
+
+  ALLOWED_CHAT_IDS: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
+  ACCESS_CODE: z.string().trim().min(4, { message: 'phải có ít nhất 4 ký tự' }).optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(20),
+
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: url.optional(),
+  OPENAI_MODEL: optionalText,
+  OPENAI_EMBEDDING_MODEL: optionalText,
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(15_000),
+
+  REMINDER_TIME: z
+    .string()
+    .trim()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'phải có dạng HH:MM, ví dụ 08:00' })
+    .default('08:00'),
+});
+
+export type Config = z.infer<typeof envSchema> & { dataDir: string };
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment. Empty strings count as unset (a blank line in .env). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? '?');
+    throw new ConfigError(variable, `Biến môi trường ${variable} không hợp lệ: ${issue.message}.`);
+  }
+  const config = parsed.data;
+  if (config.TELEGRAM_WEBHOOK_URL && !config.TELEGRAM_WEBHOOK_SECRET) {
+    throw new ConfigError('TELEGRAM_WEBHOOK_SECRET', 'Biến môi trường TELEGRAM_WEBHOOK_SECRET là bắt buộc khi đặt TELEGRAM_WEBHOOK_URL (để xác thực webhook).');
+  }
+  if (config.ZALO_WEBHOOK_URL && !config.ZALO_WEBHOOK_SECRET) {
+    throw new ConfigError('ZALO_WEBHOOK_SECRET', 'Biến môi trường ZALO_WEBHOOK_SECRET là bắt buộc khi đặt ZALO_WEBHOOK_URL (để xác thực webhook).');
+  }
+  return { ...config, dataDir: resolve(config.DATA_DIR) };
+}

@@ -1,0 +1,334 @@
+/**
+ * One conversation layer for every channel: commands with Vietnamese names and
+ * ASCII spellings, plain questions, short per-chat memory for follow-ups
+ * ("còn Bộ Tài chính thì sao?", "hạn khi nào?", "tiếp"), access control,
+ * per-user rate limiting, feedback. It never throws on user input: every
+ * message gets a Vietnamese reply.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AgencyRegistry } from '../corpus/agencies.js';
+import type { AskResult } from '../qa/assistant.js';
+import { fold, squashSpaces } from '../text/vietnamese.js';
+import type { ConversationStore, IncomingMessage, Reply } from './types.js';
+
+/** What the conversation needs from the question-answering core. */
+export interface Answerer {
+  ask(question: string, opts?: { now?: string; page?: number }): Promise<AskResult>;
+  readonly registry: AgencyRegistry;
+}
+
+export interface ConversationOptions {
+  answerer: Answerer;
+  /** Subscriptions, feedback and the allowlist; without it reminders answer that they are not enabled. */
+  store?: ConversationStore;
+  /** The clock (YYYY-MM-DD), e.g. ASSISTANT_NOW; default today. */
+  now?: () => string | undefined;
+  /** Chat ids allowed without registration (ALLOWED_CHAT_IDS). */
+  allowedChatIds?: string[];
+  /** Code for /dangky (ACCESS_CODE). Access control is off when neither this nor allowedChatIds is set. */
+  accessCode?: string;
+  /** Questions per user per minute. */
+  ratePerMinute?: number;
+  /** Reminder time shown to users. */
+  reminderTime?: string;
+  onError?: (err: unknown, msg: IncomingMessage) => void;
+}
+
+export const MAX_MESSAGE_CHARS = 2000;
+const MEMORY_TTL_MS = 30 * 60 * 1000;
+const MEMORY_MAX_CHATS = 10_000;
+const DEFAULT_OFFSETS = [30, 7, 1, 0];
+
+interface ChatMemory {
+  question?: string;
+  agencyName?: string;
+  result?: AskResult;
+  page: number;
+  answers: Map<string, string>;
+  touched: number;
+}
+
+/** Commands: canonical name → ASCII and Vietnamese spellings a user may type. */
+const COMMANDS: Record<string, string[]> = {
+  start: ['start', 'batdau'],
+  help: ['help', 'trogiup', 'giup', 'huongdan'],
+  hoi: ['hoi', 'ask'],
+  nhiemvu: ['nhiemvu', 'nv'],
+  sapdenhan: ['sapdenhan', 'sdh'],
+  quahan: ['quahan'],
+  nguon: ['nguon', 'source'],
+  theodoi: ['theodoi', 'follow'],
+  huytheodoi: ['huytheodoi', 'unfollow'],
+  dangtheodoi: ['dangtheodoi', 'following'],
+  gopy: ['gopy', 'feedback'],
+  dangky: ['dangky', 'register'],
+};
+
+export const HELP_TEXT = [
+  'Các lệnh:',
+  '/hoi <câu hỏi> — hỏi về văn bản chỉ đạo (hoặc gõ thẳng câu hỏi)',
+  '/nhiemvu <cơ quan> — nhiệm vụ của một bộ, ngành, địa phương (ví dụ: /nhiemvu Bộ Y tế)',
+  '/sapdenhan [số ngày] — nhiệm vụ sắp đến hạn (mặc định 30 ngày)',
+  '/quahan — nhiệm vụ đã quá hạn',
+  '/nguon — nguồn đầy đủ của câu trả lời vừa rồi',
+  '/theodoi <cơ quan> [7,1] — nhận nhắc hạn (ví dụ: /theodoi Bộ Công an 7,1)',
+  '/huytheodoi <cơ quan> — thôi nhận nhắc hạn',
+  '/dangtheodoi — danh sách đang theo dõi',
+  '/gopy <nội dung> — góp ý cho nhóm phát triển',
+  '/trogiup — xem lại hướng dẫn này',
+  '',
+  'Gõ «tiếp» để xem trang sau của danh sách dài. Lệnh viết không dấu cũng được.',
+].join('\n');
+
+const EXAMPLES = [
+  'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?',
+  'Bộ Y tế phải làm gì?',
+  'Những nhiệm vụ nào sắp đến hạn trong tháng này?',
+];
+
+export class Conversation {
+  private readonly memory = new Map<string, ChatMemory>();
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(private readonly opts: ConversationOptions) {}
+
+  private get accessControlled(): boolean {
+    return (this.opts.allowedChatIds?.length ?? 0) > 0 || this.opts.accessCode !== undefined;
+  }
+
+  /** Handles one incoming message. Never throws. */
+  async handle(msg: IncomingMessage): Promise<Reply[]> {
+    try {
+      return await this.dispatch(msg);
+    } catch (err) {
+      this.opts.onError?.(err, msg);
+      return [{ kind: 'error', text: 'Xin lỗi, đã có lỗi khi xử lý câu hỏi. Vui lòng thử lại sau ít phút.' }];
+    }
+  }
+
+  /** Stores a 👍/👎 on an answer. */
+  feedback(msg: Pick<IncomingMessage, 'channel' | 'chatId'>, answerId: string, vote: 'up' | 'down'): string {
+    const question = this.memory.get(key(msg))?.answers.get(answerId);
+    this.opts.store?.addFeedback({ channel: msg.channel, chatId: msg.chatId, answerId, vote, ...(question && { question }) });
+    return vote === 'up' ? 'Cảm ơn bạn đã đánh giá!' : 'Cảm ơn bạn — chúng tôi sẽ xem lại câu trả lời này.';
+  }
+
+  private async dispatch(msg: IncomingMessage): Promise<Reply[]> {
+    const text = squashSpaces(msg.text ?? '');
+    const command = parseCommand(text);
+    if (msg.chatType === 'group' && !command && !msg.addressedToBot) return [];
+    if (text === '') return [info('Tin nhắn trống. Hãy gõ câu hỏi, ví dụ: «Ai chủ trì xây dựng Luật Dữ liệu?», hoặc /trogiup để xem các lệnh.')];
+    if ((msg.text ?? '').length > MAX_MESSAGE_CHARS) {
+      return [refusal(`Tin nhắn quá dài (${msg.text.length.toLocaleString('vi-VN')} ký tự). Vui lòng hỏi ngắn gọn, tối đa ${MAX_MESSAGE_CHARS.toLocaleString('vi-VN')} ký tự.`)];
+    }
+    this.opts.store?.upsertChat({ channel: msg.channel, chatId: msg.chatId });
+
+    if (command && (command.name === 'start' || command.name === 'help' || command.name === 'dangky')) {
+      return this.runCommand(command.name, command.args, msg);
+    }
+    if (this.accessControlled && !this.isAllowed(msg)) {
+      return [refusal('Nhóm/tài khoản này chưa được cấp quyền dùng trợ lý. Gõ /dangky <mã truy cập> (mã do đơn vị quản lý cung cấp).')];
+    }
+    if (!this.takeToken(msg)) {
+      return [refusal('Bạn hỏi hơi nhanh — vui lòng chờ một phút rồi hỏi tiếp.')];
+    }
+    if (command) return this.runCommand(command.name, command.args, msg);
+    if (text.startsWith('/')) {
+      return [info(`Không có lệnh «${text.split(/\s/)[0]}». Gõ /trogiup để xem các lệnh, hoặc gõ thẳng câu hỏi.`)];
+    }
+    if (/^(?:tiep|tiep theo|xem tiep|trang sau|next)\.?$/.test(fold(text))) return this.nextPage(msg);
+    return this.answer(msg, this.resolveFollowUp(msg, text));
+  }
+
+  private async runCommand(name: string, args: string, msg: IncomingMessage): Promise<Reply[]> {
+    switch (name) {
+      case 'start':
+        return [info(['Xin chào! Tôi là trợ lý tra cứu văn bản chỉ đạo chuyển đổi số: ai chủ trì việc gì, hạn khi nào, và văn bản nói gì — kèm trích dẫn nguyên văn.', '', 'Thử hỏi:', ...EXAMPLES.map((e) => `• ${e}`), '', 'Gõ /trogiup để xem các lệnh.'].join('\n'))];
+      case 'help':
+        return [info(HELP_TEXT)];
+      case 'hoi':
+        return args ? this.answer(msg, this.resolveFollowUp(msg, args)) : [info('Hãy gõ câu hỏi sau /hoi, ví dụ: /hoi Ai chủ trì xây dựng Luật Dữ liệu?')];
+      case 'nhiemvu': {
+        if (!args) return [info('Hãy gõ tên cơ quan hoặc địa phương, ví dụ: /nhiemvu Bộ Y tế, /nhiemvu NHNN, /nhiemvu Cà Mau')];
+        const agency = this.opts.answerer.registry.resolve(args, { fuzzy: true });
+        if (!agency) return [info(`Không nhận ra cơ quan «${args}». Thử tên đầy đủ hoặc viết tắt: Bộ Công an, BCA, NHNN, VPCP, Cà Mau…`)];
+        return this.answer(msg, `Nhiệm vụ của ${agency.name}`);
+      }
+      case 'sapdenhan': {
+        const days = args ? Number(args.replace(/\D/g, '')) : 30;
+        if (!Number.isInteger(days) || days < 1 || days > 366) return [info('Số ngày phải từ 1 đến 366, ví dụ: /sapdenhan 14')];
+        return this.answer(msg, `Nhiệm vụ sắp đến hạn trong ${days} ngày tới`);
+      }
+      case 'quahan':
+        return this.answer(msg, args ? `Nhiệm vụ quá hạn của ${args}` : 'Nhiệm vụ nào đã quá hạn?');
+      case 'nguon':
+        return [this.sources(msg)];
+      case 'theodoi':
+      case 'huytheodoi':
+      case 'dangtheodoi':
+        return [this.subscriptions(name, args, msg)];
+      case 'gopy':
+        if (!args) return [info('Hãy gõ nội dung góp ý sau /gopy, ví dụ: /gopy Câu trả lời về Bộ Y tế thiếu nhiệm vụ X.')];
+        this.opts.store?.addFeedback({ channel: msg.channel, chatId: msg.chatId, text: args.slice(0, MAX_MESSAGE_CHARS) });
+        return [info(this.opts.store ? 'Cảm ơn bạn đã góp ý! Nhóm phát triển sẽ xem xét.' : 'Cảm ơn bạn! (Chức năng lưu góp ý chưa được bật trên máy chủ này.)')];
+      case 'dangky':
+        return [this.register(args, msg)];
+      default:
+        return [info(HELP_TEXT)];
+    }
+  }
+
+  private async answer(msg: IncomingMessage, question: string, page = 1): Promise<Reply[]> {
+    const now = this.opts.now?.();
+    const result = await this.opts.answerer.ask(question, { ...(now && { now }), page });
+    const mem = this.remember(msg);
+    mem.question = question;
+    mem.result = result;
+    mem.page = page;
+    const agency = this.opts.answerer.registry.findMentions(question, { fuzzy: true })[0];
+    if (agency) mem.agencyName = agency.name;
+    if (!result.grounded) return [{ kind: 'refusal', text: result.answer }];
+    const answerId = randomBytes(6).toString('base64url');
+    mem.answers.set(answerId, question);
+    return [{ kind: 'answer', text: result.answer, answerId }];
+  }
+
+  private async nextPage(msg: IncomingMessage): Promise<Reply[]> {
+    const mem = this.memory.get(key(msg));
+    if (!mem?.question || !mem.result || !/Trang \d+\/\d+/.test(mem.result.answer)) {
+      return [info('Không có danh sách nào để xem tiếp. Hãy hỏi một câu mới.')];
+    }
+    return this.answer(msg, mem.question, mem.page + 1);
+  }
+
+  /**
+   * Follow-ups need the previous question: "còn Bộ Tài chính thì sao?" swaps the
+   * agency; "hạn khi nào?" or "ai chủ trì?" asks about the same topic.
+   */
+  private resolveFollowUp(msg: IncomingMessage, text: string): string {
+    const mem = this.memory.get(key(msg));
+    if (!mem?.question) return text;
+    const f = fold(text);
+    const mentions = this.opts.answerer.registry.findMentions(text, { fuzzy: true });
+    if (mentions.length > 0 && /^(?:con|the con|vay con|con ve)\b|thi sao\??$|\bthi (?:the nao|ra sao)\??$/.test(f) && f.split(' ').length <= 12) {
+      const name = mentions[0]!.name;
+      if (mem.agencyName && mem.question.includes(mem.agencyName)) return mem.question.replace(mem.agencyName, name);
+      const prevMention = this.opts.answerer.registry.findMentions(mem.question, { fuzzy: true })[0];
+      if (prevMention) return mem.question.replace(prevMention.text, name);
+      return `Nhiệm vụ của ${name}`;
+    }
+    if (mentions.length === 0 && f.split(' ').length <= 6 && /^(?:(?:the |vay |con )?(?:han|thoi han|han chot|khi nao|bao gio|ai|co quan nao|ai chu tri|don vi nao|o dau|nguon)\b)/.test(f)) {
+      return `${mem.question.replace(/[?.!]+$/, '')} — ${text}`;
+    }
+    return text;
+  }
+
+  private sources(msg: IncomingMessage): Reply {
+    const result = this.memory.get(key(msg))?.result;
+    if (!result || result.citations.length === 0) return info('Chưa có câu trả lời nào có nguồn trong cuộc trò chuyện này. Hãy hỏi một câu trước.');
+    const lines = [`Nguồn của câu trả lời cho «${result.question}»:`];
+    for (const [i, c] of result.citations.entries()) {
+      lines.push('', `${i + 1}. ${c.title}${c.section ? `, mục ${c.section}` : ''} (mã văn bản ${c.docId}):`, `“${c.quote}”`);
+    }
+    return info(lines.join('\n'));
+  }
+
+  private subscriptions(name: string, args: string, msg: IncomingMessage): Reply {
+    const store = this.opts.store;
+    if (!store) return info('Chức năng nhắc hạn chưa được bật trên máy chủ này.');
+    const at = this.opts.reminderTime ?? '08:00';
+    if (name === 'dangtheodoi') {
+      const subs = store.subscriptions(msg.channel, msg.chatId);
+      if (subs.length === 0) return info('Bạn chưa theo dõi cơ quan nào. Gõ /theodoi <cơ quan>, ví dụ: /theodoi Bộ Công an');
+      return info([`Đang theo dõi (nhắc lúc ${at}):`, ...subs.map((s) => `• ${s.agency} — nhắc trước ${describeOffsets(s.offsets)}`)].join('\n'));
+    }
+    const m = /^(.*?)(?:\s+((?:\d{1,3})(?:\s*,\s*\d{1,3})*))?$/.exec(args.trim());
+    const who = (m?.[1] ?? '').trim();
+    if (!who) return info(name === 'theodoi' ? 'Hãy gõ tên cơ quan, ví dụ: /theodoi Bộ Công an 7,1 (hoặc /theodoi tất cả)' : 'Hãy gõ tên cơ quan, ví dụ: /huytheodoi Bộ Công an');
+    const all = ['tat ca', 'tatca', 'all'].includes(fold(who));
+    const agency = all ? null : this.opts.answerer.registry.resolve(who, { fuzzy: true });
+    if (!all && !agency) return info(`Không nhận ra cơ quan «${who}». Thử tên đầy đủ hoặc viết tắt: Bộ Công an, BCA, NHNN, Cà Mau…`);
+    const agencyName = all ? 'tất cả' : agency!.name;
+    if (name === 'huytheodoi') {
+      return info(store.unsubscribe(msg.channel, msg.chatId, agencyName) ? `Đã thôi nhắc hạn cho ${agencyName}.` : `Bạn không theo dõi ${agencyName}.`);
+    }
+    const offsets = m?.[2] ? [...new Set(m[2].split(',').map((x) => Number(x.trim())))].sort((a, b) => b - a) : DEFAULT_OFFSETS;
+    if (offsets.some((d) => d > 365)) return info('Số ngày nhắc trước phải từ 0 đến 365, ví dụ: /theodoi Bộ Công an 7,1');
+    store.subscribe({ channel: msg.channel, chatId: msg.chatId, agency: agencyName, offsets });
+    return info(`Đã đăng ký nhắc hạn cho ${agencyName}: nhắc trước ${describeOffsets(offsets)}, lúc ${at} (giờ Việt Nam). Nhiệm vụ giao chung cho nhóm có ${agencyName} cũng được nhắc. Gõ /huytheodoi ${agencyName} để thôi.`);
+  }
+
+  private register(args: string, msg: IncomingMessage): Reply {
+    if (!this.accessControlled) return info('Máy chủ này không yêu cầu đăng ký — bạn có thể hỏi ngay.');
+    if (this.isAllowed(msg)) return info('Cuộc trò chuyện này đã được cấp quyền.');
+    const code = this.opts.accessCode;
+    if (!code || !args) return refusal('Hãy gõ /dangky <mã truy cập> (mã do đơn vị quản lý cung cấp).');
+    const a = Buffer.from(args.trim());
+    const b = Buffer.from(code);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return refusal('Mã truy cập không đúng.');
+    if (!this.opts.store) return refusal('Máy chủ chưa bật lưu trữ nên không thể ghi nhận đăng ký.');
+    this.opts.store.setAllowed(msg.channel, msg.chatId, true);
+    return info('Đăng ký thành công — bạn có thể bắt đầu hỏi. Gõ /trogiup để xem các lệnh.');
+  }
+
+  private isAllowed(msg: IncomingMessage): boolean {
+    return (this.opts.allowedChatIds ?? []).includes(msg.chatId) || (this.opts.store?.isAllowed(msg.channel, msg.chatId) ?? false);
+  }
+
+  /** Token bucket per user: bursts allowed, sustained rate bounded. */
+  private takeToken(msg: IncomingMessage): boolean {
+    const rate = this.opts.ratePerMinute ?? 20;
+    const id = `${msg.channel}:${msg.userId}`;
+    const now = Date.now();
+    const b = this.buckets.get(id) ?? { tokens: rate, at: now };
+    b.tokens = Math.min(rate, b.tokens + ((now - b.at) / 60_000) * rate);
+    b.at = now;
+    if (b.tokens < 1) {
+      this.buckets.set(id, b);
+      return false;
+    }
+    b.tokens -= 1;
+    this.buckets.set(id, b);
+    if (this.buckets.size > MEMORY_MAX_CHATS * 2) this.buckets.delete(this.buckets.keys().next().value!);
+    return true;
+  }
+
+  private remember(msg: IncomingMessage): ChatMemory {
+    const k = key(msg);
+    const now = Date.now();
+    let mem = this.memory.get(k);
+    if (!mem || now - mem.touched > MEMORY_TTL_MS) mem = { page: 1, answers: new Map(), touched: now };
+    mem.touched = now;
+    this.memory.delete(k);
+    this.memory.set(k, mem); // most recent last: the oldest are evicted first
+    if (this.memory.size > MEMORY_MAX_CHATS) this.memory.delete(this.memory.keys().next().value!);
+    if (mem.answers.size > 50) mem.answers.delete(mem.answers.keys().next().value!);
+    return mem;
+  }
+}
+
+function key(msg: Pick<IncomingMessage, 'channel' | 'chatId'>): string {
+  return `${msg.channel}:${msg.chatId}`;
+}
+
+function info(text: string): Reply {
+  return { kind: 'info', text };
+}
+
+function refusal(text: string): Reply {
+  return { kind: 'refusal', text };
+}
+
+/** "/theodoi@bot Bộ Công an" → { name: 'theodoi', args: 'Bộ Công an' }; Vietnamese spellings folded. */
+export function parseCommand(text: string): { name: string; args: string } | null {
+  const m = /^\/([^\s@]+)(?:@\S+)?\s*([\s\S]*)$/u.exec(text);
+  if (!m) return null;
+  const word = fold(m[1]!).replace(/[^a-z0-9]/g, '');
+  for (const [name, spellings] of Object.entries(COMMANDS)) if (spellings.includes(word)) return { name, args: m[2]!.trim() };
+  return null;
+}
+
+function describeOffsets(offsets: number[]): string {
+  return offsets.map((d) => (d === 0 ? 'đúng ngày đến hạn' : `${d} ngày`)).join(', ');
+}
+

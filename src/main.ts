@@ -1,0 +1,167 @@
+/**
+ * npm start: loads the configuration, opens the corpus and its index, then
+ * starts every configured channel (Telegram, Zalo), the HTTP server (/healthz,
+ * webhooks, web chat, JSON API) and the daily reminder scheduler. With no chat
+ * channel configured it runs an interactive terminal chat instead. SIGINT and
+ * SIGTERM shut down gracefully: updates in hand are answered and confirmed.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig, type Config } from './config/env.js';
+import { createLogger } from './config/logger.js';
+import { Conversation } from './conversation/conversation.js';
+import { Assistant } from './qa/assistant.js';
+import { loadPhraserFromEnv } from './qa/openai-phraser.js';
+import { loadEmbedderFromEnv } from './retrieval/embeddings.js';
+import { createHttpServer, listen } from './channels/http.js';
+import { runRepl } from './channels/cli/repl.js';
+import { TelegramChannel } from './channels/telegram/bot.js';
+import { ZaloChannel } from './channels/zalo/bot.js';
+import type { MessageSender } from './channels/types.js';
+import { ReminderScheduler } from './reminders/scheduler.js';
+import { runReminderPass } from './reminders/service.js';
+import { SqliteReminderStore } from './reminders/store.js';
+
+export interface App {
+  config: Config;
+  port: number;
+  conversation: Conversation;
+  stop(): Promise<void>;
+}
+
+/** Starts everything; resolves once listening. Used by `npm start` and by the end-to-end tests. */
+export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { interactive?: boolean } = {}): Promise<App> {
+  const config = loadConfig(env);
+  const hasChannel = Boolean(config.TELEGRAM_BOT_TOKEN || config.ZALO_BOT_TOKEN);
+  const interactive = opts.interactive ?? !hasChannel;
+  // In the terminal chat, logs below warnings would clutter the conversation.
+  const logger = createLogger(interactive && config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  mkdirSync(config.dataDir, { recursive: true });
+
+  const phraser = loadPhraserFromEnv(env);
+  const embedder = loadEmbedderFromEnv(env);
+  const assistant = await Assistant.open({
+    dataDir: config.dataDir,
+    ...(config.CORPUS_DIR && { corpusDir: config.CORPUS_DIR }),
+    ...(phraser && { phraser }),
+    ...(embedder && { embedder }),
+    onProgress: (m) => logger.info(m),
+  });
+  const store = new SqliteReminderStore(join(config.dataDir, 'assistant.db'));
+  const conversation = new Conversation({
+    answerer: assistant,
+    store,
+    now: () => config.ASSISTANT_NOW,
+    allowedChatIds: config.ALLOWED_CHAT_IDS,
+    ...(config.ACCESS_CODE && { accessCode: config.ACCESS_CODE }),
+    ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
+    reminderTime: config.REMINDER_TIME,
+    onError: (err, msg) => logger.error({ err, channel: msg.channel }, 'conversation failed'),
+  });
+
+  const telegram = config.TELEGRAM_BOT_TOKEN
+    ? new TelegramChannel({
+        token: config.TELEGRAM_BOT_TOKEN,
+        ...(config.TELEGRAM_API_ROOT && { apiRoot: config.TELEGRAM_API_ROOT }),
+        conversation,
+        logger,
+        ...(config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET && { webhook: { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET } }),
+        ...(env.TELEGRAM_THROTTLE === 'off' && { throttle: false }),
+      })
+    : undefined;
+  const zalo = config.ZALO_BOT_TOKEN
+    ? new ZaloChannel({
+        token: config.ZALO_BOT_TOKEN,
+        ...(config.ZALO_API_ROOT && { apiRoot: config.ZALO_API_ROOT }),
+        conversation,
+        logger,
+        ...(config.ZALO_WEBHOOK_URL && config.ZALO_WEBHOOK_SECRET && { webhook: { url: config.ZALO_WEBHOOK_URL, secret: config.ZALO_WEBHOOK_SECRET } }),
+      })
+    : undefined;
+
+  const server: Server = createHttpServer({
+    port: config.PORT,
+    logger,
+    conversation,
+    answerer: assistant,
+    health: () => ({ documents: assistant.corpus.documents.length, tasks: assistant.corpus.tasks.length, telegram: Boolean(telegram), zalo: Boolean(zalo) }),
+    ...(telegram && { telegramWebhook: (req, res) => telegram.handleWebhook(req, res) }),
+    ...(zalo && { zaloWebhook: (req, res) => zalo.handleWebhook(req, res) }),
+  });
+  const port = await listen(server, config.PORT);
+  await telegram?.start();
+  await zalo?.start();
+
+  const senders = new Map<string, MessageSender>();
+  if (telegram) senders.set('telegram', telegram.sender);
+  if (zalo) senders.set('zalo', zalo.sender);
+  const titles = new Map(assistant.corpus.documents.map((d) => [d.docId, d.title]));
+  const scheduler =
+    senders.size > 0
+      ? new ReminderScheduler({
+          runPass: (now, time) => runReminderPass({ store, tasks: assistant.corpus.tasks, registry: assistant.registry, titles, senders, now, time, logger }),
+          lastPassDate: () => store.lastPassDate(),
+          env,
+          logger,
+          hour: Number(config.REMINDER_TIME.slice(0, 2)),
+          pattern: `${Number(config.REMINDER_TIME.slice(3))} ${Number(config.REMINDER_TIME.slice(0, 2))} * * *`,
+        })
+      : undefined;
+  void scheduler?.start().catch((err) => logger.error({ err }, 'reminder scheduler failed to start'));
+  logger.info({ port, telegram: Boolean(telegram), zalo: Boolean(zalo) }, 'trợ lý đã sẵn sàng');
+
+  let stopped = false;
+  return {
+    config,
+    port,
+    conversation,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await scheduler?.stop();
+      await telegram?.stop();
+      await zalo?.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      store.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let app: App;
+  try {
+    app = await startApp();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`${err.message}\nXem .env.example để biết các biến môi trường.`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+  const shutdown = async (signal: string) => {
+    console.error(`Nhận ${signal}, đang dừng an toàn…`);
+    await app.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  const hasChannel = Boolean(app.config.TELEGRAM_BOT_TOKEN || app.config.ZALO_BOT_TOKEN);
+  if (!hasChannel) {
+    await runRepl({
+      conversation: app.conversation,
+      banner: [
+        'Trợ lý chuyển đổi số — trò chuyện tại dòng lệnh (ngoại tuyến, không cần cấu hình).',
+        'Chưa cấu hình kênh chat: đặt TELEGRAM_BOT_TOKEN và/hoặc ZALO_BOT_TOKEN (xem .env.example) rồi chạy lại npm start để kết nối Telegram, Zalo.',
+        `Trang trò chuyện web: http://localhost:${app.port}/ — gõ /trogiup để xem các lệnh, «thoát» để dừng.`,
+      ],
+    });
+    await app.stop();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
