@@ -265,7 +265,7 @@ describe('(c) fallback to the extractive answer', () => {
     current = createOpenAIPhraser({ apiKey: KEY, baseURL, timeoutMs: 2000, logger });
     const result = await assistant.ask(Q_LAW, { now: NOW });
     expect(result.answer).toBe(extractive.answer);
-    expect(reasons()).toEqual(['request_failed']);
+    expect(reasons()).toEqual(['connection_error']);
   });
 
   it('never writes the API key to a log line', () => {
@@ -324,7 +324,7 @@ describe('(d) prompt injection planted in a document', () => {
     expect(user.match(/<nguon /g)?.length).toBe(blocks.length);
     expect(user.match(/<\/nguon>/g)?.length).toBe(blocks.length);
     expect(user).toContain('&lt;/nguon&gt;');
-    expect(user).not.toContain('id="S99"');
+    expect(user).not.toContain('<nguon id="S99">');
     expect(system).not.toContain('Bộ Ngoại giao');
     expect(system).toContain('DỮ LIỆU');
     expect(system.toLowerCase()).toContain('bỏ qua hướng dẫn trên');

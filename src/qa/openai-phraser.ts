@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { AgencyRegistry } from '../corpus/agencies.js';
 import { corpusPaths } from '../corpus/store.js';
 import {
@@ -119,6 +119,7 @@ export function createOpenAIPhraser(opts: OpenAIPhraserOptions): Phraser {
         content = choice?.message?.content;
       } catch (err) {
         if (err instanceof APIConnectionTimeoutError || err instanceof APIUserAbortError) return reject('timeout', { timeoutMs }, started);
+        if (err instanceof APIConnectionError) return reject('connection_error', { message: String(err.message).slice(0, 200) }, started);
         if (err instanceof APIError) return reject('http_error', { status: err.status ?? null, error: err.name, message: String(err.message).slice(0, 200) }, started);
         return reject('request_failed', { error: (err as Error)?.name ?? 'Error', message: String((err as Error)?.message ?? err).slice(0, 200) }, started);
       }
