@@ -8,8 +8,6 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config/env.js';
 import { Assistant } from '../src/qa/assistant.js';
-import { loadPhraserFromEnv } from '../src/qa/openai-phraser.js';
-import { loadEmbedderFromEnv } from '../src/retrieval/embeddings.js';
 import { parseIsoDate } from '../src/text/dates.js';
 
 const USAGE = `Cách dùng:
@@ -42,8 +40,9 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const phraser = loadPhraserFromEnv();
-  const embedder = loadEmbedderFromEnv();
+  // The openai client is loaded only when a key is configured: offline start-up stays fast.
+  const phraser = config.OPENAI_API_KEY ? (await import('../src/qa/openai-phraser.js')).loadPhraserFromEnv() : undefined;
+  const embedder = config.OPENAI_API_KEY ? (await import('../src/retrieval/embeddings.js')).loadEmbedderFromEnv() : undefined;
   const assistant = await Assistant.open({
     dataDir: config.dataDir,
     ...(config.CORPUS_DIR && { corpusDir: config.CORPUS_DIR }),

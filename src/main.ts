@@ -13,8 +13,6 @@ import { ConfigError, loadConfig, type Config } from './config/env.js';
 import { createLogger } from './config/logger.js';
 import { Conversation } from './conversation/conversation.js';
 import { Assistant } from './qa/assistant.js';
-import { loadPhraserFromEnv } from './qa/openai-phraser.js';
-import { loadEmbedderFromEnv } from './retrieval/embeddings.js';
 import { createHttpServer, listen } from './channels/http.js';
 import { runRepl } from './channels/cli/repl.js';
 import { TelegramChannel } from './channels/telegram/bot.js';
@@ -40,8 +38,9 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   const logger = createLogger(interactive && config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   mkdirSync(config.dataDir, { recursive: true });
 
-  const phraser = loadPhraserFromEnv(env);
-  const embedder = loadEmbedderFromEnv(env);
+  // The openai client is loaded only when a key is configured: offline start-up stays fast.
+  const phraser = config.OPENAI_API_KEY ? (await import('./qa/openai-phraser.js')).loadPhraserFromEnv(env) : undefined;
+  const embedder = config.OPENAI_API_KEY ? (await import('./retrieval/embeddings.js')).loadEmbedderFromEnv(env) : undefined;
   const assistant = await Assistant.open({
     dataDir: config.dataDir,
     ...(config.CORPUS_DIR && { corpusDir: config.CORPUS_DIR }),

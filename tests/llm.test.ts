@@ -221,6 +221,11 @@ describe('(c) fallback to the extractive answer', () => {
       replyWith((user) => ({ ...goodReply(user), answer: GOOD_ANSWER.replace('31/12/2024', '15/10/2024') })),
     ],
     [
+      'an invented month',
+      'unknown_date',
+      replyWith((user) => ({ ...goodReply(user), answer: `${GOOD_ANSWER}\nDự kiến trình trong tháng 10/2024.` })),
+    ],
+    [
       'an invented agency',
       'unknown_agency',
       replyWith((user) => ({ ...goodReply(user), answer: GOOD_ANSWER.replace('Bộ Công an chủ trì', 'Bộ Ngoại giao chủ trì') })),

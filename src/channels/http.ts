@@ -37,21 +37,30 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(xa, ya) && x.length === y.length;
 }
 
-/** Reads a request body up to a size limit (rejects beyond it). */
+/**
+ * Reads a request body up to a size limit (rejects beyond it). The rest of an
+ * over-long body is discarded, not cut off: destroying the request would also
+ * destroy the socket, and the client would get a reset instead of the 413.
+ */
 export function readBody(req: HttpRequest, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let size = 0;
+    let tooLarge = false;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
+      if (tooLarge) return;
       size += c.length;
       if (size > limit) {
+        tooLarge = true;
+        chunks.length = 0;
         reject(new Error('body too large'));
-        req.destroy();
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      if (!tooLarge) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
     req.on('error', reject);
   });
 }
@@ -66,6 +75,8 @@ async function readJson(req: HttpRequest, res: ServerResponse): Promise<Record<s
     if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
     json(res, 400, { error: 'Nội dung phải là một đối tượng JSON.' });
   } catch (err) {
+    // Closing the connection after the 413 stops the rest of an over-long upload.
+    if ((err as Error).message === 'body too large') res.setHeader('connection', 'close');
     json(res, (err as Error).message === 'body too large' ? 413 : 400, {
       error: (err as Error).message === 'body too large' ? 'Nội dung gửi lên quá lớn.' : 'Nội dung gửi lên không phải JSON hợp lệ.',
     });

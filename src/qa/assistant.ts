@@ -132,16 +132,21 @@ export class Assistant {
     this.rowById = new Map(corpus.tasks.map((r) => [r.id, r]));
     this.rowIndex = new MiniSearch<RowDoc>({
       fields: ['text'],
-      tokenize: (text: string, field?: string) => analyze(text, { registry, query: field === undefined }),
+      // Rows name agencies in full; only questions need aliases expanded (done when the query is analysed).
+      tokenize: (text: string) => analyze(text),
       processTerm: (t: string) => t,
       searchOptions: { combineWith: 'OR' },
     });
     this.rowIndex.addAll(corpus.tasks.map((r) => ({ id: r.id, text: `${r.task} ${r.quote}` })));
-    const chunksByDoc = new Map<string, Chunk[]>();
-    for (const c of passages.chunks) chunksByDoc.set(c.docId, [...(chunksByDoc.get(c.docId) ?? []), c]);
+    const chunksByDoc = new Map<string, Array<{ chunk: Chunk; squashed: string }>>();
+    for (const c of passages.chunks) {
+      const list = chunksByDoc.get(c.docId) ?? [];
+      list.push({ chunk: c, squashed: squashSpaces(c.text) });
+      chunksByDoc.set(c.docId, list);
+    }
     for (const r of corpus.tasks) {
       const head = squashSpaces(r.quote).slice(0, 80);
-      const chunk = chunksByDoc.get(r.docId)?.find((c) => squashSpaces(c.text).includes(head));
+      const chunk = chunksByDoc.get(r.docId)?.find((c) => c.squashed.includes(head))?.chunk;
       if (chunk) this.chunkOfRow.set(r.id, chunk);
       // The headings above a row ("… trực tiếp chỉ đạo") describe it too.
       const context = chunk?.context.split(' › ').slice(1).join(' ') ?? '';
@@ -563,11 +568,18 @@ function sentencesOf(text: string): string[] {
   return parts.length > 0 ? parts : [text];
 }
 
-/** Keeps an answer within a chat message: cuts at a paragraph boundary. */
+/**
+ * Keeps an answer within a chat message: cuts at a paragraph boundary. A list's
+ * "Trang p/n — gõ «tiếp»" footer is kept: the conversation layer pages on it.
+ */
 function fit(text: string): string {
   if (text.length <= MAX_ANSWER_CHARS) return text;
-  const cut = text.lastIndexOf('\n\n', MAX_ANSWER_CHARS - 40);
-  return `${text.slice(0, cut > 200 ? cut : MAX_ANSWER_CHARS - 40).trimEnd()}\n\n(Còn nữa — gõ /nguon để xem đầy đủ nguồn.)`;
+  const footer = /\n\n(Trang \d+\/\d+ — gõ «tiếp» để xem thêm\.)$/.exec(text);
+  const body = footer ? text.slice(0, footer.index) : text;
+  const budget = MAX_ANSWER_CHARS - 40 - (footer ? footer[1]!.length + 2 : 0);
+  const cut = body.lastIndexOf('\n\n', budget);
+  const kept = `${body.slice(0, cut > 200 ? cut : budget).trimEnd()}\n\n(Còn nữa — gõ /nguon để xem đầy đủ nguồn.)`;
+  return footer ? `${kept}\n\n${footer[1]}` : kept;
 }
 
 

@@ -205,7 +205,7 @@ function isVerbatimIn(quote: string, texts: string[]): boolean {
   return parts.every((p) => forms.some((t) => t.includes(p)));
 }
 
-const NUMERIC_DATE = /(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?![\d/.-]*\d)/g;
+const NUMERIC_DATE = /(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?!\d)/g;
 const WORDED_DATE = /ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})/giu;
 const ISO_DATE = /(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)/g;
 
@@ -218,6 +218,22 @@ export function datesIn(text: string, opts: { iso?: boolean } = {}): string[] {
   for (const m of t.matchAll(WORDED_DATE)) push(Number(m[3]), Number(m[2]), Number(m[1]), m[0]);
   if (opts.iso) for (const m of t.matchAll(ISO_DATE)) push(Number(m[1]), Number(m[2]), Number(m[3]), m[0]);
   return out;
+}
+
+const NUMERIC_MONTH = /(?<![\d/.-])(\d{1,2})\/(\d{4})(?![\d/])/g;
+const WORDED_MONTH = /tháng\s+(\d{1,2})\s*(?:năm\s+|\/\s*)(\d{4})/giu;
+
+/** Months written without a day ("tháng 12/2024", "12/2024", "tháng 8 năm 2024"), as YYYY-MM. */
+export function monthsIn(text: string): string[] {
+  const out = new Set<string>();
+  const t = nfc(text);
+  for (const re of [NUMERIC_MONTH, WORDED_MONTH]) {
+    for (const m of t.matchAll(re)) {
+      const month = Number(m[1]);
+      if (month >= 1 && month <= 12) out.add(`${m[2]}-${String(month).padStart(2, '0')}`);
+    }
+  }
+  return [...out];
 }
 
 const PERCENT = /(?<![\d.,])\d+(?:[.,]\d+)?\s?%/g;
@@ -253,9 +269,9 @@ export function unknownAgencies(answer: string, input: PhraseInput, registry: Ag
     for (const text of licensed) for (const m of registry.findMentions(text, { caseSensitive: true })) allowed.add(m.name);
     for (const text of licensed) for (const m of registry.findMentions(text)) allowed.add(m.name);
     const strict = registry.findMentions(answer, { caseSensitive: true });
-    // Case-insensitive mentions too ("Bộ ngoại giao"), when written with a capital or as an acronym:
-    // lower-case ordinary words ("hòa bình") are not agencies.
-    const loose = registry.findMentions(answer).filter((m) => /^\p{Lu}/u.test(m.text));
+    // Case-insensitive mentions too ("bộ ngoại giao"), except lower-case province names, which
+    // are often ordinary words ("hòa bình" is peace, not Hòa Bình).
+    const loose = registry.findMentions(answer).filter((m) => /^\p{Lu}/u.test(m.text) || registry.get(m.name)?.kind !== 'province');
     for (const m of [...strict, ...loose]) {
       covered.push([m.start, m.end]);
       if (registry.get(m.name)?.kind === 'group') continue;
@@ -328,6 +344,12 @@ export function validatePhrased(raw: string, input: PhraseInput, sources: Phrase
   for (const d of input.documents ?? []) if (d.date) allowedDates.add(d.date);
   const badDate = datesIn(answer).find((d) => !allowedDates.has(d));
   if (badDate !== undefined) return { ok: false, reason: 'unknown_date', detail: badDate };
+
+  const allowedMonths = new Set<string>([...allowedDates].map((d) => d.slice(0, 7)));
+  for (const text of grounding) for (const m of monthsIn(text)) allowedMonths.add(m);
+  for (const d of input.documents ?? []) if (d.date) allowedMonths.add(d.date.slice(0, 7));
+  const badMonth = monthsIn(answer).find((m) => !allowedMonths.has(m));
+  if (badMonth !== undefined) return { ok: false, reason: 'unknown_date', detail: badMonth };
 
   const allowedFigures = new Set(grounding.flatMap(percentagesIn));
   const badFigure = percentagesIn(answer).find((p) => !allowedFigures.has(p));

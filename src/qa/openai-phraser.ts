@@ -93,7 +93,8 @@ export function createOpenAIPhraser(opts: OpenAIPhraserOptions): Phraser {
     async phrase(input: PhraseInput): Promise<string | null> {
       const started = Date.now();
       const sources = buildSources(input);
-      if (sources.length === 0) return reject('no_sources', {}, started);
+      // Nothing to ground a rewrite on (e.g. "no task falls due this week"): the draft stands.
+      if (sources.length === 0) return null;
       const user = renderUserMessage(input, sources);
       let content: string | null | undefined;
       try {

@@ -16,11 +16,20 @@ import { analyze } from './analyzer.js';
 import { chunkDocument, type Chunk } from './chunks.js';
 import { hashedEmbedder, type Embedder } from './vectors.js';
 
-const FORMAT_VERSION = 3;
+const FORMAT_VERSION = 4;
 /** Reciprocal-rank-fusion constant: damps the influence of rank differences far down the lists. */
 const RRF_K = 20;
-/** Weight of the dense ranking in the fusion; the lexical ranking has weight 1 (see npm run bench). */
-const DENSE_WEIGHT = Number(process.env.DENSE_WEIGHT ?? 0.35);
+/**
+ * Weight of the dense ranking in the fusion (the lexical ranking has weight 1).
+ * `npm run bench` shows the offline hashed n-gram vectors lower recall when fused,
+ * so they get weight 0 by default; a real embeddings model (OPENAI_EMBEDDING_MODEL)
+ * is fused at 0.5. RETRIEVAL_DENSE_WEIGHT overrides both.
+ */
+function denseWeight(embedder: Embedder): number {
+  const set = process.env.RETRIEVAL_DENSE_WEIGHT;
+  if (set !== undefined && set.trim() !== '' && Number.isFinite(Number(set))) return Number(set);
+  return embedder.id.startsWith('hashed-') ? 0 : 0.5;
+}
 
 export type SearchMode = 'hybrid' | 'lexical' | 'dense';
 
@@ -52,17 +61,25 @@ interface IndexedChunk {
 }
 
 export class PassageIndex {
+  private dense: InstanceType<typeof hnswlib.HierarchicalNSW> | undefined;
+
   private constructor(
     readonly chunks: Chunk[],
     private readonly lexical: MiniSearch<IndexedChunk>,
-    private readonly dense: InstanceType<typeof hnswlib.HierarchicalNSW>,
+    /** Loads (or builds) the dense index on first use: it is skipped entirely when its fusion weight is 0. */
+    private readonly loadDense: () => Promise<InstanceType<typeof hnswlib.HierarchicalNSW>>,
     private readonly embedder: Embedder,
     private readonly registry: AgencyRegistry,
     /** True when loaded from the cache rather than built. */
     readonly fromCache: boolean,
     /** Indexed terms with their passage frequency: typo tolerance is only tried for unknown terms. */
-    private readonly vocabulary: ReadonlyMap<string, number> = vocabularyOf(chunks, registry),
+    readonly vocabulary: ReadonlyMap<string, number>,
   ) {}
+
+  /** Weight of the dense ranking in hybrid search (0: lexical only). */
+  get denseWeight(): number {
+    return denseWeight(this.embedder);
+  }
 
   /** Opens the cached index for this corpus, or builds (and caches) it. */
   static async open(opts: IndexOptions): Promise<PassageIndex> {
@@ -78,7 +95,10 @@ export class PassageIndex {
     }
     opts.onProgress?.('Đang lập chỉ mục văn bản…');
     const index = await PassageIndex.build(opts.corpus, opts.registry, embedder);
-    if (dir) index.save(dir);
+    if (dir) {
+      index.dense = await index.loadDense();
+      index.save(dir);
+    }
     return index;
   }
 
@@ -87,21 +107,21 @@ export class PassageIndex {
     for (const doc of corpus.documents) chunks.push(...chunkDocument(doc, corpus.text(doc.docId), chunks.length));
     const lexical = newMiniSearch(registry);
     lexical.addAll(chunks.map((c) => ({ id: c.id, text: c.text, context: c.context })));
-    const vectors = await embedder.embed(chunks.map((c) => `${c.text}\n${c.context}`));
-    const dense = new hnswlib.HierarchicalNSW('cosine', embedder.dimensions);
-    dense.initIndex(Math.max(1, chunks.length), 16, 200, 42);
-    vectors.forEach((v, i) => dense.addPoint(v, i));
-    dense.setEf(64);
-    return new PassageIndex(chunks, lexical, dense, embedder, registry, false);
+    const dense = await buildDense(chunks, embedder);
+    return new PassageIndex(chunks, lexical, async () => dense, embedder, registry, false, vocabularyOf(chunks, registry));
   }
 
   private static load(dir: string, registry: AgencyRegistry, embedder: Embedder): PassageIndex {
     const chunks = JSON.parse(readFileSync(join(dir, 'chunks.json'), 'utf8')) as Chunk[];
     const lexical = MiniSearch.loadJSON<IndexedChunk>(readFileSync(join(dir, 'lexical.json'), 'utf8'), miniSearchOptions(registry));
-    const dense = new hnswlib.HierarchicalNSW('cosine', embedder.dimensions);
-    dense.readIndexSync(join(dir, 'dense.hnsw'));
-    dense.setEf(64);
-    return new PassageIndex(chunks, lexical, dense, embedder, registry, true);
+    const vocabulary = new Map(JSON.parse(readFileSync(join(dir, 'vocabulary.json'), 'utf8')) as Array<[string, number]>);
+    const loadDense = async () => {
+      const dense = new hnswlib.HierarchicalNSW('cosine', embedder.dimensions);
+      dense.readIndexSync(join(dir, 'dense.hnsw'));
+      dense.setEf(64);
+      return dense;
+    };
+    return new PassageIndex(chunks, lexical, loadDense, embedder, registry, true, vocabulary);
   }
 
   private save(dir: string): void {
@@ -111,7 +131,8 @@ export class PassageIndex {
     mkdirSync(tmp, { recursive: true });
     writeFileAtomic(join(tmp, 'chunks.json'), JSON.stringify(this.chunks));
     writeFileAtomic(join(tmp, 'lexical.json'), JSON.stringify(this.lexical));
-    this.dense.writeIndexSync(join(tmp, 'dense.hnsw'));
+    writeFileAtomic(join(tmp, 'vocabulary.json'), JSON.stringify([...this.vocabulary]));
+    this.dense!.writeIndexSync(join(tmp, 'dense.hnsw'));
     writeFileAtomic(join(tmp, 'complete'), new Date().toISOString());
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
@@ -129,27 +150,41 @@ export class PassageIndex {
 
     if (mode !== 'dense') {
       const fuzzy = (term: string) => (term.length >= 5 && !term.includes('_') && !this.vocabulary.has(term) ? 1 : false);
-      // Syllables found in a fifth of all passages ("số", "các", "chuyển") add cost, not ranking: their bigrams carry them.
-      const common = this.chunks.length * 0.2;
-      const terms = analyze(query, { registry: this.registry, query: true }).filter((t) => t.includes('_') || (this.vocabulary.get(t) ?? 0) < common);
+      // Syllables found in many passages ("số", "các", "chuyển") add cost, not ranking, when a bigram
+      // of theirs is indexed: the bigram carries them. Rare or unpaired syllables are kept.
+      const common = this.chunks.length * 0.05;
+      const analyzed = analyze(query, { registry: this.registry, query: true });
+      const pairedSyllables = new Set(analyzed.filter((t) => t.includes('_') && this.vocabulary.has(t)).flatMap((t) => t.split('_')));
+      const terms = analyzed.filter((t) => t.includes('_') || !pairedSyllables.has(t) || (this.vocabulary.get(t) ?? 0) < common);
       const hits = this.lexical.search(
         { queries: [...new Set(terms)], combineWith: 'OR' },
         { fuzzy, tokenize: (t: string) => [t], ...(filter && { filter: (r) => filter.has(this.chunks[r.id as number]!.docId) }) },
       );
       add(hits.slice(0, pool).map((h) => h.id as number), 1);
     }
-    if (mode !== 'lexical' && this.chunks.length > 0) {
+    const weight = mode === 'dense' ? 1 : this.denseWeight;
+    if (mode !== 'lexical' && weight > 0 && this.chunks.length > 0) {
+      this.dense ??= await this.loadDense();
       const [vector] = await this.embedder.embed([query]);
       const n = Math.min(this.chunks.length, filter ? this.chunks.length : pool);
       const result = this.dense.searchKnn(vector!, n);
       const ids = result.neighbors.filter((id) => !filter || filter.has(this.chunks[id]!.docId));
-      add(ids.slice(0, pool), mode === 'dense' ? 1 : DENSE_WEIGHT);
+      add(ids.slice(0, pool), weight);
     }
     return [...ranks.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, k)
       .map(([id, score]) => ({ chunk: this.chunks[id]!, score }));
   }
+}
+
+async function buildDense(chunks: Chunk[], embedder: Embedder): Promise<InstanceType<typeof hnswlib.HierarchicalNSW>> {
+  const vectors = await embedder.embed(chunks.map((c) => `${c.text}\n${c.context}`));
+  const dense = new hnswlib.HierarchicalNSW('cosine', embedder.dimensions);
+  dense.initIndex(Math.max(1, chunks.length), 16, 200, 42);
+  vectors.forEach((v, i) => dense.addPoint(v, i));
+  dense.setEf(64);
+  return dense;
 }
 
 function vocabularyOf(chunks: Chunk[], registry: AgencyRegistry): Map<string, number> {
