@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config/env.js';
+import { ConfigError, loadConfig, loadDotEnv } from '../src/config/env.js';
 import { Assistant } from '../src/qa/assistant.js';
 import { parseIsoDate } from '../src/text/dates.js';
 
@@ -39,6 +39,7 @@ async function main(): Promise<number> {
     console.error(`--now "${values.now}" không hợp lệ — dùng dạng YYYY-MM-DD.`);
     return 2;
   }
+  loadDotEnv();
   const config = loadConfig();
   // The openai client is loaded only when a key is configured: offline start-up stays fast.
   const phraser = config.OPENAI_API_KEY ? (await import('../src/qa/openai-phraser.js')).loadPhraserFromEnv() : undefined;

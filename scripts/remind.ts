@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { loadDotEnv } from '../src/config/env.js';
 import { AgencyRegistry } from '../src/corpus/agencies.js';
 import { Corpus } from '../src/corpus/store.js';
 import { ReminderScheduler, vietnamTime } from '../src/reminders/scheduler.js';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     return;
   }
   const dryRun = args['dry-run'] ?? false;
+  loadDotEnv();
 
   if (args.now !== undefined && !parseIsoDate(args.now)) fail(`--now "${args.now}" không hợp lệ — cần dạng YYYY-MM-DD, ví dụ 2024-08-01.`);
   if (process.env.ASSISTANT_NOW && !parseIsoDate(process.env.ASSISTANT_NOW)) {

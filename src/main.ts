@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Server } from 'node:http';
-import { ConfigError, loadConfig, type Config } from './config/env.js';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config/env.js';
 import { createLogger } from './config/logger.js';
 import { Conversation } from './conversation/conversation.js';
 import { Assistant } from './qa/assistant.js';
@@ -132,6 +132,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
 async function main(): Promise<void> {
   let app: App;
   try {
+    loadDotEnv();
     app = await startApp();
   } catch (err) {
     if (err instanceof ConfigError) {

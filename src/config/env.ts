@@ -3,6 +3,7 @@
  * with zod. A bad value stops start-up with a Vietnamese message naming the variable;
  * secrets are never echoed back.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseIsoDate } from '../text/dates.js';
@@ -63,6 +64,14 @@ export class ConfigError extends Error {
     super(message);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * Loads ./.env into process.env when the file exists; variables already set in
+ * the real environment win. Lets an operator keep settings in one file.
+ */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
 }
 
 /** Reads and validates the environment. Empty strings count as unset (a blank line in .env). */
