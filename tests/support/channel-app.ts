@@ -3,7 +3,7 @@
  * `npm start`) on a fresh DATA_DIR with a clean environment, read its SQLite file, wait for
  * conditions, build raw Telegram updates for webhook POSTs, and read Telegram HTML as a user sees it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -28,6 +28,7 @@ export function freshDataDir(prefix = 'tro-ly-e2e-'): string {
 }
 
 export function removeDataDirs(): void {
+  indexTemplate = undefined;
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
@@ -35,10 +36,20 @@ export function removeDataDirs(): void {
  * startApp with BASE_ENV + `env` only (never process.env: a developer's OPENAI_API_KEY or bot
  * token must not leak into a test), never interactive.
  */
-export function startTestApp(env: Record<string, string | undefined>): Promise<App> {
+export async function startTestApp(env: Record<string, string | undefined>, opts: { seedIndex?: boolean } = {}): Promise<App> {
   const clean = Object.fromEntries(Object.entries({ ...BASE_ENV, ...env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
-  return startApp(clean, { interactive: false });
+  const dataDir = clean.DATA_DIR;
+  // The first app of a test file builds the passage index (~1 s); later fresh DATA_DIRs get a copy
+  // of that cache so the files stay fast. The database is never copied: every DATA_DIR starts empty.
+  if (dataDir && indexTemplate && opts.seedIndex !== false && !existsSync(join(dataDir, 'index'))) {
+    cpSync(indexTemplate, join(dataDir, 'index'), { recursive: true });
+  }
+  const app = await startApp(clean, { interactive: false });
+  if (dataDir && !indexTemplate && existsSync(join(dataDir, 'index'))) indexTemplate = join(dataDir, 'index');
+  return app;
 }
+
+let indexTemplate: string | undefined;
 
 /** Rows of a query on the app's SQLite file (opened read-only next to the running app). */
 export function queryDb<T = Record<string, unknown>>(dataDir: string, sql: string, ...params: unknown[]): T[] {

@@ -104,7 +104,8 @@ export class TelegramChannel {
 
     bot.catch((err) => {
       logger.error({ err: err.error, update_id: err.ctx.update.update_id }, 'telegram update failed');
-      void err.ctx.reply('Xin lỗi, đã có lỗi khi xử lý tin nhắn này. Vui lòng thử lại.').catch(() => undefined);
+      // ctx.reply throws synchronously (not a rejected promise) when the update has no chat.
+      if (err.ctx.chat) void err.ctx.reply('Xin lỗi, đã có lỗi khi xử lý tin nhắn này. Vui lòng thử lại.').catch(() => undefined);
     });
   }
 
