@@ -39,7 +39,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   mkdirSync(config.dataDir, { recursive: true });
 
   // The openai client is loaded only when a key is configured: offline start-up stays fast.
-  const phraser = config.OPENAI_API_KEY ? (await import('./qa/openai-phraser.js')).loadPhraserFromEnv(env) : undefined;
+  const phraser = config.OPENAI_API_KEY ? (await import('./qa/openai-phraser.js')).loadPhraserFromEnv(env, logger) : undefined;
   const embedder = config.OPENAI_API_KEY ? (await import('./retrieval/embeddings.js')).loadEmbedderFromEnv(env) : undefined;
   const assistant = await Assistant.open({
     dataDir: config.dataDir,
@@ -48,6 +48,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     ...(embedder && { embedder }),
     onProgress: (m) => logger.info(m),
   });
+  assistant.passages.onDenseError = (err) => logger.warn({ err }, 'embeddings unavailable; answering with lexical ranking only');
   const store = new SqliteReminderStore(join(config.dataDir, 'assistant.db'));
   const conversation = new Conversation({
     answerer: assistant,

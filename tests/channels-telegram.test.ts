@@ -407,6 +407,7 @@ describe('Telegram restart with pending updates (default throttling)', () => {
       app = undefined;
       const pending = new Set(fake.pendingUpdates().map((u) => u.message?.chat.id));
       const confirmed = chats.filter((c) => !pending.has(c));
+      expect(confirmed.length).toBeGreaterThan(0);
       const answeredAtStop = confirmed.filter((c) => fake.sent(c).length > 0);
       expect(answeredAtStop).toEqual(confirmed);
       // And nothing trickles out after stop() has returned.
@@ -479,5 +480,13 @@ describe('Telegram webhook mode', () => {
     expect(ok.status).toBe(200);
     const [m] = await fake.waitForSent(1, { chatId: 603, ...WAIT });
     expect(telegramPlain(m!.text)).toContain('Bộ Y tế');
+  });
+
+  it('a failing update is answered with an apology and acknowledged with 200 (not resent by Telegram)', async () => {
+    fake.failNext('sendMessage', { status: 400, description: 'Bad Request: something unexpected' });
+    const res = await post(url, telegramTextUpdate(500_020, 604, LUAT_DU_LIEU), { 'x-telegram-bot-api-secret-token': SECRET });
+    expect(res.status).toBe(200);
+    const [m] = await fake.waitForSent(1, { chatId: 604, ...WAIT });
+    expect(telegramPlain(m!.text)).toContain('Xin lỗi, đã có lỗi');
   });
 });

@@ -179,7 +179,8 @@ export class Assistant {
     const passages = await this.topPassages(u, draft.rows);
     let answer = draft.answer;
     if (this.phraser && !opts.extractiveOnly && draft.grounded) {
-      const phrased = await this.phraser.phrase({ question: u.question, now, intent: u.intent, draft: answer, rows: draft.rows, passages, citations });
+      const documents = this.corpus.documents.map((d) => ({ docId: d.docId, title: d.title, ...(d.date && { date: d.date }) }));
+      const phrased = await this.phraser.phrase({ question: u.question, now, intent: u.intent, draft: answer, rows: draft.rows, passages, citations, documents });
       if (phrased) answer = phrased;
     }
     return {

@@ -76,6 +76,9 @@ export class PassageIndex {
     readonly vocabulary: ReadonlyMap<string, number>,
   ) {}
 
+  /** Called when the dense side fails and the search falls back to lexical ranking. */
+  onDenseError: ((err: unknown) => void) | undefined;
+
   /** Weight of the dense ranking in hybrid search (0: lexical only). */
   get denseWeight(): number {
     return denseWeight(this.embedder);
@@ -164,12 +167,18 @@ export class PassageIndex {
     }
     const weight = mode === 'dense' ? 1 : this.denseWeight;
     if (mode !== 'lexical' && weight > 0 && this.chunks.length > 0) {
-      this.dense ??= await this.loadDense();
-      const [vector] = await this.embedder.embed([query]);
-      const n = Math.min(this.chunks.length, filter ? this.chunks.length : pool);
-      const result = this.dense.searchKnn(vector!, n);
-      const ids = result.neighbors.filter((id) => !filter || filter.has(this.chunks[id]!.docId));
-      add(ids.slice(0, pool), weight);
+      try {
+        this.dense ??= await this.loadDense();
+        const [vector] = await this.embedder.embed([query]);
+        const n = Math.min(this.chunks.length, filter ? this.chunks.length : pool);
+        const result = this.dense.searchKnn(vector!, n);
+        const ids = result.neighbors.filter((id) => !filter || filter.has(this.chunks[id]!.docId));
+        add(ids.slice(0, pool), weight);
+      } catch (err) {
+        // A remote embeddings outage degrades to lexical ranking; in dense-only mode there is nothing to fall back to.
+        if (mode === 'dense') throw err;
+        this.onDenseError?.(err);
+      }
     }
     return [...ranks.entries()]
       .sort((a, b) => b[1] - a[1])

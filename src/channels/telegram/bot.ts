@@ -7,7 +7,7 @@
  * One bad update is logged and answered politely; it never stops the bot.
  */
 import type { IncomingMessage as HttpRequest, ServerResponse } from 'node:http';
-import { Bot, InlineKeyboard, webhookCallback, type Context } from 'grammy';
+import { Bot, InlineKeyboard, webhookCallback, type BotError, type Context } from 'grammy';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import type { Conversation } from '../../conversation/conversation.js';
 import type { Reply } from '../../conversation/types.js';
@@ -33,6 +33,8 @@ export class TelegramChannel {
   readonly sender: TelegramSender;
   private runner: RunnerHandle | undefined;
   private lastUpdateId = -1;
+  /** Updates being handled: stop() waits for them (runner.stop() only stops fetching). */
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly webhookHandler: ((req: HttpRequest, res: ServerResponse) => Promise<void>) | undefined;
 
   constructor(private readonly opts: TelegramBotOptions) {
@@ -50,11 +52,25 @@ export class TelegramChannel {
 
   private install(): void {
     const { conversation, logger } = this.opts;
-    const bot = this.bot;
-    bot.use(async (ctx, next) => {
+    this.bot.use(async (ctx, next) => {
       if (ctx.update.update_id > this.lastUpdateId) this.lastUpdateId = ctx.update.update_id;
-      await next();
+      const handled = next();
+      this.inFlight.add(handled);
+      try {
+        await handled;
+      } finally {
+        this.inFlight.delete(handled);
+      }
     });
+    const onError = async (err: BotError) => {
+      logger.error({ err: err.error, update_id: err.ctx.update.update_id }, 'telegram update failed');
+      // ctx.reply throws synchronously (not a rejected promise) when the update has no chat.
+      if (err.ctx.chat) await err.ctx.reply('Xin lỗi, đã có lỗi khi xử lý tin nhắn này. Vui lòng thử lại.').catch(() => undefined);
+    };
+    this.bot.catch(onError);
+    // bot.catch only covers long polling: with webhookCallback grammY rethrows, the route answers 500
+    // and Telegram resends the update. The boundary handles a failing update the same way in both modes.
+    const bot = this.bot.errorBoundary(onError);
     // Updates of one chat are handled in order; different chats in parallel.
     bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
 
@@ -100,12 +116,6 @@ export class TelegramChannel {
     bot.on('message', async (ctx) => {
       if (ctx.chat.type !== 'private') return;
       await ctx.reply('Tôi chỉ đọc được tin nhắn chữ. Hãy gõ câu hỏi, ví dụ: «Bộ Y tế phải làm gì?», hoặc /trogiup.');
-    });
-
-    bot.catch((err) => {
-      logger.error({ err: err.error, update_id: err.ctx.update.update_id }, 'telegram update failed');
-      // ctx.reply throws synchronously (not a rejected promise) when the update has no chat.
-      if (err.ctx.chat) void err.ctx.reply('Xin lỗi, đã có lỗi khi xử lý tin nhắn này. Vui lòng thử lại.').catch(() => undefined);
     });
   }
 
@@ -158,6 +168,9 @@ export class TelegramChannel {
    */
   async stop(): Promise<void> {
     if (this.runner?.isRunning()) await this.runner.stop();
+    // The runner hands fetched updates to its sink and returns: wait until they are answered,
+    // or confirming the offset below would drop the answers still in hand.
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     if (!this.opts.webhook && this.lastUpdateId >= 0) {
       await this.bot.api.getUpdates({ offset: this.lastUpdateId + 1, limit: 1, timeout: 0 }).catch(() => undefined);
     }
