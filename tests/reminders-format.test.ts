@@ -24,7 +24,8 @@ describe('reminder message', () => {
         'Sắp đến hạn: 1 nhiệm vụ',
         '1. Xây dựng Khung kiến trúc Chính phủ số phiên bản 4.0 — Hạn: 30/06/2025 (còn 30 ngày) — văn bản ghi: “Quý II năm 2025” — Cơ quan chủ trì: Bộ Thông tin và Truyền thông — Nguồn: Kế hoạch chuyển đổi số quốc gia năm 2025, mục A.1',
         '⚠️ Đã quá hạn: 1 nhiệm vụ (nhắc lại mỗi thứ Hai cho đến khi tắt nhắc nhiệm vụ đó)',
-        '2. Ban hành hướng dẫn chi cho chuyển đổi số từ nguồn ngân sách nhà nước — Hạn: 20/03/2024 (đã quá hạn 5 ngày) — Cơ quan chủ trì: Bộ Tài chính — Nguồn: Chỉ thị số 01/CT-TTg về đẩy mạnh chuyển đổi số, mục B.IV',
+        '2. Ban hành hướng dẫn chi cho chuyển đổi số từ nguồn ngân sách nhà nước — Hạn: 20/03/2024 (đã quá hạn 5 ngày) — Cơ quan chủ trì: Bộ Tài chính — Nguồn: Chỉ thị số 01/CT-TTg về đẩy mạnh chuyển đổi số, mục B.IV — mã: chi-thi-01-2024/B.IV#1',
+        'Tắt nhắc một nhiệm vụ quá hạn: /tatnhac <mã>, ví dụ /tatnhac chi-thi-01-2024/B.IV#1',
       ].join('\n\n'),
     );
     expect(text).toBe(text.normalize('NFC'));

@@ -60,6 +60,7 @@ const COMMANDS: Record<string, string[]> = {
   theodoi: ['theodoi', 'follow'],
   huytheodoi: ['huytheodoi', 'unfollow'],
   dangtheodoi: ['dangtheodoi', 'following'],
+  tatnhac: ['tatnhac', 'mute'],
   gopy: ['gopy', 'feedback'],
   dangky: ['dangky', 'register'],
 };
@@ -74,6 +75,7 @@ export const HELP_TEXT = [
   '/theodoi <cơ quan> [7,1] — nhận nhắc hạn (ví dụ: /theodoi Bộ Công an 7,1)',
   '/huytheodoi <cơ quan> — thôi nhận nhắc hạn',
   '/dangtheodoi — danh sách đang theo dõi',
+  '/tatnhac <mã nhiệm vụ> — thôi nhắc một nhiệm vụ đã quá hạn (mã có trong tin nhắc)',
   '/gopy <nội dung> — góp ý cho nhóm phát triển',
   '/trogiup — xem lại hướng dẫn này',
   '',
@@ -167,6 +169,13 @@ export class Conversation {
       case 'huytheodoi':
       case 'dangtheodoi':
         return [this.subscriptions(name, args, msg)];
+      case 'tatnhac': {
+        if (!this.opts.store) return [info('Chức năng nhắc hạn chưa được bật trên máy chủ này.')];
+        const id = args.trim();
+        if (!/^[\w.-]+\/[^\s#]*#\d+$/u.test(id)) return [info('Hãy gõ mã nhiệm vụ có trong tin nhắc, ví dụ: /tatnhac tb-2024-07-19/B.II.3.a#1')];
+        this.opts.store.muteTask(msg.channel, msg.chatId, id);
+        return [info(`Đã tắt nhắc quá hạn cho nhiệm vụ ${id}.`)];
+      }
       case 'gopy':
         if (!args) return [info('Hãy gõ nội dung góp ý sau /gopy, ví dụ: /gopy Câu trả lời về Bộ Y tế thiếu nhiệm vụ X.')];
         this.opts.store?.addFeedback({ channel: msg.channel, chatId: msg.chatId, text: args.slice(0, MAX_MESSAGE_CHARS) });

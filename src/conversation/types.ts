@@ -35,5 +35,7 @@ export interface ConversationStore {
   subscribe(s: { channel: string; chatId: string; agency: string; offsets?: number[] }): unknown;
   unsubscribe(channel: string, chatId: string, agency: string): boolean;
   subscriptions(channel?: string, chatId?: string): Array<{ agency: string; offsets: number[] }>;
+  /** Stops the weekly overdue reminder of one task for this chat. */
+  muteTask(channel: string, chatId: string, taskId: string): void;
   addFeedback(f: { channel: string; chatId: string; answerId?: string; vote?: 'up' | 'down'; text?: string; question?: string }): void;
 }

@@ -83,7 +83,8 @@ export function formatReminderMessage(items: readonly FormattableReminder[], opt
   }
   if (overdue.length > 0) {
     blocks.push(`⚠️ Đã quá hạn: ${overdue.length} nhiệm vụ (nhắc lại mỗi thứ Hai cho đến khi tắt nhắc nhiệm vụ đó)`);
-    for (const r of overdue) blocks.push(formatReminderItem(++n, r, opts));
+    for (const r of overdue) blocks.push(`${formatReminderItem(++n, r, opts)} — mã: ${r.task.id}`);
+    blocks.push('Tắt nhắc một nhiệm vụ quá hạn: /tatnhac <mã>, ví dụ /tatnhac ' + overdue[0]!.task.id);
   }
   return blocks.join('\n\n');
 }
