@@ -7,9 +7,9 @@
  * sendMessage validation (length, Telegram-style HTML parsing errors), error replies in Telegram's
  * exact shape (429 with parameters.retry_after, 403 blocked, 409 conflicts), webhooks.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BotCommand, Message, MessageEntity, Update, UserFromGetMe } from 'grammy/types';
+import { startLoopbackServer } from './loopback-server.js';
 
 export interface FakeTelegramOptions {
   /** Bot token; default '7000000001:AAFakeTokenForTests_abcdefghijklmnopq'. The part before ':' is the bot id. */
@@ -234,7 +234,6 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
   let poller: Poller | undefined;
   const sentWaiters = new Set<() => void>();
   const sentCount = new Map<string, number>();
-  const sockets = new Set<import('node:net').Socket>();
   const sendTimes = new Map<string, number[]>();
   const globalSendTimes: number[] = [];
 
@@ -629,15 +628,8 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     }
   }
 
-  const server: Server = createServer((req, res) => {
-    void handle(req, res);
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startLoopbackServer(handle);
+  const { port } = server;
 
   async function deliverWebhook(): Promise<Array<{ update_id: number; status: number }>> {
     if (webhookUrl === '') throw new Error('fake-telegram: no webhook set (call setWebhook first)');
@@ -720,11 +712,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     answeredCallbacks: () => [...answered],
     async close() {
       if (poller && !poller.done) poller.finish(200, { ok: true, result: [] });
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        for (const s of sockets) s.destroy();
-      });
+      await server.close();
     },
   };
 }

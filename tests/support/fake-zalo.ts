@@ -11,8 +11,8 @@
  *   sends `{ ok: true, result: update }`, the other shape seen in public code).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startLoopbackServer } from './loopback-server.js';
 
 export interface FakeZaloOptions {
   /** Default '1234567890123456789:FakeZaloSecretForTests'. */
@@ -137,7 +137,6 @@ export async function startFakeZalo(opts: FakeZaloOptions = {}): Promise<FakeZal
   const blocked = new Map<string, string>();
   const sentWaiters = new Set<() => void>();
   const sentCount = new Map<string, number>();
-  const sockets = new Set<Socket>();
   let webhookUrl = '';
   let webhookSecret: string | undefined;
   let webhookUpdatedAt = Date.now();
@@ -354,15 +353,8 @@ export async function startFakeZalo(opts: FakeZaloOptions = {}): Promise<FakeZal
     }
   }
 
-  const server: Server = createServer((req, res) => {
-    void handle(req, res);
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await startLoopbackServer(handle);
+  const { port } = server;
 
   return {
     apiRoot: `http://127.0.0.1:${port}`,
@@ -418,11 +410,7 @@ export async function startFakeZalo(opts: FakeZaloOptions = {}): Promise<FakeZal
     },
     async close() {
       for (const w of [...waiters]) timeoutReply(w);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        for (const s of sockets) s.destroy();
-      });
+      await server.close();
     },
   };
 }
