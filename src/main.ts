@@ -91,8 +91,18 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     ...(zalo && { zaloWebhook: (req, res) => zalo.handleWebhook(req, res) }),
   });
   const port = await listen(server, config.PORT);
-  await telegram?.start();
-  await zalo?.start();
+  try {
+    await telegram?.start();
+    await zalo?.start();
+  } catch (err) {
+    // A channel that cannot start (token refused, API unreachable) must not leave the port and the database open.
+    await telegram?.stop().catch(() => undefined);
+    await zalo?.stop().catch(() => undefined);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections?.();
+    store.close();
+    throw err;
+  }
 
   const senders = new Map<string, MessageSender>();
   if (telegram) senders.set('telegram', telegram.sender);

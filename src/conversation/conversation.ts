@@ -162,7 +162,8 @@ export class Conversation {
         return this.answer(msg, `Nhiệm vụ sắp đến hạn trong ${days} ngày tới`);
       }
       case 'quahan':
-        return this.answer(msg, args ? `Nhiệm vụ quá hạn của ${args}` : 'Nhiệm vụ nào đã quá hạn?');
+        // The agency leads the question: the assistant reads a name after "quá hạn của" as topic, not owner.
+        return this.answer(msg, args ? `${args} có nhiệm vụ nào đã quá hạn?` : 'Nhiệm vụ nào đã quá hạn?');
       case 'nguon':
         return [this.sources(msg)];
       case 'theodoi':
