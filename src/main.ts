@@ -87,6 +87,8 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     conversation,
     answerer: assistant,
     health: () => ({ documents: assistant.corpus.documents.length, tasks: assistant.corpus.tasks.length, telegram: Boolean(telegram), zalo: Boolean(zalo) }),
+    ...(config.ACCESS_CODE && { apiToken: config.ACCESS_CODE }),
+    ratePerMinute: Math.max(60, config.RATE_LIMIT_PER_MINUTE),
     ...(telegram && { telegramWebhook: (req, res) => telegram.handleWebhook(req, res) }),
     ...(zalo && { zaloWebhook: (req, res) => zalo.handleWebhook(req, res) }),
   });

@@ -166,3 +166,27 @@ describe('HTTP server', () => {
     expect((await post(`${base}/api/ask`, { q: 'Bộ Y tế phải làm gì?' })).status).toBe(200);
   });
 });
+
+describe('HTTP access control and rate limit', () => {
+  it('with ACCESS_CODE, /api/ask needs the bearer code and too many requests get 429', async () => {
+    const guarded = await startTestApp({ DATA_DIR: freshDataDir(), ACCESS_CODE: 'ma-truy-cap-2024', RATE_LIMIT_PER_MINUTE: '1' });
+    try {
+      const url = `http://127.0.0.1:${guarded.port}/api/ask`;
+      const ask = (headers: Record<string, string>) =>
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ q: 'Bộ Y tế phải làm gì?', now: '2024-08-01' }) });
+      const anonymous = await ask({});
+      expect(anonymous.status).toBe(401);
+      expect(((await anonymous.json()) as { error: string }).error).toContain('Authorization');
+      expect((await ask({ authorization: 'Bearer sai-ma' })).status).toBe(401);
+      const ok = await ask({ authorization: 'Bearer ma-truy-cap-2024' });
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as { grounded: boolean }).grounded).toBe(true);
+      // The bucket holds 60 requests a minute at least; exhaust it.
+      let limited = false;
+      for (let i = 0; i < 70 && !limited; i++) limited = (await ask({ authorization: 'Bearer ma-truy-cap-2024' })).status === 429;
+      expect(limited).toBe(true);
+    } finally {
+      await guarded.stop();
+    }
+  });
+});

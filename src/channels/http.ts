@@ -21,6 +21,10 @@ export interface HttpServerOptions {
   health: () => Record<string, unknown>;
   telegramWebhook?: (req: HttpRequest, res: ServerResponse) => Promise<void>;
   zaloWebhook?: (req: HttpRequest, res: ServerResponse) => Promise<void>;
+  /** When access control is on (ACCESS_CODE), /api/ask requires "Authorization: Bearer <code>". */
+  apiToken?: string;
+  /** Requests per client address per minute on /api/ask and /api/chat. */
+  ratePerMinute?: number;
 }
 
 const MAX_JSON_BYTES = 64 * 1024;
@@ -85,6 +89,22 @@ async function readJson(req: HttpRequest, res: ServerResponse): Promise<Record<s
 }
 
 export function createHttpServer(opts: HttpServerOptions): Server {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  /** Token bucket per client address; bursts allowed, sustained rate bounded. */
+  const allow = (req: HttpRequest): boolean => {
+    const rate = opts.ratePerMinute ?? 60;
+    const id = req.socket.remoteAddress ?? '?';
+    const now = Date.now();
+    const b = buckets.get(id) ?? { tokens: rate, at: now };
+    b.tokens = Math.min(rate, b.tokens + ((now - b.at) / 60_000) * rate);
+    b.at = now;
+    buckets.set(id, b);
+    if (buckets.size > 10_000) buckets.delete(buckets.keys().next().value!);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  };
+
   const server = createServer((req, res) => {
     void route(req, res).catch((err) => {
       opts.logger.error({ err, url: req.url }, 'http request failed');
@@ -103,7 +123,16 @@ export function createHttpServer(opts: HttpServerOptions): Server {
       res.end(WEB_CHAT_PAGE);
       return;
     }
+    if (req.method === 'POST' && (path === '/api/ask' || path === '/api/chat') && !allow(req)) {
+      req.resume();
+      return json(res, 429, { error: 'Quá nhiều yêu cầu — vui lòng thử lại sau một phút.' });
+    }
     if (req.method === 'POST' && path === '/api/ask') {
+      const auth = req.headers.authorization ?? '';
+      if (opts.apiToken && !safeEqual(auth, `Bearer ${opts.apiToken}`)) {
+        req.resume();
+        return json(res, 401, { error: 'Cần mã truy cập: gửi header "Authorization: Bearer <ACCESS_CODE>".' });
+      }
       const body = await readJson(req, res);
       if (!body) return;
       const q = typeof body.q === 'string' ? body.q : '';

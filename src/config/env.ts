@@ -57,6 +57,14 @@ export const envSchema = z.object({
     .default('08:00'),
 });
 
+/** What a numeric or choice variable must be, in Vietnamese (for error messages). */
+const EXPECTED: Record<string, string> = {
+  PORT: 'cần một số nguyên từ 0 đến 65535, ví dụ 8080',
+  LOG_LEVEL: 'cần một trong: fatal, error, warn, info, debug, trace, silent',
+  RATE_LIMIT_PER_MINUTE: 'cần một số nguyên từ 1 đến 600',
+  LLM_TIMEOUT_MS: 'cần số mili-giây từ 500 đến 120000',
+};
+
 export type Config = z.infer<typeof envSchema> & { dataDir: string };
 
 export class ConfigError extends Error {
@@ -81,7 +89,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = String(issue.path[0] ?? '?');
-    throw new ConfigError(variable, `Biến môi trường ${variable} không hợp lệ: ${issue.message}.`);
+    // zod's own wording is English; our messages (set on the schema) are Vietnamese.
+    const message = EXPECTED[variable] ?? (/[\u00C0-\u1EF9]/u.test(issue.message) ? issue.message : 'giá trị không đúng định dạng');
+    throw new ConfigError(variable, `Biến môi trường ${variable} không hợp lệ: ${message}.`);
   }
   const config = parsed.data;
   if (config.TELEGRAM_WEBHOOK_URL && !config.TELEGRAM_WEBHOOK_SECRET) {

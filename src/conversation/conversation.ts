@@ -13,7 +13,7 @@ import type { ConversationStore, IncomingMessage, Reply } from './types.js';
 
 /** What the conversation needs from the question-answering core. */
 export interface Answerer {
-  ask(question: string, opts?: { now?: string; page?: number }): Promise<AskResult>;
+  ask(question: string, opts?: { now?: string; page?: number; passages?: boolean }): Promise<AskResult>;
   readonly registry: AgencyRegistry;
 }
 
@@ -110,8 +110,10 @@ export class Conversation {
 
   /** Stores a 👍/👎 on an answer. */
   feedback(msg: Pick<IncomingMessage, 'channel' | 'chatId'>, answerId: string, vote: 'up' | 'down'): string {
+    // Only answers this chat actually received can be rated (no anonymous writes to the database).
     const question = this.memory.get(key(msg))?.answers.get(answerId);
-    this.opts.store?.addFeedback({ channel: msg.channel, chatId: msg.chatId, answerId, vote, ...(question && { question }) });
+    if (question === undefined) return 'Không tìm thấy câu trả lời này để đánh giá (có thể đã quá cũ).';
+    this.opts.store?.addFeedback({ channel: msg.channel, chatId: msg.chatId, answerId, vote, question });
     return vote === 'up' ? 'Cảm ơn bạn đã đánh giá!' : 'Cảm ơn bạn — chúng tôi sẽ xem lại câu trả lời này.';
   }
 
@@ -190,7 +192,7 @@ export class Conversation {
 
   private async answer(msg: IncomingMessage, question: string, page = 1): Promise<Reply[]> {
     const now = this.opts.now?.();
-    const result = await this.opts.answerer.ask(question, { ...(now && { now }), page });
+    const result = await this.opts.answerer.ask(question, { ...(now && { now }), page, passages: false });
     const mem = this.remember(msg);
     mem.question = question;
     mem.result = result;

@@ -65,6 +65,8 @@ export interface AskOptions {
   page?: number;
   /** Skip LLM phrasing even when configured (e.g. benchmarks). */
   extractiveOnly?: boolean;
+  /** Return the top five retrieved passages (default true). Chat replies do not need them. */
+  passages?: boolean;
 }
 
 export interface AssistantOptions {
@@ -77,9 +79,8 @@ export interface AssistantOptions {
   onProgress?: (message: string) => void;
 }
 
-/** Items per page in list answers: keeps a chat message short. */
-export const PAGE_SIZE = 5;
 const MAX_ANSWER_CHARS = 1500;
+const ANSWER_CACHE_SIZE = 1000;
 /** A row or passage covering less of the question's topic than this does not answer it. */
 const MIN_COVERAGE = 0.5;
 
@@ -113,6 +114,8 @@ export class Assistant {
   private readonly idf = new Map<string, number>();
   private readonly unseenIdf: number;
   private readonly speller: Speller;
+  /** Recent answers by question, date, page and options (least recently used evicted first). */
+  private readonly answerCache = new Map<string, AskResult>();
   /** Passage searches of the question being answered (several steps ask the same). */
   private readonly searchMemo = new Map<string, Promise<PassageHit[]>>();
 
@@ -169,14 +172,32 @@ export class Assistant {
     return new Assistant(corpus, registry, index, opts.phraser);
   }
 
-  /** Answers one question. Never throws for bad input: empty or odd text gets a Vietnamese explanation. */
+  /**
+   * Answers one question. Never throws for bad input: empty or odd text gets a Vietnamese
+   * explanation. Answers are cached (the corpus of one Assistant never changes), so the
+   * questions many officials ask alike cost a lookup.
+   */
   async ask(question: string, opts: AskOptions = {}): Promise<AskResult> {
-    this.searchMemo.clear();
     const now = resolveNow(opts.now);
+    const key = JSON.stringify([squashSpaces(question), now, opts.page ?? 1, opts.extractiveOnly === true, opts.passages !== false]);
+    const cached = this.answerCache.get(key);
+    if (cached) {
+      this.answerCache.delete(key);
+      this.answerCache.set(key, cached);
+      return { ...(opts.id !== undefined && { id: opts.id }), ...cached };
+    }
+    const result = await this.answer(question, now, opts);
+    this.answerCache.set(key, result);
+    if (this.answerCache.size > ANSWER_CACHE_SIZE) this.answerCache.delete(this.answerCache.keys().next().value!);
+    return { ...(opts.id !== undefined && { id: opts.id }), ...result };
+  }
+
+  private async answer(question: string, now: string, opts: AskOptions): Promise<AskResult> {
+    this.searchMemo.clear();
     const u = understand(question, now, this.registry, this.corpus.documents, (t) => this.speller.correct(t));
     const draft = await this.compose(u, opts.page ?? 1);
     const citations = verifyCitations(draft.citations, (id) => (this.docById.has(id) ? this.corpus.squashedText(id) : undefined));
-    const passages = await this.topPassages(u, draft.rows);
+    const passages = opts.passages === false ? [] : await this.topPassages(u, draft.rows);
     let answer = draft.answer;
     if (this.phraser && !opts.extractiveOnly && draft.grounded) {
       const documents = this.corpus.documents.map((d) => ({ docId: d.docId, title: d.title, ...(d.date && { date: d.date }) }));
@@ -184,7 +205,6 @@ export class Assistant {
       if (phrased) answer = phrased;
     }
     return {
-      ...(opts.id !== undefined && { id: opts.id }),
       question: u.question,
       intent: draft.grounded ? u.intent : 'out_of_scope',
       grounded: draft.grounded,
@@ -289,27 +309,21 @@ export class Assistant {
     const own = scored.filter((s) => direct(s.m.via));
     const shared = scored.length - own.length;
     const list = own.length > 0 ? own : scored;
-    const pages = Math.max(1, Math.ceil(list.length / PAGE_SIZE));
-    const p = Math.min(Math.max(1, page), pages);
-    const shown = list.slice((p - 1) * PAGE_SIZE, p * PAGE_SIZE);
-    const lines: string[] = [];
     const scope = u.documents.length > 0 ? ` theo ${documentLabel(this.docById.get(u.documents[0]!))}` : '';
-    lines.push(own.length > 0 ? `${agency.name} được giao ${own.length} nhiệm vụ${scope}${shared > 0 ? ` (ngoài ra ${shared} nhiệm vụ giao chung cho nhóm có ${agency.name})` : ''}:` : `${agency.name} không được giao riêng nhiệm vụ nào${scope}; có ${shared} nhiệm vụ giao chung:`);
-    const successor = agency.succession ? `Lưu ý: ${agency.succession.note}.` : '';
-    const citations: Citation[] = [];
-    for (const [i, s] of shown.entries()) {
+    const head = own.length > 0 ? `${agency.name} được giao ${own.length} nhiệm vụ${scope}${shared > 0 ? ` (ngoài ra ${shared} nhiệm vụ giao chung cho nhóm có ${agency.name})` : ''}:` : `${agency.name} không được giao riêng nhiệm vụ nào${scope}; có ${shared} nhiệm vụ giao chung:`;
+    const tail = agency.succession ? `Lưu ý: ${agency.succession.note}.` : '';
+    const items = list.map((s, i) => {
       const r = s.row;
-      lines.push('');
-      lines.push(`${(p - 1) * PAGE_SIZE + i + 1}. ${focus(r.task, topic, 240)}`);
-      lines.push(`   Thời hạn: ${describeDeadline(r, u.now)}${s.m.note ? ` — ${s.m.note}` : ''}.`);
       const doc = this.docById.get(r.docId);
-      const { quote } = shortenQuote(r.quote, 200);
-      citations.push({ docId: r.docId, title: doc?.title ?? r.docId, ...(r.section && { section: r.section }), quote });
-      lines.push(`   Nguồn: ${documentLabel(doc)}${r.section ? `, mục ${r.section}` : ''}.`);
-    }
-    if (successor) lines.push('', successor);
-    if (pages > p) lines.push('', `Trang ${p}/${pages} — gõ «tiếp» để xem thêm.`);
-    return { grounded: true, answer: fit(lines.join('\n')), rows: list.map((s) => s.row).slice(0, 50), citations };
+      return [
+        `${i + 1}. ${focus(r.task, topic, 240)}`,
+        `   Thời hạn: ${describeDeadline(r, u.now)}${s.m.note ? ` — ${s.m.note}` : ''}.`,
+        `   Nguồn: ${documentLabel(doc)}${r.section ? `, mục ${r.section}` : ''}.`,
+      ].join('\n');
+    });
+    const { text, shown } = paginate(head, items, page, tail);
+    const citations = shown.map((i) => this.listCitation(list[i]!.row));
+    return { grounded: true, answer: text, rows: list.map((s) => s.row).slice(0, 50), citations };
   }
 
   /** Upcoming or overdue tasks relative to the asking date. */
@@ -332,24 +346,20 @@ export class Assistant {
         : `Không có nhiệm vụ nào${whose} có hạn ${range}.${next ? ` Hạn gần nhất tiếp theo: ${formatVietnameseDate(next.deadline.date!)} — ${brief(next.task, 120)}.` : ''}`;
       return { grounded: true, answer, rows: [], citations: [] };
     }
-    const pages = Math.ceil(rows.length / PAGE_SIZE);
-    const p = Math.min(Math.max(1, page), pages);
-    const lines = [
-      overdue
-        ? `Có ${rows.length} nhiệm vụ${whose} đã quá hạn tính đến ${formatVietnameseDate(u.now)} (văn bản không ghi nhận đã hoàn thành), mới quá hạn nhất trước:`
-        : `Có ${rows.length} nhiệm vụ${whose} đến hạn ${range}:`,
-    ];
-    const citations: Citation[] = [];
-    for (const [i, r] of rows.slice((p - 1) * PAGE_SIZE, p * PAGE_SIZE).entries()) {
+    const head = overdue
+      ? `Có ${rows.length} nhiệm vụ${whose} đã quá hạn tính đến ${formatVietnameseDate(u.now)} (văn bản không ghi nhận đã hoàn thành), mới quá hạn nhất trước:`
+      : `Có ${rows.length} nhiệm vụ${whose} đến hạn ${range}:`;
+    const items = rows.map((r, i) => {
       const doc = this.docById.get(r.docId);
-      lines.push('');
-      lines.push(`${(p - 1) * PAGE_SIZE + i + 1}. ${describeDeadline(r, u.now)}`);
-      lines.push(`   ${r.lead.length > 0 ? r.lead.join(', ') : 'Không nêu cơ quan'}: ${brief(r.task, 200)}`);
-      lines.push(`   Nguồn: ${documentLabel(doc)}${r.section ? `, mục ${r.section}` : ''}.`);
-      citations.push({ docId: r.docId, title: doc?.title ?? r.docId, ...(r.section && { section: r.section }), quote: shortenQuote(r.quote, 200).quote });
-    }
-    if (pages > p) lines.push('', `Trang ${p}/${pages} — gõ «tiếp» để xem thêm.`);
-    return { grounded: true, answer: fit(lines.join('\n')), rows: rows.slice(0, 50), citations };
+      return [
+        `${i + 1}. ${describeDeadline(r, u.now)}`,
+        `   ${r.lead.length > 0 ? r.lead.join(', ') : 'Không nêu cơ quan'}: ${brief(r.task, 200)}`,
+        `   Nguồn: ${documentLabel(doc)}${r.section ? `, mục ${r.section}` : ''}.`,
+      ].join('\n');
+    });
+    const { text, shown } = paginate(head, items, page, '');
+    const citations = shown.map((i) => this.listCitation(rows[i]!));
+    return { grounded: true, answer: text, rows: rows.slice(0, 50), citations };
   }
 
   /** Indicator figures: indicator rows when they cover the question, else the passage that states the figure. */
@@ -469,6 +479,12 @@ export class Assistant {
     return out.sort((a, b) => b.score - a.score);
   }
 
+  /** A short verbatim citation for one item of a list. */
+  private listCitation(r: TaskRow): Citation {
+    const doc = this.docById.get(r.docId);
+    return { docId: r.docId, title: doc?.title ?? r.docId, ...(r.section && { section: r.section }), quote: shortenQuote(r.quote, 200).quote };
+  }
+
   /** The row's deadline or its document's date falls in the question's period ("trong năm 2023"). */
   private inPeriod(row: TaskRow, u: Understanding): boolean {
     if (!u.period) return false;
@@ -567,6 +583,32 @@ function focus(text: string, topic: string[], max: number): string {
 function sentencesOf(text: string): string[] {
   const parts = text.split(/(?<=[.;!?…])\s+(?=[\p{Lu}\d“"(-])/u).map((s) => s.trim()).filter((s) => s.length > 0);
   return parts.length > 0 ? parts : [text];
+}
+
+/**
+ * Splits a numbered list into pages that each fit one chat message (item
+ * numbers run on across pages), and returns the requested page with a
+ * "Trang p/n — gõ «tiếp»" footer when more follow.
+ */
+function paginate(head: string, items: string[], page: number, tail: string): { text: string; shown: number[] } {
+  const budget = MAX_ANSWER_CHARS - head.length - tail.length - 60;
+  const pages: number[][] = [[]];
+  let used = 0;
+  items.forEach((item, i) => {
+    const len = item.length + 2;
+    if (pages.at(-1)!.length > 0 && used + len > budget) {
+      pages.push([]);
+      used = 0;
+    }
+    pages.at(-1)!.push(i);
+    used += len;
+  });
+  const p = Math.min(Math.max(1, page), pages.length);
+  const shown = pages[p - 1]!;
+  const parts = [head, ...shown.map((i) => items[i]!)];
+  if (tail) parts.push(tail);
+  if (pages.length > p) parts.push(`Trang ${p}/${pages.length} — gõ «tiếp» để xem thêm.`);
+  return { text: parts.join('\n\n'), shown };
 }
 
 /**

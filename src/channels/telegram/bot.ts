@@ -86,6 +86,9 @@ export class TelegramChannel {
           text = text.replace(mention, ' ').trim();
         }
         if (ctx.message.reply_to_message?.from?.id === ctx.me.id) addressed = true;
+        // "/lenh@bot_khac" is meant for another bot in the group.
+        const target = /^\/[^\s@]+@(\S+)/.exec(text)?.[1];
+        if (target && target.toLowerCase() !== me.toLowerCase()) return;
         if (!addressed && !text.startsWith('/')) return;
       }
       const typing = ctx.replyWithChatAction('typing').catch(() => undefined);

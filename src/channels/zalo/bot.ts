@@ -133,8 +133,10 @@ export class ZaloChannel {
     let body: unknown;
     try {
       body = JSON.parse(await readBody(req, MAX_BODY_BYTES));
-    } catch {
-      res.writeHead(400, { 'content-type': 'application/json' }).end('{"ok":false,"description":"Bad Request"}');
+    } catch (err) {
+      const tooLarge = (err as Error).message === 'body too large';
+      res.writeHead(tooLarge ? 413 : 400, { 'content-type': 'application/json', ...(tooLarge && { connection: 'close' }) });
+      res.end(tooLarge ? '{"ok":false,"description":"Payload Too Large"}' : '{"ok":false,"description":"Bad Request"}');
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
