@@ -48,6 +48,8 @@ const { values: args } = parseArgs({
     phases: { type: 'string', default: 'sustained,max' },
     /** 'dev': realistic questions; 'help': /trogiup only, i.e. the channel stack without the assistant (its ceiling). */
     mix: { type: 'string', default: 'dev' },
+    /** 'off': the answer cache is disabled (ANSWER_CACHE_SIZE=0), so every question is answered from scratch. */
+    cache: { type: 'string', default: 'on' },
   },
 });
 const N = Math.min(20_000, Math.max(1, Number(args.n)));
@@ -315,6 +317,7 @@ async function main(): Promise<void> {
       ASSISTANT_NOW: '2024-08-01',
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '600',
+      ANSWER_CACHE_SIZE: args.cache === 'off' ? '0' : '1000',
       TELEGRAM_BOT_TOKEN: fakeInfo.token,
       TELEGRAM_API_ROOT: fakeInfo.apiRoot,
       TELEGRAM_THROTTLE: 'off',
@@ -324,7 +327,7 @@ async function main(): Promise<void> {
     { interactive: false },
   );
   console.log(
-    `App started in ${(performance.now() - t).toFixed(0)} ms (webhook mode, port ${app.port}; fake Bot API ${fakeInfo.apiRoot}); ${N} updates per phase from ${CHATS} chats; ` +
+    `App started in ${(performance.now() - t).toFixed(0)} ms (webhook mode, answer cache ${args.cache === 'off' ? 'OFF: every question answered from scratch' : 'on (repeated questions are served from it)'}, port ${app.port}; fake Bot API ${fakeInfo.apiRoot}); ${N} updates per phase from ${CHATS} chats; ` +
       `${args.mix === 'help' ? 'every update is /trogiup (channel stack only)' : `${questions().length} distinct questions (tests/fixtures/eval/qa-dev.jsonl + commands, follow-ups)`}.`,
   );
 

@@ -149,7 +149,7 @@ async function benchQa(): Promise<void> {
   console.log(`Evidence recall@5 của \`ask\` (5 đoạn trả về: đoạn chứa nhiệm vụ được chọn, rồi kết quả truy hồi): ${answerLevel}/${withEvidence.length} = ${(answerLevel / withEvidence.length).toFixed(3)} (mục tiêu ≥ 0,95)`);
 }
 
-function runChild(script: string, title: string): Promise<void> {
+function runChild(script: string, title: string, args: string[] = []): Promise<void> {
   const file = join(REPO_ROOT, 'scripts', script);
   if (!existsSync(file)) {
     console.log(`\n== ${title} ==\n(chưa có ${script})`);
@@ -157,11 +157,14 @@ function runChild(script: string, title: string): Promise<void> {
   }
   console.log(`\n== ${title} ==`);
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [file], { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, LOG_LEVEL: 'warn' } });
+    const child = spawn(TSX, [file, ...args], { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, LOG_LEVEL: 'warn' } });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited with ${code}`))));
   });
 }
 
 if (!only || only === 'qa') await benchQa();
-if (!only || only === 'channels') await runChild('bench-channels.ts', '3. Kênh chat (webhook Telegram, máy chủ giả cục bộ)');
+if (!only || only === 'channels') {
+  await runChild('bench-channels.ts', '3a. Kênh chat (webhook Telegram, máy chủ giả cục bộ), có bộ đệm câu trả lời');
+  await runChild('bench-channels.ts', '3b. Kênh chat, KHÔNG bộ đệm (mỗi câu trả lời tính lại từ đầu)', ['--cache', 'off']);
+}
 if (!only || only === 'reminders') await runChild('bench-reminders.ts', '4. Nhắc hạn (100.000 đăng ký, gửi hàng loạt)');

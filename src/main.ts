@@ -46,6 +46,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     ...(config.CORPUS_DIR && { corpusDir: config.CORPUS_DIR }),
     ...(phraser && { phraser }),
     ...(embedder && { embedder }),
+    answerCacheSize: config.ANSWER_CACHE_SIZE,
     onProgress: (m) => logger.info(m),
   });
   assistant.passages.onDenseError = (err) => logger.warn({ err }, 'embeddings unavailable; answering with lexical ranking only');

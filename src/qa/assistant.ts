@@ -76,6 +76,8 @@ export interface AssistantOptions {
   embedder?: Embedder;
   /** Optional LLM phrasing of answers. */
   phraser?: Phraser;
+  /** Answers kept for repeated questions (default 1,000; 0 disables the cache). */
+  answerCacheSize?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -108,6 +110,8 @@ export class Assistant {
   private readonly rowIndex: MiniSearch<RowDoc>;
   private readonly rowById: Map<string, TaskRow>;
   private readonly rowBigrams = new Map<string, Set<string>>();
+  /** In how many rows each index term occurs. */
+  private readonly rowTermFrequency = new Map<string, number>();
   private readonly chunkOfRow = new Map<string, Chunk>();
   private readonly docById: Map<string, DocumentMeta>;
   /** Inverse document frequency of terms over passages: a question's rare words weigh most. */
@@ -124,6 +128,7 @@ export class Assistant {
     readonly registry: AgencyRegistry,
     readonly passages: PassageIndex,
     private readonly phraser: Phraser | undefined,
+    private readonly answerCacheSize: number = ANSWER_CACHE_SIZE,
   ) {
     this.docById = new Map(corpus.documents.map((d) => [d.docId, d]));
     const df = new Map<string, number>();
@@ -141,6 +146,7 @@ export class Assistant {
       searchOptions: { combineWith: 'OR' },
     });
     this.rowIndex.addAll(corpus.tasks.map((r) => ({ id: r.id, text: `${r.task} ${r.quote}` })));
+    for (const r of corpus.tasks) for (const t of new Set(analyze(`${r.task} ${r.quote}`))) this.rowTermFrequency.set(t, (this.rowTermFrequency.get(t) ?? 0) + 1);
     const chunksByDoc = new Map<string, Array<{ chunk: Chunk; squashed: string }>>();
     for (const c of passages.chunks) {
       const list = chunksByDoc.get(c.docId) ?? [];
@@ -169,7 +175,7 @@ export class Assistant {
       ...(opts.embedder !== undefined && { embedder: opts.embedder }),
       ...(opts.onProgress !== undefined && { onProgress: opts.onProgress }),
     });
-    return new Assistant(corpus, registry, index, opts.phraser);
+    return new Assistant(corpus, registry, index, opts.phraser, opts.answerCacheSize ?? ANSWER_CACHE_SIZE);
   }
 
   /**
@@ -187,8 +193,10 @@ export class Assistant {
       return { ...(opts.id !== undefined && { id: opts.id }), ...cached };
     }
     const result = await this.answer(question, now, opts);
-    this.answerCache.set(key, result);
-    if (this.answerCache.size > ANSWER_CACHE_SIZE) this.answerCache.delete(this.answerCache.keys().next().value!);
+    if (this.answerCacheSize > 0) {
+      this.answerCache.set(key, result);
+      if (this.answerCache.size > this.answerCacheSize) this.answerCache.delete(this.answerCache.keys().next().value!);
+    }
     return { ...(opts.id !== undefined && { id: opts.id }), ...result };
   }
 
@@ -455,7 +463,12 @@ export class Assistant {
   /** Task rows ranked for a question: topic coverage, lexical score, agency, partner and document agreement. */
   private rankRows(u: Understanding): Array<{ row: TaskRow; score: number; coverage: number }> {
     const topic = this.topicBigrams(u, ...u.agencies, ...u.partners);
-    const hits = this.rowIndex.search({ queries: [...new Set(analyze(u.corrected, { registry: this.registry, query: true }))], combineWith: 'OR' }, { tokenize: (t: string) => [t] });
+    // As for passages: a frequent syllable whose bigram is indexed adds cost, not ranking.
+    const analyzed = analyze(u.corrected, { registry: this.registry, query: true });
+    const paired = new Set(analyzed.filter((t) => t.includes('_') && this.rowTermFrequency.has(t)).flatMap((t) => t.split('_')));
+    const common = this.corpus.tasks.length * 0.05;
+    const terms = analyzed.filter((t) => t.includes('_') || !paired.has(t) || (this.rowTermFrequency.get(t) ?? 0) < common);
+    const hits = this.rowIndex.search({ queries: [...new Set(terms)], combineWith: 'OR' }, { tokenize: (t: string) => [t] });
     const top = hits[0]?.score ?? 1;
     const lexical = new Map(hits.slice(0, 60).map((h) => [h.id as string, h.score / top]));
     const matchers = u.agencies.map((a) => agencyMatcher(a, this.registry, true, u.now));

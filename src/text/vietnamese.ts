@@ -51,10 +51,23 @@ const TOKEN_RE = /[\p{L}\p{N}]+/gu;
 export function tokenizeWithOffsets(text: string): Token[] {
   const tokens: Token[] = [];
   for (const m of text.matchAll(TOKEN_RE)) {
-    const folded = fold(m[0]);
-    tokens.push({ text: folded, start: m.index, end: m.index + m[0].length });
+    tokens.push({ text: foldWord(m[0]), start: m.index, end: m.index + m[0].length });
   }
   return tokens;
+}
+
+/** Folded forms of words seen so far: a language has few distinct syllables, and fold() is costly. */
+const foldedWords = new Map<string, string>();
+
+/** fold() for a single word, memoised (bounded). */
+export function foldWord(word: string): string {
+  let f = foldedWords.get(word);
+  if (f === undefined) {
+    f = fold(word);
+    if (foldedWords.size > 200_000) foldedWords.clear();
+    foldedWords.set(word, f);
+  }
+  return f;
 }
 
 /** Folded syllable tokens of a text. */
