@@ -186,14 +186,16 @@ export class Assistant {
   async ask(question: string, opts: AskOptions = {}): Promise<AskResult> {
     const now = resolveNow(opts.now);
     const key = JSON.stringify([squashSpaces(question), now, opts.page ?? 1, opts.extractiveOnly === true, opts.passages !== false]);
-    const cached = this.answerCache.get(key);
+    // With a language model the answer may differ between calls (or be a timeout fallback): never cached.
+    const cacheable = this.answerCacheSize > 0 && (!this.phraser || opts.extractiveOnly === true);
+    const cached = cacheable ? this.answerCache.get(key) : undefined;
     if (cached) {
       this.answerCache.delete(key);
       this.answerCache.set(key, cached);
       return { ...(opts.id !== undefined && { id: opts.id }), ...cached };
     }
     const result = await this.answer(question, now, opts);
-    if (this.answerCacheSize > 0) {
+    if (cacheable) {
       this.answerCache.set(key, result);
       if (this.answerCache.size > this.answerCacheSize) this.answerCache.delete(this.answerCache.keys().next().value!);
     }
@@ -251,7 +253,7 @@ export class Assistant {
     // The same task in other documents: repeated, changed or superseded instructions.
     const same = ranked
       .slice(1)
-      .filter((r) => r.coverage >= Math.max(MIN_COVERAGE, best.coverage - 0.4) && r.row.docId !== best.row.docId && r.score >= best.score * 0.55)
+      .filter((r) => r.coverage >= Math.max(MIN_COVERAGE + 0.1, best.coverage - 0.4) && r.row.docId !== best.row.docId)
       .slice(0, 2);
     const group = [best, ...same].sort((a, b) => this.docDate(b.row).localeCompare(this.docDate(a.row)));
     const lines: string[] = [];
