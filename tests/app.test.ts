@@ -147,41 +147,40 @@ describe('both channels at once', () => {
 });
 
 describe('terminal chat', () => {
-  it('runRepl answers two questions and stops at «thoát»', async () => {
+  /** Runs the terminal chat of a fresh app on the given input and returns everything it printed. */
+  async function transcript(text: string, banner?: string[]): Promise<string> {
     const app = await startTestApp({ DATA_DIR: freshDataDir() });
     try {
       const input = new PassThrough();
       const output = new PassThrough();
       let out = '';
       output.on('data', (c: Buffer) => (out += c.toString()));
-      input.end('Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?\n\nBộ Công Thương được giao những nhiệm vụ gì theo kết luận Hội nghị ngày 19/7/2024?\nthoát\nBộ Y tế phải làm gì?\n');
-      await runRepl({ conversation: app.conversation, input, output, banner: ['Xin chào từ bài kiểm thử'] });
-      expect(out.startsWith('Xin chào từ bài kiểm thử\n')).toBe(true);
-      const answers = out.split('\nTrợ lý> ').slice(1);
-      expect(answers).toHaveLength(2);
-      expect(answers[0]).toContain('Bộ Công an');
-      expect(answers[1]).toContain('thương mại điện tử');
-      expect(out).not.toContain('Bộ Y tế được giao');
-      expect(out.trimEnd().endsWith('Tạm biệt!')).toBe(true);
+      input.end(text);
+      await runRepl({ conversation: app.conversation, input, output, ...(banner && { banner }) });
+      await waitFor(() => out.includes('Tạm biệt!'), 'the goodbye');
+      return out;
     } finally {
       await app.stop();
     }
+  }
+
+  it('runRepl answers two questions and stops at «thoát»', async () => {
+    const out = await transcript(
+      'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?\n\nBộ Công Thương được giao những nhiệm vụ gì theo kết luận Hội nghị ngày 19/7/2024?\nthoát\nBộ Y tế phải làm gì?\n',
+      ['Xin chào từ bài kiểm thử'],
+    );
+    expect(out.startsWith('Xin chào từ bài kiểm thử\n')).toBe(true);
+    const answers = out.split('\nTrợ lý> ').slice(1);
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toContain('Bộ Công an');
+    expect(answers[1]).toContain('thương mại điện tử');
+    expect(out).not.toContain('Bộ Y tế được giao');
+    expect(out.trimEnd().endsWith('Tạm biệt!')).toBe(true);
   });
 
   it('runRepl ends when the input ends', async () => {
-    const app = await startTestApp({ DATA_DIR: freshDataDir() });
-    try {
-      const input = new PassThrough();
-      const output = new PassThrough();
-      let out = '';
-      output.on('data', (c: Buffer) => (out += c.toString()));
-      input.end('/trogiup');
-      await runRepl({ conversation: app.conversation, input, output });
-      expect(out).toContain('/nhiemvu');
-      expect(out).toContain('Tạm biệt!');
-      await waitFor(() => out.includes('Tạm biệt!'), 'the goodbye');
-    } finally {
-      await app.stop();
-    }
+    const out = await transcript('/trogiup');
+    expect(out).toContain('/nhiemvu');
+    expect(out).toContain('Tạm biệt!');
   });
 });
