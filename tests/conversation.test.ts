@@ -256,3 +256,14 @@ describe('Conversation', () => {
     expect(await c.say(undefined as unknown as string)).toEqual([expect.objectContaining({ kind: 'info' })]);
   });
 });
+
+describe('/tatnhac', () => {
+  it('mutes one overdue task for this chat, and rejects something that is not a task id', async () => {
+    const c = chatWith(make());
+    expect((await c.one('/tatnhac')).text).toContain('Hãy gõ mã nhiệm vụ');
+    expect((await c.one('/tatnhac hôm nay')).text).toContain('Hãy gõ mã nhiệm vụ');
+    expect((await c.one('/tatnhac tb-2024-07-19/B.II.8.a#1')).text).toBe('Đã tắt nhắc quá hạn cho nhiệm vụ tb-2024-07-19/B.II.8.a#1.');
+    expect([...store.mutedTasks('telegram', c.chatId)]).toEqual(['tb-2024-07-19/B.II.8.a#1']);
+    expect([...store.mutedTasks('telegram', 'someone-else')]).toEqual([]);
+  });
+});
