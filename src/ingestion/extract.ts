@@ -16,7 +16,7 @@
 import type { AgencyMention } from '../corpus/agencies.js';
 import type { Deadline, DeadlinePrecision, TaskRow, TaskStatus } from '../corpus/types.js';
 import { findDeadlines, NO_DEADLINE, parseDeadlineCell, type DeadlineMatch } from './deadlines.js';
-import { ancestors, titleOf, type Block, type DocumentStructure, type Table, type TableRow } from './structure.js';
+import { ancestors, titleOf, type Block, type DocumentStructure, type TableRow } from './structure.js';
 import { fold, foldAligned, squashSpaces, stripSuperscripts, tokenize } from '../text/vietnamese.js';
 
 /** What the extractor needs from the agency registry. */

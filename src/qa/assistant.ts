@@ -426,7 +426,6 @@ export class Assistant {
       answer: fit(answer),
       rows: [],
       citations: [{ docId: best.hit.chunk.docId, title: doc?.title ?? best.hit.chunk.docId, ...(section && { section }), quote }],
-      passageFirst: best.hit.chunk,
     };
   }
 
@@ -558,7 +557,6 @@ interface Draft {
   answer: string;
   rows: TaskRow[];
   citations: Citation[];
-  passageFirst?: Chunk;
 }
 
 function toAnswerTask(r: TaskRow): AnswerTask {
