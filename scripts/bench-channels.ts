@@ -50,6 +50,8 @@ const { values: args } = parseArgs({
     mix: { type: 'string', default: 'dev' },
     /** 'off': the answer cache is disabled (ANSWER_CACHE_SIZE=0), so every question is answered from scratch. */
     cache: { type: 'string', default: 'on' },
+    /** Worker threads answering questions (ASSISTANT_WORKERS). */
+    workers: { type: 'string', default: '0' },
   },
 });
 const N = Math.min(20_000, Math.max(1, Number(args.n)));
@@ -318,6 +320,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '600',
       ANSWER_CACHE_SIZE: args.cache === 'off' ? '0' : '1000',
+      ASSISTANT_WORKERS: String(args.workers),
       TELEGRAM_BOT_TOKEN: fakeInfo.token,
       TELEGRAM_API_ROOT: fakeInfo.apiRoot,
       TELEGRAM_THROTTLE: 'off',
@@ -327,7 +330,7 @@ async function main(): Promise<void> {
     { interactive: false },
   );
   console.log(
-    `App started in ${(performance.now() - t).toFixed(0)} ms (webhook mode, answer cache ${args.cache === 'off' ? 'OFF: every question answered from scratch' : 'on (repeated questions are served from it)'}, port ${app.port}; fake Bot API ${fakeInfo.apiRoot}); ${N} updates per phase from ${CHATS} chats; ` +
+    `App started in ${(performance.now() - t).toFixed(0)} ms (webhook mode, answer cache ${args.cache === 'off' ? 'OFF: every question answered from scratch' : 'on (repeated questions are served from it)'}, ${args.workers} assistant worker thread(s), port ${app.port}; fake Bot API ${fakeInfo.apiRoot}); ${N} updates per phase from ${CHATS} chats; ` +
       `${args.mix === 'help' ? 'every update is /trogiup (channel stack only)' : `${questions().length} distinct questions (tests/fixtures/eval/qa-dev.jsonl + commands, follow-ups)`}.`,
   );
 

@@ -13,6 +13,7 @@ import { ConfigError, loadConfig, loadDotEnv, type Config } from './config/env.j
 import { createLogger } from './config/logger.js';
 import { Conversation } from './conversation/conversation.js';
 import { Assistant } from './qa/assistant.js';
+import { AssistantPool } from './qa/pool.js';
 import { createHttpServer, listen } from './channels/http.js';
 import { runRepl } from './channels/cli/repl.js';
 import { TelegramChannel } from './channels/telegram/bot.js';
@@ -50,9 +51,21 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     onProgress: (m) => logger.info(m),
   });
   assistant.passages.onDenseError = (err) => logger.warn({ err }, 'embeddings unavailable; answering with lexical ranking only');
+  // Optionally answer on worker threads, beside the event loop that serves HTTP, Telegram and Zalo.
+  const pool =
+    config.ASSISTANT_WORKERS > 0
+      ? await AssistantPool.open({
+          size: config.ASSISTANT_WORKERS,
+          registry: assistant.registry,
+          dataDir: config.dataDir,
+          answerCacheSize: config.ANSWER_CACHE_SIZE,
+          ...(config.CORPUS_DIR && { corpusDir: config.CORPUS_DIR }),
+        })
+      : undefined;
+  const answerer = pool ?? assistant;
   const store = new SqliteReminderStore(join(config.dataDir, 'assistant.db'));
   const conversation = new Conversation({
-    answerer: assistant,
+    answerer,
     store,
     now: () => config.ASSISTANT_NOW,
     allowedChatIds: config.ALLOWED_CHAT_IDS,
@@ -86,7 +99,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     port: config.PORT,
     logger,
     conversation,
-    answerer: assistant,
+    answerer,
     health: () => ({ documents: assistant.corpus.documents.length, tasks: assistant.corpus.tasks.length, telegram: Boolean(telegram), zalo: Boolean(zalo) }),
     ...(config.ACCESS_CODE && { apiToken: config.ACCESS_CODE }),
     ratePerMinute: Math.max(60, config.RATE_LIMIT_PER_MINUTE),
@@ -139,6 +152,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       store.close();
+      await pool?.close();
     },
   };
 }

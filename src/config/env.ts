@@ -44,6 +44,7 @@ export const envSchema = z.object({
   ACCESS_CODE: z.string().trim().min(4, { message: 'phải có ít nhất 4 ký tự' }).optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(20),
   ANSWER_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(1000),
+  ASSISTANT_WORKERS: z.coerce.number().int().min(0).max(16).default(0),
 
   OPENAI_API_KEY: optionalText,
   OPENAI_BASE_URL: url.optional(),
@@ -65,6 +66,7 @@ const EXPECTED: Record<string, string> = {
   RATE_LIMIT_PER_MINUTE: 'cần một số nguyên từ 1 đến 600',
   LLM_TIMEOUT_MS: 'cần số mili-giây từ 500 đến 120000',
   ANSWER_CACHE_SIZE: 'cần một số nguyên từ 0 đến 100000',
+  ASSISTANT_WORKERS: 'cần một số nguyên từ 0 đến 16',
 };
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string };
