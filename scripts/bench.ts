@@ -167,5 +167,6 @@ if (!only || only === 'qa') await benchQa();
 if (!only || only === 'channels') {
   await runChild('bench-channels.ts', '3a. Kênh chat (webhook Telegram, máy chủ giả cục bộ), có bộ đệm câu trả lời');
   await runChild('bench-channels.ts', '3b. Kênh chat, KHÔNG bộ đệm (mỗi câu trả lời tính lại từ đầu)', ['--cache', 'off']);
+  await runChild('bench-channels.ts', '3c. Kênh chat, KHÔNG bộ đệm, 2 luồng worker trả lời (ASSISTANT_WORKERS=2)', ['--cache', 'off', '--workers', '2']);
 }
 if (!only || only === 'reminders') await runChild('bench-reminders.ts', '4. Nhắc hạn (100.000 đăng ký, gửi hàng loạt)');

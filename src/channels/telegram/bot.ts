@@ -38,7 +38,14 @@ export class TelegramChannel {
   private readonly webhookHandler: ((req: HttpRequest, res: ServerResponse) => Promise<void>) | undefined;
 
   constructor(private readonly opts: TelegramBotOptions) {
-    this.bot = new Bot(opts.token, { ...(opts.apiRoot && { client: { apiRoot: opts.apiRoot } }) });
+    this.bot = new Bot(opts.token, {
+      client: {
+        ...(opts.apiRoot && { apiRoot: opts.apiRoot }),
+        // Webhook mode: the typing action rides in the reply to Telegram's POST instead of costing
+        // a request of its own (its result is never needed). Long polling ignores this.
+        canUseWebhookReply: (method) => method === 'sendChatAction',
+      },
+    });
     installTelegramTransformers(this.bot.api, { ...(opts.throttle === false && { throttle: false }) });
     this.sender = new TelegramSender(this.bot.api);
     this.install();
