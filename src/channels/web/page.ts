@@ -60,8 +60,8 @@ export const WEB_CHAT_PAGE = `<!doctype html>
     log.appendChild(div);
     div.scrollIntoView({ block: 'end' });
   }
-  async function send(text) {
-    add(text, 'me');
+  async function send(text, quiet) {
+    if (!quiet) add(text, 'me');
     try {
       const r = await fetch('/api/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chatId, text }) });
       const data = await r.json();
@@ -77,7 +77,7 @@ export const WEB_CHAT_PAGE = `<!doctype html>
     const text = q.value.trim();
     if (text) { q.value = ''; send(text); }
   });
-  send('/start');
+  send('/start', true);
 </script>
 </body>
 </html>
