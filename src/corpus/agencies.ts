@@ -593,29 +593,12 @@ function caseAccepts(text: string, toks: Token[], from: number, to: number, rule
   return false;
 }
 
-const foldCache = new Map<string, string>();
-const FOLD_CACHE_LIMIT = 50_000;
-
 /**
- * tokenizeWithOffsets with the fold of each distinct syllable memoised. Folding
- * (NFD, strip marks, NFC) per token is two thirds of the cost of findMentions, and a
- * corpus has only a few thousand distinct syllables. The output is identical to
- * tokenizeWithOffsets; tests/agencies.test.ts checks that on sample text and on every
- * ingested document. Exported for that test only.
+ * Folded syllable tokens. tokenizeWithOffsets memoises the fold of each distinct syllable
+ * (folding is most of the cost of findMentions). Exported for tests/agencies.test.ts.
  */
 export function foldedTokens(text: string): Token[] {
-  const out: Token[] = [];
-  for (const m of text.matchAll(SYLLABLE)) {
-    const written = m[0];
-    let folded = foldCache.get(written);
-    if (folded === undefined) {
-      if (foldCache.size >= FOLD_CACHE_LIMIT) foldCache.clear();
-      folded = fold(written);
-      foldCache.set(written, folded);
-    }
-    out.push({ text: folded, start: m.index, end: m.index + written.length });
-  }
-  return out;
+  return tokenizeWithOffsets(text);
 }
 
 /** Levenshtein distance ≤ 1 for distinct strings, in one pass (the common fuzzy case). */

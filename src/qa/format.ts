@@ -4,6 +4,7 @@
  */
 import type { DocumentMeta, TaskRow } from '../corpus/types.js';
 import { daysBetween, formatVietnameseDate } from '../text/dates.js';
+import { clip } from '../text/vietnamese.js';
 
 /** "31/12/2024 («Hoàn thành trong năm 2024») — đã quá hạn 691 ngày". */
 export function describeDeadline(row: TaskRow, now: string): string {
@@ -37,6 +38,5 @@ export function documentLabel(doc: DocumentMeta | undefined): string {
 
 /** Cuts a task description for a list line at a word boundary. */
 export function brief(text: string, max = 160): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length <= max ? t : `${t.slice(0, max).replace(/\s+\S*$/, '')}…`;
+  return clip(text, max);
 }

@@ -8,7 +8,7 @@ import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { AgencyEntry, DocumentMeta } from '../corpus/types.js';
 import { addDays, daysInMonth, isoDate, weekOf } from '../text/dates.js';
 import { findPeriods } from '../text/periods.js';
-import { fold, squashSpaces } from '../text/vietnamese.js';
+import { fold, nfc, squashSpaces } from '../text/vietnamese.js';
 
 export type Intent = 'who' | 'when' | 'list' | 'tasks_of' | 'indicator' | 'guidance' | 'upcoming' | 'overdue' | 'out_of_scope';
 
@@ -56,7 +56,7 @@ export function understand(
   documents: readonly DocumentMeta[],
   correct: (text: string) => string = fold,
 ): Understanding {
-  const q = squashSpaces(question);
+  const q = nfc(squashSpaces(question));
   const corrected = correct(q);
   // Intent and periods read the corrected text; agencies are matched on the original (the registry tolerates typos itself).
   const folded = corrected;

@@ -7,6 +7,7 @@
 
 import type { TaskRow } from '../corpus/types.js';
 import { formatVietnameseDate } from '../text/dates.js';
+import { clip } from '../text/vietnamese.js';
 import type { ReminderKind } from './policy.js';
 
 /** What the formatter needs of a reminder (a {@link Reminder} fits). */
@@ -38,13 +39,7 @@ export function remainingPhrase(daysLeft: number): string {
 }
 
 /** Cuts a text at a word boundary, adding "…" when something was left out. */
-export function shorten(text: string, max: number): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  if (t.length <= max) return t;
-  const cut = t.slice(0, max);
-  const space = cut.lastIndexOf(' ');
-  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.–—-]+$/u, '')}…`;
-}
+export const shorten = clip;
 
 /** One numbered paragraph for a task. */
 export function formatReminderItem(n: number, r: FormattableReminder, opts: FormatOptions): string {

@@ -5,7 +5,7 @@
  * documents and for periods in questions, so both read dates the same way.
  */
 import { daysInMonth, isoDate, isValidDate } from './dates.js';
-import { fold } from './vietnamese.js';
+import { foldAligned } from './vietnamese.js';
 
 export type PeriodKind = 'day' | 'month' | 'quarter' | 'half' | 'year' | 'session';
 
@@ -20,21 +20,6 @@ export interface PeriodMatch {
   end: number;
   /** The expression as written. */
   text: string;
-}
-
-/** Folds text while keeping a map from folded offsets back to the original. */
-export function foldWithOffsets(text: string): { folded: string; toOriginal: number[] } {
-  let folded = '';
-  const toOriginal: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const f = fold(text[i]!);
-    for (let k = 0; k < f.length; k++) {
-      folded += f[k];
-      toOriginal.push(i);
-    }
-  }
-  toOriginal.push(text.length);
-  return { folded, toOriginal };
 }
 
 const ROMAN: Record<string, number> = { i: 1, ii: 2, iii: 3, iv: 4 };
@@ -108,15 +93,16 @@ const SPECIFICITY: Record<PeriodKind, number> = { day: 6, quarter: 5, half: 4, m
 
 /** Every period expression in the text, left to right, without overlaps. */
 export function findPeriods(text: string): PeriodMatch[] {
-  const { folded, toOriginal } = foldWithOffsets(text);
+  // foldAligned keeps offsets: a match in the folded text is at the same place in the original.
+  const folded = foldAligned(text);
   const found: PeriodMatch[] = [];
   for (const p of PATTERNS) {
     p.re.lastIndex = 0;
     for (let m = p.re.exec(folded); m; m = p.re.exec(folded)) {
       const range = p.build(m);
       if (!range) continue;
-      const start = toOriginal[m.index]!;
-      const end = toOriginal[m.index + m[0].length]!;
+      const start = m.index;
+      const end = m.index + m[0].length;
       found.push({ kind: p.kind, from: range[0], to: range[1], start, end, text: text.slice(start, end) });
     }
   }

@@ -133,3 +133,12 @@ export function foldAligned(text: string): string {
   }
   return out;
 }
+
+/** Shortens text at a word boundary (whitespace squashed), adding "…" when something was left out. */
+export function clip(text: string, max: number): string {
+  const t = squashSpaces(text);
+  if (t.length <= max) return t;
+  const cut = t.slice(0, max);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.–—-]+$/u, '')}…`;
+}
