@@ -4,11 +4,11 @@
  * `npm run ask -- --json`). Request bodies are size-limited; errors are JSON
  * with a Vietnamese message.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage as HttpRequest, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../config/logger.js';
 import type { Conversation } from '../conversation/conversation.js';
 import type { Answerer } from '../conversation/conversation.js';
+import { RateLimiter, safeEqual } from '../conversation/guards.js';
 import { WEB_CHAT_PAGE } from './web/page.js';
 
 export interface HttpServerOptions {
@@ -28,18 +28,6 @@ export interface HttpServerOptions {
 }
 
 const MAX_JSON_BYTES = 64 * 1024;
-
-/** Constant-time string comparison (the lengths are hidden too). */
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  const len = Math.max(x.length, y.length, 1);
-  const xa = Buffer.alloc(len);
-  const ya = Buffer.alloc(len);
-  x.copy(xa);
-  y.copy(ya);
-  return timingSafeEqual(xa, ya) && x.length === y.length;
-}
 
 /**
  * Reads a request body up to a size limit (rejects beyond it). The rest of an
@@ -89,21 +77,8 @@ async function readJson(req: HttpRequest, res: ServerResponse): Promise<Record<s
 }
 
 export function createHttpServer(opts: HttpServerOptions): Server {
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  /** Token bucket per client address; bursts allowed, sustained rate bounded. */
-  const allow = (req: HttpRequest): boolean => {
-    const rate = opts.ratePerMinute ?? 60;
-    const id = req.socket.remoteAddress ?? '?';
-    const now = Date.now();
-    const b = buckets.get(id) ?? { tokens: rate, at: now };
-    b.tokens = Math.min(rate, b.tokens + ((now - b.at) / 60_000) * rate);
-    b.at = now;
-    buckets.set(id, b);
-    if (buckets.size > 10_000) buckets.delete(buckets.keys().next().value!);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  };
+  const limiter = new RateLimiter(opts.ratePerMinute ?? 60);
+  const allow = (req: HttpRequest): boolean => limiter.take(req.socket.remoteAddress ?? '?');
 
   const server = createServer((req, res) => {
     void route(req, res).catch((err) => {

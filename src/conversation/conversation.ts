@@ -5,10 +5,11 @@
  * per-user rate limiting, feedback. It never throws on user input: every
  * message gets a Vietnamese reply.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { AskResult } from '../qa/assistant.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
+import { RateLimiter, safeEqual } from './guards.js';
 import type { ConversationStore, IncomingMessage, Reply } from './types.js';
 
 /** What the conversation needs from the question-answering core. */
@@ -90,9 +91,11 @@ const EXAMPLES = [
 
 export class Conversation {
   private readonly memory = new Map<string, ChatMemory>();
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly limiter: RateLimiter;
 
-  constructor(private readonly opts: ConversationOptions) {}
+  constructor(private readonly opts: ConversationOptions) {
+    this.limiter = new RateLimiter(opts.ratePerMinute ?? 20, MEMORY_MAX_CHATS * 2);
+  }
 
   private get accessControlled(): boolean {
     return (this.opts.allowedChatIds?.length ?? 0) > 0 || this.opts.accessCode !== undefined;
@@ -133,7 +136,7 @@ export class Conversation {
     if (this.accessControlled && !this.isAllowed(msg)) {
       return [refusal('Nhóm/tài khoản này chưa được cấp quyền dùng trợ lý. Gõ /dangky <mã truy cập> (mã do đơn vị quản lý cung cấp).')];
     }
-    if (!this.takeToken(msg)) {
+    if (!this.limiter.take(`${msg.channel}:${msg.userId}`)) {
       return [refusal('Bạn hỏi hơi nhanh — vui lòng chờ một phút rồi hỏi tiếp.')];
     }
     if (command) return this.runCommand(command.name, command.args, msg);
@@ -275,9 +278,7 @@ export class Conversation {
     if (this.isAllowed(msg)) return info('Cuộc trò chuyện này đã được cấp quyền.');
     const code = this.opts.accessCode;
     if (!code || !args) return refusal('Hãy gõ /dangky <mã truy cập> (mã do đơn vị quản lý cung cấp).');
-    const a = Buffer.from(args.trim());
-    const b = Buffer.from(code);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) return refusal('Mã truy cập không đúng.');
+    if (!safeEqual(args.trim(), code)) return refusal('Mã truy cập không đúng.');
     if (!this.opts.store) return refusal('Máy chủ chưa bật lưu trữ nên không thể ghi nhận đăng ký.');
     this.opts.store.setAllowed(msg.channel, msg.chatId, true);
     return info('Đăng ký thành công — bạn có thể bắt đầu hỏi. Gõ /trogiup để xem các lệnh.');
@@ -285,24 +286,6 @@ export class Conversation {
 
   private isAllowed(msg: IncomingMessage): boolean {
     return (this.opts.allowedChatIds ?? []).includes(msg.chatId) || (this.opts.store?.isAllowed(msg.channel, msg.chatId) ?? false);
-  }
-
-  /** Token bucket per user: bursts allowed, sustained rate bounded. */
-  private takeToken(msg: IncomingMessage): boolean {
-    const rate = this.opts.ratePerMinute ?? 20;
-    const id = `${msg.channel}:${msg.userId}`;
-    const now = Date.now();
-    const b = this.buckets.get(id) ?? { tokens: rate, at: now };
-    b.tokens = Math.min(rate, b.tokens + ((now - b.at) / 60_000) * rate);
-    b.at = now;
-    if (b.tokens < 1) {
-      this.buckets.set(id, b);
-      return false;
-    }
-    b.tokens -= 1;
-    this.buckets.set(id, b);
-    if (this.buckets.size > MEMORY_MAX_CHATS * 2) this.buckets.delete(this.buckets.keys().next().value!);
-    return true;
   }
 
   private remember(msg: IncomingMessage): ChatMemory {

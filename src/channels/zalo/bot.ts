@@ -8,7 +8,8 @@
 import type { IncomingMessage as HttpRequest, ServerResponse } from 'node:http';
 import type { Logger } from '../../config/logger.js';
 import type { Conversation } from '../../conversation/conversation.js';
-import { readBody, safeEqual } from '../http.js';
+import { safeEqual } from '../../conversation/guards.js';
+import { readBody } from '../http.js';
 import { ZaloApiError, ZaloBotClient, type ZaloUpdate } from './client.js';
 import { ZaloSender } from './sender.js';
 
