@@ -10,11 +10,10 @@
  * change the exit code); exit 1 on a configuration error, naming the variable.
  */
 
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import { loadDotEnv } from '../src/config/env.js';
-import { AgencyRegistry } from '../src/corpus/agencies.js';
+import { createLogger } from '../src/config/logger.js';
+import { loadRegistry } from '../src/ingestion/ingest.js';
 import { Corpus } from '../src/corpus/store.js';
 import { ReminderScheduler, vietnamTime } from '../src/reminders/scheduler.js';
 import { sendersFromEnv } from '../src/reminders/senders.js';
@@ -72,10 +71,11 @@ async function main(): Promise<void> {
   }
 
   const level = process.env.LOG_LEVEL ?? (args.once ? 'warn' : 'info');
-  const logger = pino({ level, base: { service: 'reminders' } }, pino.destination(2));
+  // The shared logger masks bot tokens and redacts secrets.
+  const logger = createLogger(level).child({ service: 'reminders' });
 
   const corpus = Corpus.load();
-  const registry = existsSync(corpus.paths.agenciesJson) ? AgencyRegistry.load(corpus.paths.agenciesJson) : AgencyRegistry.load();
+  const registry = loadRegistry(corpus.paths.root);
   if (corpus.tasks.length === 0) process.stderr.write(`Cảnh báo: bảng nhiệm vụ ${corpus.paths.tasksJson} trống hoặc chưa có.\n`);
   const titles = new Map(corpus.documents.map((d) => [d.docId, d.title]));
 
