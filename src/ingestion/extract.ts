@@ -17,6 +17,8 @@ import type { AgencyMention } from '../corpus/agencies.js';
 import type { Deadline, DeadlinePrecision, TaskRow, TaskStatus } from '../corpus/types.js';
 import { findDeadlines, NO_DEADLINE, parseDeadlineCell, type DeadlineMatch } from './deadlines.js';
 import { ancestors, titleOf, type Block, type DocumentStructure, type TableRow } from './structure.js';
+import { recogniseColumns } from './table-columns.js';
+import { fieldRecords, type FieldRecord } from './fields.js';
 import { fold, foldAligned, squashSpaces, stripSuperscripts, tokenize } from '../text/vietnamese.js';
 
 /** What the extractor needs from the agency registry. */
@@ -28,6 +30,8 @@ export interface AgencyLookup {
 export interface ExtractOptions {
   docId: string;
   agencies: AgencyLookup;
+  /** Issuing body (canonical name): provincial bodies a provincial document names belong to its province. */
+  issuer?: string | null;
 }
 
 const ALL = 'Các bộ, ngành, địa phương';
@@ -80,7 +84,27 @@ interface Assignment {
 }
 
 export function extractTasks(doc: DocumentStructure, opts: ExtractOptions): TaskRow[] {
-  return new Extractor(doc, opts).run();
+  return withoutBodyDuplicates(new Extractor(doc, opts).run());
+}
+
+/**
+ * Canonical leads of an agency phrase as a table cell would name them
+ * ("Bộ trưởng, Thủ trưởng cơ quan ngang bộ …, Chủ tịch UBND các tỉnh" → the
+ * groups): the same reading the extractor applies to documents, for gold files.
+ */
+export function readAgencyCell(text: string, opts: ExtractOptions): string[] {
+  return new Extractor({ text, blocks: [], roots: [] }, opts).agenciesOfCell(text);
+}
+
+/**
+ * A programme lists its tasks in the body without agencies and again in an
+ * appendix table with them ("chi tiết tại Phụ lục II"): the body copy of a row
+ * without a lead is dropped when a row with a lead states the same task.
+ */
+function withoutBodyDuplicates(rows: TaskRow[]): TaskRow[] {
+  const key = (t: string) => fold(t).replace(/[^a-z0-9]+/g, ' ').trim().slice(0, 60);
+  const withLead = new Set(rows.filter((r) => r.lead.length > 0).map((r) => key(r.task)));
+  return rows.filter((r) => r.lead.length > 0 || !withLead.has(key(r.task)));
 }
 
 class Extractor {
@@ -96,8 +120,16 @@ class Extractor {
 
   run(): TaskRow[] {
     let seenItem = false;
+    const covered = new Set<Block>();
     for (const block of this.doc.blocks) {
-      if (block.closing) break;
+      if (block.kind !== 'item' || block.closing) continue;
+      for (const record of fieldRecords(block)) {
+        this.fromFieldRecord(record);
+        for (const b of record.blocks) covered.add(b);
+      }
+    }
+    for (const block of this.doc.blocks) {
+      if (block.closing || covered.has(block)) continue;
       if (block.kind === 'item' && block.marker?.rank !== undefined && block.marker.rank < 5) seenItem = true;
       if (block.kind === 'table') {
         this.fromTable(block);
@@ -285,6 +317,21 @@ class Extractor {
     return null;
   }
 
+  // ---------------------------------------------------------------- labelled fields
+
+  /** One row from "Nhiệm vụ: … / Đơn vị chủ trì: … / Thời gian thực hiện: …". */
+  private fromFieldRecord(r: FieldRecord): void {
+    const task = r.task.value !== '' ? r.task.value : r.taskItems.map((b) => b.text.replace(/[;.]\s*$/, '')).join('; ');
+    const lead = r.lead.length > 0 ? r.lead.flatMap((f) => this.cellAgencies(f.value)) : r.agencies.flatMap((f) => this.cellAgencies(f.value));
+    const support = r.support.flatMap((f) => this.cellAgencies(f.value));
+    const timeText = r.time?.value ?? '';
+    const deadline = parseDeadlineCell(timeText) ?? (timeText ? pickDeadline(findDeadlines(timeText)) : NO_DEADLINE);
+    this.addRow({
+      path: r.owner.path, task, lead: this.normalizeLeads(lead), support, deadline,
+      quoteStart: r.start, quoteEnd: r.end,
+    });
+  }
+
   // ---------------------------------------------------------------- text units
 
   private fromBlock(block: Block): void {
@@ -440,43 +487,48 @@ class Extractor {
 
   private fromTable(block: Block): void {
     const table = block.table!;
-    const header = table.header.map((h) => fold(h));
-    const col = (re: RegExp) => header.findIndex((h) => re.test(h));
-    const nameCol = col(/chi tieu|nhiem vu|noi dung|ten /);
-    const leadCol = col(/chu tri|co quan thuc hien|don vi thuc hien|trach nhiem/);
-    const supportCol = col(/phoi hop/);
-    const deadlineCol = col(/thoi han|thoi gian|tien do/);
-    const targetCol = col(/muc tieu/);
-    const resultCol = col(/ket qua/);
-    if (nameCol < 0 || (leadCol < 0 && deadlineCol < 0 && targetCol < 0)) return;
-    const indicatorTable = /chi tieu/.test(header[nameCol]!);
-    const yearOf = (i: number) => (i >= 0 ? Number(/\b(\d{4})\b/.exec(header[i]!)?.[1]) || undefined : undefined);
+    const cols = recogniseColumns(table.header, table.rows.map((r) => r.cells));
+    if (!cols) return;
+    const cell = (row: TableRow, i: number) => (i >= 0 ? stripSuperscripts(row.cells[i] ?? '').trim() : '');
+    // "Các nhiệm vụ … quá hạn chưa hoàn thành": a status stated by the heading above the table.
+    const headingStatus = statusOfText(block.parent ? titleOf(block.parent) : '');
     let previousLead: string[] = [];
+    let previousGroup: string | null = null;
     for (const row of table.rows) {
-      const name = stripSuperscripts(row.cells[nameCol] ?? '').trim();
+      const name = cell(row, cols.name);
       if (name === '') continue;
-      const leadCell = leadCol >= 0 ? row.cells[leadCol] ?? '' : '';
-      let lead = leadCell.trim() === '' ? previousLead : this.cellAgencies(leadCell);
+      if (row.group !== previousGroup) previousLead = [];
+      previousGroup = row.group;
+      const leadCell = cell(row, cols.lead);
+      let lead = leadCell === '' ? previousLead : this.cellAgencies(leadCell);
+      // "Nhiệm vụ giao Bộ trưởng Bộ Công an chỉ đạo": a group row that names whom its rows are for.
+      if (lead.length === 0 && row.group) lead = this.mentions(row.group).map((m) => m.name);
       previousLead = lead;
-      const support = supportCol >= 0 ? this.cellAgencies(row.cells[supportCol] ?? '') : [];
-      const target = targetCol >= 0 ? stripSuperscripts(row.cells[targetCol] ?? '').trim() : '';
-      const result = resultCol >= 0 ? stripSuperscripts(row.cells[resultCol] ?? '').trim() : '';
+      const support = this.cellAgencies(cell(row, cols.support));
+      const target = cell(row, cols.target);
+      const result = cell(row, cols.result);
+      // "Đến năm 2030", "Giai đoạn 2025-2027": a group row that dates the rows under it.
+      const groupDeadline = [...row.groups].reverse().map((g) => parseDeadlineCell(g) ?? pickDeadline(findDeadlines(g))).find((d) => d.date !== null) ?? NO_DEADLINE;
+      const targetDeadline = parseDeadlineCell(target);
       const deadline =
-        (deadlineCol >= 0 ? parseDeadlineCell(row.cells[deadlineCol] ?? '') : undefined) ??
-        (targetCol >= 0 ? parseDeadlineCell(target) : undefined);
-      const isIndicator = indicatorTable && !deadline;
+        parseDeadlineCell(cell(row, cols.deadline)) ?? targetDeadline ?? (groupDeadline.date !== null ? groupDeadline : undefined);
+      // "Mục tiêu năm 2023: Tháng 12/2023" in a list of indicators is a task with a deadline.
+      const isIndicator = cols.indicators && targetDeadline === undefined;
       const path = row.number ? (block.path ? `${block.path}.${row.number}` : row.number) : block.path;
-      lead = this.normalizeLeads(lead);
+      const year = cols.targetYear ?? (deadline?.precision === 'year' && deadline.date ? Number(deadline.date.slice(0, 4)) : undefined);
       this.addRow({
-        path, task: name, lead, support, deadline: deadline ?? NO_DEADLINE,
+        path, task: name, lead: this.normalizeLeads(lead), support, deadline: deadline ?? NO_DEADLINE,
         quoteStart: row.line.start, quoteEnd: row.line.end,
         kind: isIndicator ? 'indicator' : 'task',
-        indicator: isIndicator
-          ? { ...(target && { target }), ...(result && { result }), ...((yearOf(targetCol) ?? yearOf(resultCol)) && { year: yearOf(targetCol) ?? yearOf(resultCol) }) }
-          : undefined,
-        status: statusOf(row),
+        indicator: isIndicator ? { ...(target && { target }), ...(result && { result }), ...(year && { year }) } : undefined,
+        status: statusOfText(cell(row, cols.status)) ?? statusOf(row) ?? headingStatus,
       });
     }
+  }
+
+  /** {@link readAgencyCell}. */
+  agenciesOfCell(text: string): string[] {
+    return this.cellAgencies(text);
   }
 
   /** Agencies named in a table cell; "Bộ, ngành, địa phương" is the whole group. */
@@ -582,10 +634,15 @@ function pickDeadline(found: DeadlineMatch[]): Deadline {
 }
 
 function statusOf(row: TableRow): TaskStatus | undefined {
-  const g = fold(row.group ?? '');
-  if (/chua hoan thanh/.test(g)) return 'chưa hoàn thành';
+  return statusOfText(row.group ?? '');
+}
+
+/** "Đã hoàn thành (quá hạn)", "Đang thực hiện", "… quá hạn chưa hoàn thành": a status the document states. */
+function statusOfText(text: string): TaskStatus | undefined {
+  const g = fold(text);
+  if (/chua hoan thanh|qua han/.test(g) && !/da hoan thanh/.test(g)) return 'chưa hoàn thành';
   if (/dang (?:trien khai|thuc hien)/.test(g)) return 'đang triển khai';
-  if (/hoan thanh/.test(g)) return 'hoàn thành';
+  if (/(?:^|da )hoan thanh/.test(g)) return 'hoàn thành';
   return undefined;
 }
 

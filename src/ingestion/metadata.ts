@@ -73,7 +73,7 @@ export function inferMetadata(text: string): InferredMetadata {
       const parts = [line];
       for (let j = i + 1; j < Math.min(head.length, i + 4); j++) {
         const next = head[j]!;
-        if (ANY_DATE.test(next) || PLACE_DATE.test(next) || next.length > 220 || /[.;]$/.test(next)) break;
+        if (ANY_DATE.test(next) || PLACE_DATE.test(next) || next.length > 400 || /[.;]$/.test(next)) break;
         parts.push(next.replace(/^\(|\)$/g, ''));
         if (!isAllCaps(next) && next.length > 60) break;
       }
