@@ -129,7 +129,10 @@ export function parseDeadlineCell(cell: string): Deadline | undefined {
   if (bareYear && Number(bareYear[1]) >= 1990 && Number(bareYear[1]) <= 2100) {
     return { date: `${bareYear[1]}-12-31`, text, precision: 'year' };
   }
-  const periods = findPeriods(text).filter((p) => p.to !== null);
+  const found = findPeriods(text);
+  // "Kỳ họp thứ 8": a time stated without a date.
+  if (found.length > 0 && found.every((p) => p.kind === 'session')) return { date: null, text, precision: 'none' };
+  const periods = found.filter((p) => p.to !== null);
   // "Bắt đầu triển khai từ năm 2026": when the work starts, not when it is due.
   if (periods.length > 0 && /\b(?:tu|bat dau)\s+(?:nam\s+|thang\s+|quy\s+|ngay\s+)?$/.test(fold(text.slice(0, periods[0]!.start)))) {
     return { date: null, text, precision: 'none' };
