@@ -373,7 +373,13 @@ class Extractor {
     const pieces = splitEnumeration(text);
     const prefixText = pieces ? text.slice(0, pieces[0]!.start) : '';
     // Only an enumeration of assignments is split ("Bộ Công an: (1) …", "Chủ trì, phối hợp …: (i) …"), not a list of themes.
-    const assigns = pieces !== null && (this.isOnlyLeadPhrase(prefixText.replace(/[:(\s]+$/, '')) !== null || context.lead.length > 0 || /chu tri|phoi hop|giao/.test(foldAligned(prefixText)));
+    const assigns =
+      pieces !== null &&
+      (this.isOnlyLeadPhrase(prefixText.replace(/[:(\s]+$/, '')) !== null ||
+        context.lead.length > 0 ||
+        /chu tri|phoi hop|giao/.test(foldAligned(prefixText)) ||
+        // "…: (1) Thanh tra Chính phủ ban hành …; (2) Bộ Công an chủ trì …": each piece names its own agency.
+        pieces.filter((p) => this.subjectAt(text.slice(p.start, p.end)) !== null).length * 2 >= pieces.length);
     if (pieces && assigns) {
       const prefix = prefixText;
       const prefixLead = this.isOnlyLeadPhrase(prefix.replace(/[:(\s]+$/, ''));
@@ -451,9 +457,35 @@ class Extractor {
   }
 
   /** Splits a unit into sentences and groups them into assignments. */
+  /** Agencies that open a clause as its subject ("Bộ Công an chủ trì …"), or null. */
+  private subjectAt(clause: string): string[] | null {
+    const start = skip(foldAligned(clause), 0, /^[\s\-–+]+/);
+    const subject = this.leadPhrase(clause, start);
+    if (subject.names.length === 0) return null;
+    const after = foldAligned(clause.slice(subject.end)).trim();
+    return after !== '' && !after.startsWith(':') && !REPORTING_VERB.test(after) ? subject.names : null;
+  }
+
+  /** Clauses, also cut at a ";" after which another agency is the subject ("…; Bộ Công an tổng hợp …"). */
+  private clausesOf(text: string): Clause[] {
+    const out: Clause[] = [];
+    for (const [s, e] of splitSentences(text)) {
+      let from = s;
+      for (const m of text.slice(s, e).matchAll(/;\s+/g)) {
+        const at = s + m.index + m[0].length;
+        const next = text.slice(at, e);
+        if (!/^\p{Lu}|^các\s/u.test(next) || this.subjectAt(next) === null) continue;
+        out.push(...splitAtDeadlines(text, from, s + m.index, from > s));
+        from = at;
+      }
+      out.push(...splitAtDeadlines(text, from, e, from > s));
+    }
+    return out;
+  }
+
   private assignments(text: string): Assignment[] {
     const out: Assignment[] = [];
-    for (const s of splitClauses(text)) {
+    for (const s of this.clausesOf(text)) {
       const sentence = text.slice(s.start, s.end);
       const folded = foldAligned(sentence).trim();
       if (CLOSING_FORMULA.test(folded)) continue;
@@ -659,6 +691,11 @@ interface Clause {
  * năm 2024") is split into two clauses at the separator before the second.
  */
 export function splitClauses(text: string): Clause[] {
+  return splitSentences(text).flatMap(([s, e]) => splitAtDeadlines(text, s, e, false));
+}
+
+/** Sentence spans of a unit (a full stop followed by a capital, a digit or a bracket). */
+export function splitSentences(text: string): Array<[number, number]> {
   const sentences: Array<[number, number]> = [];
   const re = /(?<![A-ZĐ]|\bTP|\bTp|\bv\.v)(?:[.!?]|…)+["”’)]?\s+(?=[\p{Lu}“"(\d])/gu;
   let start = 0;
@@ -668,24 +705,26 @@ export function splitClauses(text: string): Clause[] {
     start = m.index + m[0].length;
   }
   if (start < text.length) sentences.push([start, text.length]);
+  return sentences;
+}
 
+/** Cuts text[s, e) before a second deadline that belongs to a second action. */
+function splitAtDeadlines(text: string, s: number, e: number, forced: boolean): Clause[] {
   const out: Clause[] = [];
-  for (const [s, e] of sentences) {
-    const sentence = text.slice(s, e);
-    const deadlines = findDeadlines(sentence);
-    let clauseStart = 0;
-    for (let k = 1; k < deadlines.length; k++) {
-      const prev = deadlines[k - 1]!;
-      const cur = deadlines[k]!;
-      const between = sentence.slice(prev.end, cur.start);
-      if (tokenize(between).length <= 2) continue; // "trong Quý II/2023, hoàn thành trước 30/5/2023": one action, refined
-      const sep = Math.max(between.lastIndexOf(','), between.lastIndexOf(';'));
-      const cut = sep >= 0 ? prev.end + sep + 1 : prev.end;
-      out.push({ start: s + clauseStart, end: s + (sep >= 0 ? prev.end + sep : prev.end), forcedBreak: clauseStart > 0 });
-      clauseStart = cut + (/^\s*(?:và\s+)?/u.exec(sentence.slice(cut))?.[0].length ?? 0);
-    }
-    out.push({ start: s + clauseStart, end: e, forcedBreak: clauseStart > 0 });
+  const sentence = text.slice(s, e);
+  const deadlines = findDeadlines(sentence);
+  let clauseStart = 0;
+  for (let k = 1; k < deadlines.length; k++) {
+    const prev = deadlines[k - 1]!;
+    const cur = deadlines[k]!;
+    const between = sentence.slice(prev.end, cur.start);
+    if (tokenize(between).length <= 2) continue; // "trong Quý II/2023, hoàn thành trước 30/5/2023": one action, refined
+    const sep = Math.max(between.lastIndexOf(','), between.lastIndexOf(';'));
+    const cut = sep >= 0 ? prev.end + sep + 1 : prev.end;
+    out.push({ start: s + clauseStart, end: s + (sep >= 0 ? prev.end + sep : prev.end), forcedBreak: forced || clauseStart > 0 });
+    clauseStart = cut + (/^\s*(?:và\s+)?/u.exec(sentence.slice(cut))?.[0].length ?? 0);
   }
+  out.push({ start: s + clauseStart, end: e, forcedBreak: forced || clauseStart > 0 });
   return out.filter((c) => c.end > c.start && text.slice(c.start, c.end).trim() !== '');
 }
 
