@@ -65,6 +65,8 @@ interface Variant {
   toneKey: string | undefined;
   /** An alias of a per-province body that only counts with a province right after it ("Công an"). */
   needsProvince: boolean;
+  /** A province named after a person, written bare ("Hồ Chí Minh"): in documents only as an item of a list or cell. */
+  personName: boolean;
 }
 
 interface Terminal {
@@ -119,6 +121,8 @@ const COMMITTEE_PREFIXES = [
   'Ủy ban nhân dân TP.',
 ].map(tokensOf);
 const PROVINCE_PREFIXES = [...UNIT_PREFIXES, ...COMMITTEE_PREFIXES];
+/** Last tokens of those prefixes ("tỉnh", "phố", "UBND", "dân" …). */
+const PREFIX_LAST_TOKENS = new Set(PROVINCE_PREFIXES.map((p) => p[p.length - 1]!));
 
 /** Group phrases starting with one of these are specific enough to match anywhere. */
 const SPECIFIC_GROUP_STARTS = [['cac'], ['ubnd'], ['uy', 'ban', 'nhan', 'dan']];
@@ -128,6 +132,13 @@ const SPECIFIC_GROUP_STARTS = [['cac'], ['ubnd'], ['uy', 'ban', 'nhan', 'dan']];
  * "Đại học Cần Thơ", "Bệnh viện Đà Nẵng", "Cảng Hải Phòng", "Báo Hà Nội mới".
  */
 const INSTITUTION_HEADS = new Set(['hoc', 'vien', 'truong', 'cang', 'ga', 'bao', 'ty', 'cuc']);
+
+/**
+ * Province names that are also a person's name: bare, in running text, they mostly name
+ * the person ("tư tưởng Hồ Chí Minh", "Giải thưởng Hồ Chí Minh"), so documents must
+ * write the city with "TP."/"Thành phố" or as an item of a list.
+ */
+const PERSON_NAMES = new Set(['ho chi minh']);
 
 /**
  * Characters that, between two tokens, mark the start of a clause or of a table cell.
@@ -185,7 +196,8 @@ function sameVariant(a: Variant, b: Variant): boolean {
     a.acronym === b.acronym &&
     a.generic === b.generic &&
     a.toneKey === b.toneKey &&
-    a.needsProvince === b.needsProvince
+    a.needsProvince === b.needsProvince &&
+    a.personName === b.personName
   );
 }
 
@@ -248,6 +260,15 @@ export class AgencyTrie {
     return best;
   }
 
+  /**
+   * Some name other than a province's own prefix ("tỉnh", "UBND" …) goes on from token
+   * `prev` to `next` ("công" → "an"): `next` is inside that name, not the start of another.
+   */
+  private continues(prev: string, next: string): boolean {
+    if (PREFIX_LAST_TOKENS.has(prev)) return false;
+    return this.root.next.get(prev)?.next.has(next) ?? false;
+  }
+
   private add(entry: AgencyEntry, written: string, prefix: string[], explicit: boolean, needsProvince: boolean): void {
     const parts = tokenizeWithOffsets(written);
     if (parts.length === 0) return;
@@ -267,6 +288,7 @@ export class AgencyTrie {
       generic: isGroup && prefix.length === 0 && isGenericGroupPhrase(tokens),
       toneKey: single && caseRule !== 2 && fold(head) !== head.toLowerCase() ? toneKey(head) : undefined,
       needsProvince,
+      personName: entry.kind === 'province' && prefix.length === 0 && PERSON_NAMES.has(tokens.join(' ')),
     };
 
     let node = this.root;
@@ -388,8 +410,11 @@ export class AgencyTrie {
         const written = text.slice(prev.start, prev.end).toLowerCase();
         if (written === 'sở' || written === 'so') return [];
       }
-      // "Đại học Cần Thơ", "Cảng Hải Phòng": an institution, not the province.
-      if (entry.kind === 'province' && SAME_NAME_GAP.test(gap) && INSTITUTION_HEADS.has(prev.text)) return [];
+      // "Đại học Cần Thơ", "Cảng Hải Phòng": an institution, not the province; "công an
+      // Giang Thành": "an" belongs to "công an", the name does not start inside another.
+      if (entry.kind === 'province' && SAME_NAME_GAP.test(gap)) {
+        if (INSTITUTION_HEADS.has(prev.text) || this.continues(prev.text, first.text)) return [];
+      }
     }
     return term.variants.filter((v) => {
       if (ctx.provinceAfterBody && v.committee) return false;
@@ -404,7 +429,10 @@ export class AgencyTrie {
       if (v.acronym && ctx.inRunningText && insideCode(text, first.start, last.end)) return false;
       if (opts.caseSensitive) {
         if (!caseAccepts(text, toks, from + v.core, end, v.caseRule)) return false;
-        if (v.generic && ctx.inRunningText && !clauseOrListPosition(text, toks, from, ctx.lastEnd)) return false;
+        const listOnly = v.generic || (v.personName && !ctx.provinceAfterBody);
+        if (listOnly && ctx.inRunningText && !clauseOrListPosition(text, toks, from, ctx.lastEnd)) {
+          return false;
+        }
         if (
           entry.kind === 'province' &&
           v.core === 0 &&
