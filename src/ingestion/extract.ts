@@ -23,8 +23,10 @@ import { fold, foldAligned, squashSpaces, stripSuperscripts, tokenize } from '..
 
 /** What the extractor needs from the agency registry. */
 export interface AgencyLookup {
-  findMentions(text: string, opts?: { caseSensitive?: boolean }): AgencyMention[];
+  findMentions(text: string, opts?: { caseSensitive?: boolean; province?: string }): AgencyMention[];
   get(name: string): { kind: string } | undefined;
+  /** The province whose organs issued a document (canonical name), or null for a central body. */
+  provinceOf?(issuer: string | null | undefined): string | null;
 }
 
 export interface ExtractOptions {
@@ -113,8 +115,12 @@ class Extractor {
   private readonly addressees: string[];
   private readonly text: string;
 
+  /** "Sở Khoa học và Công nghệ" in a plan of UBND thành phố Hà Nội is Hà Nội's. */
+  private readonly province: string | null;
+
   constructor(private readonly doc: DocumentStructure, private readonly opts: ExtractOptions) {
     this.text = doc.text;
+    this.province = opts.agencies.provinceOf?.(opts.issuer) ?? null;
     this.addressees = this.findAddressees();
   }
 
@@ -146,7 +152,7 @@ class Extractor {
   // ---------------------------------------------------------------- agencies
 
   private mentions(text: string): AgencyMention[] {
-    return this.opts.agencies.findMentions(text, { caseSensitive: true });
+    return this.opts.agencies.findMentions(text, { caseSensitive: true, ...(this.province && { province: this.province }) });
   }
 
   /** Collapses "Các bộ, ngành" + "Các địa phương" into the whole group, and removes duplicates. */
