@@ -49,7 +49,9 @@ function isTriggered(before: string, period: PeriodMatch): boolean {
   if (words.at(-1) === 'la' && ['nhat', 'han', 'chot'].includes(words.at(-2) ?? '')) words = words.slice(0, -1);
   const last = words.at(-1);
   const prev = words.at(-2);
-  if (period.kind === 'session') return true; // "tại kỳ họp thứ 8" is always a time reference
+  if (period.kind === 'session' || /^ky\s+hop/.test(fold(period.text))) return true; // "tại kỳ họp thứ 8 (10/2026)" is always a time reference
+  // "… báo cáo Chính phủ tại Phiên họp Chính phủ thường kỳ tháng 12/2026": the meeting dates the duty.
+  if (/\btai (?:phien hop|ky hop|hoi nghi)\b/.test(tokenize(before).slice(-8).join(' '))) return true;
   if (!last) return false;
   const tail = words.join(' ');
   // Report cut-offs ("tính đến hết ngày …", "tính đến cuối năm …") and programme horizons are not deadlines.

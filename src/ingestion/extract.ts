@@ -14,7 +14,7 @@
  * điểm") yield no tasks, except explicit "giao X" and tables.
  */
 import type { AgencyMention } from '../corpus/agencies.js';
-import type { Deadline, DeadlinePrecision, TaskRow, TaskStatus } from '../corpus/types.js';
+import type { Deadline, DeadlinePrecision, DocumentKind, TaskRow, TaskStatus } from '../corpus/types.js';
 import { findDeadlines, NO_DEADLINE, parseDeadlineCell, type DeadlineMatch } from './deadlines.js';
 import { ancestors, titleOf, type Block, type DocumentStructure, type TableRow } from './structure.js';
 import { recogniseColumns } from './table-columns.js';
@@ -34,6 +34,8 @@ export interface ExtractOptions {
   agencies: AgencyLookup;
   /** Issuing body (canonical name): provincial bodies a provincial document names belong to its province. */
   issuer?: string | null;
+  /** Kind of document: a report restates targets, a directive sets them (see fromTable). */
+  kind?: DocumentKind;
 }
 
 const ALL = 'Các bộ, ngành, địa phương';
@@ -83,6 +85,8 @@ interface Assignment {
   deadlines: DeadlineMatch[];
   viaGiao: boolean;
   reported: boolean;
+  /** Agencies a following "Giao X phối hợp triển khai" adds when the assignment already has a lead. */
+  support?: string[];
 }
 
 export function extractTasks(doc: DocumentStructure, opts: ExtractOptions): TaskRow[] {
@@ -265,6 +269,7 @@ class Extractor {
       if (b.kind !== 'item' || !b.marker || b.marker.type === 'dash' || b.marker.type === 'plus') continue;
       const raw = titleOf(b);
       if (raw.length > 90) continue; // a task sentence, not a section title
+      if (!b.text.includes(':') && /[.;]\s*$/.test(b.text)) continue; // "c) Báo cáo kết quả … trước ngày 15/12." is a sentence
       const title = fold(raw).replace(/^ve\s+/, '');
       if (/^(?:ket qua|tinh hinh)/.test(title)) return 'report';
       if (/\bquan diem\b/.test(title)) return 'explicit';
@@ -426,7 +431,7 @@ class Extractor {
         continue;
       }
       const lead = explicit ? a.lead! : context.lead;
-      const support = [...new Set([...this.supportIn(unitText), ...(explicit ? [] : context.support)])].filter((s) => !lead.includes(s));
+      const support = [...new Set([...this.supportIn(unitText), ...(a.support ?? []), ...(explicit ? [] : context.support)])].filter((s) => !lead.includes(s));
       this.addRow({
         path: o.path, task: text.slice(a.start, a.taskEnd), lead, support, deadline,
         quoteStart: a === assignments[0] && o.quoteFrom !== undefined ? o.quoteFrom : offset + a.start, quoteEnd: offset + a.end,
@@ -500,13 +505,23 @@ class Extractor {
       const subject = this.leadPhrase(sentence, skip(foldAligned(sentence), 0, /^[\s\-–+]+/));
       const after = foldAligned(sentence.slice(subject.end)).trim();
       const subjectLead = subject.names.length > 0 && after !== '' && !after.startsWith(':') ? subject.names : null;
-      const reported = subjectLead !== null && REPORTING_VERB.test(after) && !giao;
+      // "Bộ X báo cáo …" reports in minutes, but "… báo cáo kết quả … định kỳ hằng quý / trước ngày …" is a duty.
+      const duty = /^bao cao\b/.test(after) && (deadlines.length > 0 || /\b(?:dinh ky|hang (?:thang|quy|nam))\b/.test(after));
+      const reported = subjectLead !== null && REPORTING_VERB.test(after) && !giao && !duty;
       const lead = giao ?? (reported ? null : subjectLead) ?? this.obligedIn(sentence);
       const current = out.at(-1);
       const deadlineOnly = deadlines.length === 1 && tokenize(sentence.slice(0, deadlines[0]!.start - s.start) + sentence.slice(deadlines[0]!.end - s.start)).length <= 3;
       if (current && deadlineOnly && current.deadlines.length === 0) {
         current.deadlines.push(...deadlines);
         current.end = s.end;
+        continue;
+      }
+      // "Giao Bộ A, Bộ B phối hợp triển khai.": who does the work named just before.
+      if (current && giao && deadlines.length === 0 && isBareAssignment(sentence)) {
+        if (current.lead === null || current.lead.length === 0) current.lead = giao;
+        else current.support = [...(current.support ?? []), ...giao];
+        current.end = s.end;
+        current.viaGiao = true;
         continue;
       }
       const startsNew = !current || lead !== null || (deadlines.length > 0 && current.deadlines.length > 0) || s.forcedBreak;
@@ -548,8 +563,13 @@ class Extractor {
       // "Đến năm 2030", "Giai đoạn 2025-2027": a group row that dates the rows under it.
       const groupDeadline = [...row.groups].reverse().map((g) => parseDeadlineCell(g) ?? pickDeadline(findDeadlines(g))).find((d) => d.date !== null) ?? NO_DEADLINE;
       const targetDeadline = parseDeadlineCell(target);
+      // "Mục tiêu 2026" over a directive's indicators: the target is due by the end of that year (a report only restates it).
+      const yearDeadline: Deadline | undefined =
+        cols.indicators && cols.targetYear && this.opts.kind !== 'báo cáo'
+          ? { date: `${cols.targetYear}-12-31`, text: table.header[cols.target]!, precision: 'year' }
+          : undefined;
       const deadline =
-        parseDeadlineCell(cell(row, cols.deadline)) ?? targetDeadline ?? (groupDeadline.date !== null ? groupDeadline : undefined);
+        parseDeadlineCell(cell(row, cols.deadline)) ?? targetDeadline ?? (groupDeadline.date !== null ? groupDeadline : undefined) ?? yearDeadline;
       // "Mục tiêu năm 2023: Tháng 12/2023" in a list of indicators is a task with a deadline.
       const isIndicator = cols.indicators && targetDeadline === undefined;
       const path = row.number ? (block.path ? `${block.path}.${row.number}` : row.number) : block.path;
@@ -636,6 +656,13 @@ function genericAgencyAt(text: string, pos: number): AgencyMention | undefined {
   const words = name.split(/\s+/).length;
   if (words < 2 || words > 10) return undefined;
   return { name, start: pos, end: pos + name.length, text: name };
+}
+
+/** "Giao Bộ A, Bộ B phối hợp triển khai.": a sentence that only says who, with no work of its own. */
+function isBareAssignment(sentence: string): boolean {
+  const words = tokenize(sentence.replace(/\p{Lu}[\p{L}&]*(?:\s+(?:\p{Lu}[\p{L}&]*|và|và\s+\p{Lu}[\p{L}&]*))*/gu, ' '));
+  const generic = new Set(['giao', 'cho', 'cac', 'chu', 'tri', 'phoi', 'hop', 'trien', 'khai', 'thuc', 'hien', 'to', 'chuc', 'theo', 'doi', 'va', 'cung', 'voi', 'nhiem', 'vu', 'nay', 'tren', 'bo', 'nganh', 'dia', 'phuong', 'lien', 'quan', 'co']);
+  return words.every((w) => generic.has(w));
 }
 
 /** A section title rather than a task: short, without a sentence ending, or in capitals, or "Về …". */
@@ -736,6 +763,13 @@ function splitAtDeadlines(text: string, s: number, e: number, forced: boolean): 
 
 /** Inline "(i) … (ii) …" or "(1) … (2) …" enumeration with at least two items in sequence. */
 export function splitEnumeration(text: string): Array<{ label: string; start: number; end: number }> | null {
+  // "…: a) Là cơ quan thường trực …; b) Tổ chức sơ kết …": lettered items written inline.
+  const letters = [...text.matchAll(/(?:^|[:;.]\s+)([a-zđ])\)\s+/gu)];
+  const abc = 'abcdđeghiklmnopqrstuvxy';
+  const run = letters.filter((m, i) => m[1] === abc[i]);
+  if (run.length >= 2 && run[0]![1] === 'a') {
+    return run.map((m, i) => ({ label: m[1]!, start: m.index + m[0].length, end: i + 1 < run.length ? run[i + 1]!.index + (/^[:;.]/.test(run[i + 1]![0]) ? 1 : 0) : text.length }));
+  }
   const marks = [...text.matchAll(/\((i{1,3}|iv|v|vi{1,3}|ix|x|\d{1,2})\)\s*/g)];
   if (marks.length < 2) return null;
   const roman = ['i', 'ii', 'iii', 'iv', 'v', 'vi', 'vii', 'viii', 'ix', 'x'];

@@ -171,7 +171,7 @@ function buildTaskTable(
 ): TaskRow[] {
   const rows: TaskRow[] = [];
   for (const d of sortDocuments(documents)) {
-    rows.push(...extractTasks(parseStructure(textOf(d.docId)), { docId: d.docId, agencies: registry, issuer: d.issuer }));
+    rows.push(...extractTasks(parseStructure(textOf(d.docId)), { docId: d.docId, agencies: registry, issuer: d.issuer, kind: d.kind }));
   }
   return applyOverrides(rows, overrides);
 }
