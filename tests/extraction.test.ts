@@ -246,9 +246,10 @@ describe('every row', () => {
   });
 
   it('matches the shipped corpus/tasks.json (the table is rebuilt from the stored texts and overrides.json)', () => {
-    const shipped = JSON.parse(readFileSync(join(REPO_CORPUS, 'tasks.json'), 'utf8')) as TaskRow[];
+    const shipped = (JSON.parse(readFileSync(join(REPO_CORPUS, 'tasks.json'), 'utf8')) as TaskRow[]).filter((r) => seeds.has(r.docId));
     const overrides = (JSON.parse(readFileSync(join(REPO_CORPUS, 'overrides.json'), 'utf8')) as OverridesFile).overrides;
     const byId = new Map(applyOverrides(allRows, overrides).map((r) => [r.id, r]));
+    // Rows of the seeds only: the shipped table also holds the 2025 directives (tests/extraction-2025.test.ts).
     expect(shipped.map((r) => r.id).sort()).toEqual([...byId.keys()].sort());
     for (const r of shipped) expect(byId.get(r.id)).toEqual(r);
   });

@@ -27,6 +27,7 @@ export interface AgencyLookup {
   get(name: string): { kind: string } | undefined;
   /** The province whose organs issued a document (canonical name), or null for a central body. */
   provinceOf?(issuer: string | null | undefined): string | null;
+  resolve?(name: string): { name: string; kind: string } | undefined;
 }
 
 export interface ExtractOptions {
@@ -66,7 +67,9 @@ const ROLE_GROUPS: Array<[RegExp, string]> = [
 /** Verbs after a subject that report rather than assign. */
 const REPORTING_VERB = /^(?:da|dang|duoc|de xuat|kinh de nghi|bao cao|thong bao|ghi nhan|danh gia cao|tran trong)\b/;
 const INTRO_CUE = /(?::\s*$|\b(?:nhu sau|sau day|cu the|chu yeu sau|trong tam sau|sau)\s*(?:trong nam \d{4})?\s*:?\s*$)/;
-const CLOSING_FORMULA = /thong bao de .*biet|biet,? thuc hien|^tran trong|^noi nhan/;
+/** Closing and enacting formulas: no work is assigned by them. */
+const CLOSING_FORMULA =
+  /thong bao de .*biet|biet,? thuc hien|^tran trong|^noi nhan|co hieu luc(?: thi hanh)? (?:ke )?tu ngay|chiu trach nhiem thi hanh|^(?:phe duyet|ban hanh) .{0,200}kem theo (?:quyet dinh|nghi quyet|chi thi|thong bao) nay/;
 const TASK_TITLE = /\b(?:nhiem vu|giai phap|de xuat|kien nghi|phuong huong|muc tieu|to chuc thuc hien|trach nhiem)\b/;
 const REPORT_TITLE = /\b(?:ket qua|tinh hinh|ton tai|han che|bai hoc|nguyen nhan|kho khan|vuong mac|thieu|cham tre|bat cap|yeu kem)\b/;
 
@@ -124,7 +127,8 @@ class Extractor {
 
   constructor(private readonly doc: DocumentStructure, private readonly opts: ExtractOptions) {
     this.text = doc.text;
-    this.province = opts.agencies.provinceOf?.(opts.issuer) ?? null;
+    const issuer = opts.issuer ? opts.agencies.resolve?.(opts.issuer) : undefined;
+    this.province = opts.agencies.provinceOf?.(opts.issuer) ?? (issuer?.kind === 'province' ? issuer.name : null);
     this.addressees = this.findAddressees();
   }
 
@@ -272,7 +276,8 @@ class Extractor {
       if (!b.text.includes(':') && /[.;]\s*$/.test(b.text)) continue; // "c) Báo cáo kết quả … trước ngày 15/12." is a sentence
       const title = fold(raw).replace(/^ve\s+/, '');
       if (/^(?:ket qua|tinh hinh)/.test(title)) return 'report';
-      if (/\bquan diem\b/.test(title)) return 'explicit';
+      // Objectives, purposes and requirements state aims; only an explicit "X chủ trì …" there assigns work.
+      if (/\bquan diem\b|^(?:cac )?muc (?:tieu|dich)\b|^yeu cau\b|^muc dich,? yeu cau\b/.test(title)) return 'explicit';
       if (REPORT_TITLE.test(title)) return 'report';
       if (TASK_TITLE.test(title)) return 'task';
     }
@@ -468,6 +473,13 @@ class Extractor {
   }
 
   /** Splits a unit into sentences and groups them into assignments. */
+  /** The text with every agency name blanked out. */
+  private withoutAgencies(text: string): string {
+    let out = text;
+    for (const m of this.mentions(text)) out = out.slice(0, m.start) + ' '.repeat(m.end - m.start) + out.slice(m.end);
+    return out;
+  }
+
   /** Agencies that open a clause as its subject ("Bộ Công an chủ trì …"), or null. */
   private subjectAt(clause: string): string[] | null {
     const start = skip(foldAligned(clause), 0, /^[\s\-–+]+/);
@@ -507,7 +519,9 @@ class Extractor {
       const subjectLead = subject.names.length > 0 && after !== '' && !after.startsWith(':') ? subject.names : null;
       // "Bộ X báo cáo …" reports in minutes, but "… báo cáo kết quả … định kỳ hằng quý / trước ngày …" is a duty.
       const duty = /^bao cao\b/.test(after) && (deadlines.length > 0 || /\b(?:dinh ky|hang (?:thang|quy|nam))\b/.test(after));
-      const reported = subjectLead !== null && REPORTING_VERB.test(after) && !giao && !duty;
+      // "Thành phố Hà Nội là đơn vị đi đầu …" describes; "Bộ X là cơ quan thường trực, chủ trì …" assigns.
+      const describes = /^la\b/.test(after) && !/^la (?:co quan|don vi) (?:thuong truc|chu tri|dau moi)/.test(after);
+      const reported = subjectLead !== null && (REPORTING_VERB.test(after) || describes) && !giao && !duty;
       const lead = giao ?? (reported ? null : subjectLead) ?? this.obligedIn(sentence);
       const current = out.at(-1);
       const deadlineOnly = deadlines.length === 1 && tokenize(sentence.slice(0, deadlines[0]!.start - s.start) + sentence.slice(deadlines[0]!.end - s.start)).length <= 3;
@@ -517,7 +531,7 @@ class Extractor {
         continue;
       }
       // "Giao Bộ A, Bộ B phối hợp triển khai.": who does the work named just before.
-      if (current && giao && deadlines.length === 0 && isBareAssignment(sentence)) {
+      if (current && giao && deadlines.length === 0 && isBareAssignment(this.withoutAgencies(sentence))) {
         if (current.lead === null || current.lead.length === 0) current.lead = giao;
         else current.support = [...(current.support ?? []), ...giao];
         current.end = s.end;
@@ -547,9 +561,13 @@ class Extractor {
     const headingStatus = statusOfText(block.parent ? titleOf(block.parent) : '');
     let previousLead: string[] = [];
     let previousGroup: string | null = null;
-    for (const row of table.rows) {
+    for (const [index, row] of table.rows.entries()) {
       const name = cell(row, cols.name);
       if (name === '') continue;
+      // "11 | Chỉ tiêu về thủ tục hành chính | | |" followed by "11.1 …": a heading row of its sub-rows.
+      const next = table.rows[index + 1];
+      const onlyName = row.cells.every((c, i) => i === cols.name || i === cols.number || c.trim() === '');
+      if (onlyName && row.number && next?.number?.startsWith(`${row.number}.`)) continue;
       if (row.group !== previousGroup) previousLead = [];
       previousGroup = row.group;
       const leadCell = cell(row, cols.lead);
@@ -660,7 +678,7 @@ function genericAgencyAt(text: string, pos: number): AgencyMention | undefined {
 
 /** "Giao Bộ A, Bộ B phối hợp triển khai.": a sentence that only says who, with no work of its own. */
 function isBareAssignment(sentence: string): boolean {
-  const words = tokenize(sentence.replace(/\p{Lu}[\p{L}&]*(?:\s+(?:\p{Lu}[\p{L}&]*|và|và\s+\p{Lu}[\p{L}&]*))*/gu, ' '));
+  const words = tokenize(sentence);
   const generic = new Set(['giao', 'cho', 'cac', 'chu', 'tri', 'phoi', 'hop', 'trien', 'khai', 'thuc', 'hien', 'to', 'chuc', 'theo', 'doi', 'va', 'cung', 'voi', 'nhiem', 'vu', 'nay', 'tren', 'bo', 'nganh', 'dia', 'phuong', 'lien', 'quan', 'co']);
   return words.every((w) => generic.has(w));
 }
