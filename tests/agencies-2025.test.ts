@@ -212,6 +212,15 @@ describe('bodies every province has, scoped to the issuing province', () => {
     expect(registry.resolve('Sở TT&TT')?.name).toBe('Sở Thông tin và Truyền thông');
   });
 
+  it('reads every generated name back as itself (answers quote canonical names)', () => {
+    const wrong: string[] = [];
+    for (const e of registry.all().filter((x) => x.province)) {
+      const found = names(`${e.name} chủ trì.`, DOC);
+      if (found.length !== 1 || found[0] !== e.name) wrong.push(`${e.name} → ${found.join(' + ')}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('passes a department’s tasks to its 2025 successor in the same province, then to the absorbing province', () => {
     const tt = registry.get('Sở Thông tin và Truyền thông Hà Nội')!;
     expect(tt.succession).toMatchObject({ date: '2025-03-01', successors: ['Sở Khoa học và Công nghệ Hà Nội', 'Sở Văn hóa, Thể thao và Du lịch Hà Nội'] });
