@@ -156,6 +156,13 @@ describe('bodies every province has, scoped to the issuing province', () => {
     ]);
   });
 
+  it('reads "Sở … các tỉnh, thành phố" in a central document as one unscoped body, not also the provinces', () => {
+    expect(names('Giao Sở Khoa học và Công nghệ các tỉnh, thành phố trực thuộc trung ương tổng hợp', DOC)).toEqual([
+      'Sở Khoa học và Công nghệ',
+    ]);
+    expect(names('Công an các địa phương phối hợp', DOC)).toEqual(['Công an tỉnh, thành phố']);
+  });
+
   it('a province written after the body wins over the document’s province', () => {
     expect(names('Sở Tài chính tỉnh Lào Cai phối hợp với Công an tỉnh Ninh Bình', HANOI)).toEqual([
       'Sở Tài chính Lào Cai',
@@ -167,6 +174,8 @@ describe('bodies every province has, scoped to the issuing province', () => {
     expect(registry.provinceOf('UBND THÀNH PHỐ HÀ NỘI')).toBe('Thành phố Hà Nội');
     expect(registry.provinceOf('ỦY BAN NHÂN DÂN\nTỈNH NINH BÌNH\n-------\nSố: 12/KH-UBND')).toBe('Ninh Bình');
     expect(registry.provinceOf('Ủy ban nhân dân tỉnh Ninh Bình')).toBe('Ninh Bình');
+    expect(registry.provinceOf('Thành phố Hà Nội')).toBe('Thành phố Hà Nội'); // an issuer already resolved
+    expect(registry.provinceOf('UBND TỈNH LÀO CAI\nSỞ TÀI CHÍNH\nSố: 15/KH-STC')).toBe('Lào Cai');
     expect(registry.provinceOf('SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH QUẢNG TRỊ')).toBe('Quảng Trị');
     expect(registry.provinceOf('VĂN PHÒNG CHÍNH PHỦ\nHà Nội, ngày 05 tháng 3 năm 2026')).toBeNull();
     expect(registry.provinceOf('Thủ tướng Chính phủ')).toBeNull();

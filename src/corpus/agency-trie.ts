@@ -101,7 +101,11 @@ export interface MatchContext {
   lastEnd: number;
   /** In running text (findMentions) rather than a whole string (resolve). */
   inRunningText: boolean;
-  /** Only province entries, written bare or with "tỉnh"/"thành phố"/"TP." — the province after a body's name. */
+  /**
+   * What may follow a per-province body's name: a province, written bare or with
+   * "tỉnh"/"thành phố"/"TP." ("Sở Tài chính tỉnh Lào Cai"), or the provinces as a group
+   * ("Sở Tài chính các tỉnh, thành phố").
+   */
   provinceAfterBody?: boolean;
 }
 
@@ -399,7 +403,7 @@ export class AgencyTrie {
     ctx: MatchContext,
   ): Variant[] {
     const entry = term.entry;
-    if (ctx.provinceAfterBody && entry.kind !== 'province') return [];
+    if (ctx.provinceAfterBody && entry.kind !== 'province' && !isProvinceGroup(entry)) return [];
     const first = toks[from]!;
     const last = toks[end - 1]!;
     const prev = from > 0 ? toks[from - 1] : undefined;
@@ -429,7 +433,7 @@ export class AgencyTrie {
       if (v.acronym && ctx.inRunningText && insideCode(text, first.start, last.end)) return false;
       if (opts.caseSensitive) {
         if (!caseAccepts(text, toks, from + v.core, end, v.caseRule)) return false;
-        const listOnly = v.generic || (v.personName && !ctx.provinceAfterBody);
+        const listOnly = (v.generic || v.personName) && !ctx.provinceAfterBody;
         if (listOnly && ctx.inRunningText && !clauseOrListPosition(text, toks, from, ctx.lastEnd)) {
           return false;
         }
@@ -446,6 +450,11 @@ export class AgencyTrie {
       return true;
     });
   }
+}
+
+/** A group of provinces only ("Các địa phương", "Ủy ban nhân dân tỉnh, thành phố"). */
+export function isProvinceGroup(e: AgencyEntry): boolean {
+  return e.kind === 'group' && e.memberKinds?.length === 1 && e.memberKinds[0] === 'province';
 }
 
 /** The written tokens [from, to) satisfy a case rule (see {@link CaseRule}). */
