@@ -292,6 +292,32 @@ describe('steering bodies and central bodies of 2025', () => {
   });
 });
 
+describe('without diacritics and abbreviated, in documents and questions', () => {
+  it('reads a document typed without diacritics', () => {
+    const text = 'So Khoa hoc va Cong nghe chu tri, phoi hop Cong an tinh Ninh Binh, UBND cap xa va Ban Chi dao cua Chinh phu.';
+    expect(names(text, { caseSensitive: true, province: 'ha noi' })).toEqual([
+      'Sở Khoa học và Công nghệ Hà Nội',
+      'Công an tỉnh Ninh Bình',
+      'Ủy ban nhân dân các xã, phường, đặc khu thành phố Hà Nội',
+      'Ban Chỉ đạo của Chính phủ về phát triển khoa học, công nghệ, đổi mới sáng tạo, chuyển đổi số và Đề án 06',
+    ]);
+  });
+
+  it('reads questions typed without diacritics, with abbreviations and a typo', () => {
+    const cases: Array<[string, string]> = [
+      ['nhiem vu cua so tt&tt ha noi', 'Sở Thông tin và Truyền thông Hà Nội'],
+      ['ca tp ho chi minh can lam gi', 'Công an Thành phố Hồ Chí Minh'],
+      ['ubnd tp hai phong', 'Thành phố Hải Phòng'],
+      ['tinh ba ria vung tau', 'Bà Rịa - Vũng Tàu'],
+      ['bo nong nghiep va moi truong', 'Bộ Nông nghiệp và Môi trường'],
+      ['ban chi dao trung uong', 'Ban Chỉ đạo Trung ương về phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số'],
+      ['so khoa hoc va cong nghee lao cai', 'Sở Khoa học và Công nghệ Lào Cai'],
+      ['ubnd cac xa phuong dac khu', 'Ủy ban nhân dân các xã, phường, đặc khu'],
+    ];
+    for (const [q, canonical] of cases) expect(names(q, { fuzzy: true }), q).toEqual([canonical]);
+  });
+});
+
 describe('no false positives', () => {
   it('does not read a province inside another name, in documents or questions', () => {
     for (const opts of [DOC, { fuzzy: true }]) {

@@ -234,6 +234,7 @@ export class AgencyRegistry {
         spans.push(m);
         from = lastEnd = m.endTok;
       }
+      spans = this.joinBodyAndProvince(text, toks, spans, opts);
     }
     return spans.map((m) => {
       const start = toks[m.startTok]!.start;
@@ -392,6 +393,27 @@ export class AgencyRegistry {
       }
       out.push({ entry: hit.entry, startTok: i, endTok: hit.end });
       lastEnd = i = hit.end;
+    }
+    return out;
+  }
+
+  /**
+   * Fuzzy mode finds exact names first, so in "so khoa hoc va cong nghee lao cai" the
+   * province is found before the misspelt body: joins such neighbours into the scoped body.
+   */
+  private joinBodyAndProvince(text: string, toks: Token[], spans: Span[], opts: MatchOptions): Span[] {
+    const out: Span[] = [];
+    for (const s of spans) {
+      const prev = out[out.length - 1];
+      if (prev && prev.endTok === s.startTok && s.entry.kind === 'province' && (prev.entry.perProvince || prev.entry.template)) {
+        const ctx = { lastEnd: -1, inRunningText: true };
+        const joined = this.matchAt(text, toks, prev.startTok, s.endTok, opts, ctx, true);
+        if (joined?.entry.province) {
+          out[out.length - 1] = { entry: joined.entry, startTok: prev.startTok, endTok: s.endTok };
+          continue;
+        }
+      }
+      out.push(s);
     }
     return out;
   }
