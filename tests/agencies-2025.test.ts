@@ -100,6 +100,12 @@ describe('the 34 provincial units of 01/07/2025', () => {
     expect(after.reachingNames('Hà Giang').has('Tuyên Quang')).toBe(true);
     expect(after.reachingNames('Tuyên Quang').has('Hà Giang')).toBe(true);
     expect(after.reachingNames('Tuyên Quang').has('Lào Cai')).toBe(false);
+    // A province's subscriber also gets its own bodies' tasks, not every province's "Các sở, ban, ngành".
+    const hanoi = after.reachingNames('Hà Nội');
+    expect(hanoi.has('Sở Khoa học và Công nghệ Hà Nội')).toBe(true);
+    expect(hanoi.has('Các sở, ban, ngành thành phố Hà Nội')).toBe(true);
+    expect(hanoi.has('Sở Khoa học và Công nghệ Lào Cai')).toBe(false);
+    expect(hanoi.has('Các sở, ban, ngành')).toBe(false);
     const before = new AgencyTaskIndex([], registry, '2025-05-01');
     expect(before.reachingNames('Hà Giang').has('Tuyên Quang')).toBe(false);
   });
