@@ -49,6 +49,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     ...(embedder && { embedder }),
     answerCacheSize: config.ANSWER_CACHE_SIZE,
     onProgress: (m) => logger.info(m),
+    onSkip: (s) => logger.warn({ docId: s.docId }, `Bỏ qua văn bản ${s.docId} khi lập chỉ mục: ${s.reason}. Các văn bản khác vẫn được phục vụ.`),
   });
   assistant.passages.onDenseError = (err) => logger.warn({ err }, 'embeddings unavailable; answering with lexical ranking only');
   // Optionally answer on worker threads, beside the event loop that serves HTTP, Telegram and Zalo.

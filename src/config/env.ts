@@ -24,6 +24,7 @@ export const envSchema = z.object({
     .refine((v) => parseIsoDate(v) !== undefined, { message: 'phải là ngày dạng YYYY-MM-DD, ví dụ 2024-08-01' })
     .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  INGEST_MAX_TEXT_MB: z.coerce.number().min(0.01).max(20).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   TELEGRAM_BOT_TOKEN: z.string().trim().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, { message: 'không đúng dạng token của BotFather (số:chuỗi)' }).optional(),
@@ -67,6 +68,7 @@ const EXPECTED: Record<string, string> = {
   LLM_TIMEOUT_MS: 'cần số mili-giây từ 500 đến 120000',
   ANSWER_CACHE_SIZE: 'cần một số nguyên từ 0 đến 100000',
   ASSISTANT_WORKERS: 'cần một số nguyên từ 0 đến 16',
+  INGEST_MAX_TEXT_MB: 'cần số MB từ 0,01 đến 20, ví dụ 2',
 };
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string };

@@ -136,7 +136,7 @@ export async function ingestFiles(files: string[], opts: IngestOptions = {}): Pr
   if (changed.length > 0) {
     mkdirSync(paths.documentsDir, { recursive: true });
     const nextDocuments = documents.filter((d) => !changed.some((c) => c.meta.docId === d.docId));
-    nextDocuments.push(...changed.map((c) => c.meta));
+    for (const c of changed) nextDocuments.push(c.meta);
     const texts = new Map(changed.map((c) => [c.meta.docId, c.text]));
     progress('Đang trích xuất bảng nhiệm vụ…');
     table = buildTaskTable(nextDocuments, (id) => texts.get(id) ?? corpus.text(id), registry, corpus.overrides().overrides);
@@ -171,7 +171,8 @@ function buildTaskTable(
 ): TaskRow[] {
   const rows: TaskRow[] = [];
   for (const d of sortDocuments(documents)) {
-    rows.push(...extractTasks(parseStructure(textOf(d.docId)), { docId: d.docId, agencies: registry, issuer: d.issuer, kind: d.kind }));
+    // A loop, not push(...spread): a long document's rows as call arguments would overflow the stack.
+    for (const row of extractTasks(parseStructure(textOf(d.docId)), { docId: d.docId, agencies: registry, issuer: d.issuer, kind: d.kind })) rows.push(row);
   }
   return applyOverrides(rows, overrides);
 }
