@@ -7,5 +7,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // A throwaway PostgreSQL server for the storage contract and cluster tests (TEST_DATABASE_URL).
+    globalSetup: ['tests/support/postgres-global-setup.ts'],
   },
 });

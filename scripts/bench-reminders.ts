@@ -23,7 +23,7 @@ import type { TaskRow } from '../src/corpus/types.js';
 import { dueReminders, isRemindable } from '../src/reminders/policy.js';
 import { telegramGlobalThrottle } from '../src/reminders/senders.js';
 import { DEFAULT_CONCURRENCY, runReminderPass } from '../src/reminders/service.js';
-import { ALL_AGENCIES, SqliteReminderStore, type Subscription } from '../src/reminders/store.js';
+import { ALL_AGENCIES, SqliteStore, type Subscription } from '../src/storage/index.js';
 import { addDays } from '../src/text/dates.js';
 import { startFakeTelegram } from '../tests/support/fake-telegram.js';
 import { tempDir } from '../tests/support/db-fixtures.js';
@@ -126,7 +126,7 @@ interface FanOut {
 async function benchFanOut({ label, chats, limit }: FanOut): Promise<void> {
   const tmp = tempDir('bench-reminders-');
   const fake = await startFakeTelegram({ rateLimits: { globalPerSecond: limit } });
-  const store = new SqliteReminderStore(join(tmp.dir, 'assistant.db'));
+  const store = new SqliteStore(join(tmp.dir, 'assistant.db'));
   try {
     const now = '2024-03-24';
     const task: TaskRow = {
@@ -140,10 +140,9 @@ async function benchFanOut({ label, chats, limit }: FanOut): Promise<void> {
       kind: 'task',
       quote: '',
     };
-    const insert = store.db.transaction(() => {
-      for (let i = 0; i < chats; i++) store.subscribe({ channel: 'telegram', chatId: String(100_000 + i), agency: 'Bộ Công an' });
-    });
-    insert();
+    store.db.exec('BEGIN');
+    for (let i = 0; i < chats; i++) await store.subscribe({ channel: 'telegram', chatId: String(100_000 + i), agency: 'Bộ Công an' });
+    store.db.exec('COMMIT');
     const api = createTelegramApi({
       token: fake.token,
       apiRoot: fake.apiRoot,
@@ -161,7 +160,7 @@ async function benchFanOut({ label, chats, limit }: FanOut): Promise<void> {
     let losses = 0;
     for (let i = 0; i < chats; i++) if (!perChat.has(String(100_000 + i))) losses++;
     const tooMany = fake.calls.filter((c) => c.method === 'sendMessage' && c.status === 429).length;
-    const pending = store.pendingDeliveries().length;
+    const pending = (await store.pendingDeliveries()).length;
     const rate = fake.sent().length / seconds;
 
     process.stdout.write(`\n${label}\n`);
@@ -174,7 +173,7 @@ async function benchFanOut({ label, chats, limit }: FanOut): Promise<void> {
     line('still pending in the delivery log', String(pending));
     line('pass result', `messages=${r.messages} failures=${r.failures} paused=${r.paused}`);
   } finally {
-    store.close();
+    await store.close();
     await fake.close();
     tmp.cleanup();
   }

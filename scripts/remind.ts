@@ -11,6 +11,7 @@
  */
 
 import { parseArgs } from 'node:util';
+import { dirname } from 'node:path';
 import { loadDotEnv } from '../src/config/env.js';
 import { createLogger } from '../src/config/logger.js';
 import { loadRegistry } from '../src/ingestion/ingest.js';
@@ -18,7 +19,7 @@ import { Corpus } from '../src/corpus/store.js';
 import { ReminderScheduler, vietnamTime } from '../src/reminders/scheduler.js';
 import { sendersFromEnv } from '../src/reminders/senders.js';
 import { PassInProgressError, runReminderPass, type ReminderPassResult } from '../src/reminders/service.js';
-import { defaultDatabasePath, SqliteReminderStore } from '../src/reminders/store.js';
+import { defaultDatabasePath, openStore, type Store } from '../src/storage/index.js';
 import { formatVietnameseDate, parseIsoDate, resolveNow } from '../src/text/dates.js';
 
 function fail(message: string): never {
@@ -79,11 +80,12 @@ async function main(): Promise<void> {
   if (corpus.tasks.length === 0) process.stderr.write(`Cảnh báo: bảng nhiệm vụ ${corpus.paths.tasksJson} trống hoặc chưa có.\n`);
   const titles = new Map(corpus.documents.map((d) => [d.docId, d.title]));
 
-  let store: SqliteReminderStore;
+  let store: Store;
   try {
-    store = new SqliteReminderStore(defaultDatabasePath());
+    store = await openStore({ databaseUrl: process.env.DATABASE_URL, dataDir: dirname(defaultDatabasePath()) });
   } catch (err) {
-    fail(`không mở được cơ sở dữ liệu ${defaultDatabasePath()} (DATA_DIR): ${(err as Error).message}`);
+    const where = process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `${defaultDatabasePath()} (DATA_DIR)`;
+    fail(`không mở được cơ sở dữ liệu ${where}: ${(err as Error).message}`);
   }
 
   const pass = (now: string, time: string) =>
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
       if (!(err instanceof PassInProgressError)) throw err;
       // Not an error of this run: the other pass sends everything due.
       process.stderr.write(`${err.message}\n`);
-      store.close();
+      await store.close();
       process.exit(0);
     }
     if (dryRun) {
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
       }
     }
     process.stderr.write(`${summary(now, result, dryRun)}\n`);
-    store.close();
+    await store.close();
     // The Telegram throttler keeps refresh timers alive; the pass is over and committed.
     process.exit(0);
   }
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
   });
   const shutdown = async (): Promise<void> => {
     await scheduler.stop();
-    store.close();
+    await store.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());

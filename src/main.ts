@@ -21,7 +21,7 @@ import { ZaloChannel } from './channels/zalo/bot.js';
 import type { MessageSender } from './channels/types.js';
 import { ReminderScheduler } from './reminders/scheduler.js';
 import { runReminderPass } from './reminders/service.js';
-import { SqliteReminderStore } from './reminders/store.js';
+import { openStore } from './storage/index.js';
 
 export interface App {
   config: Config;
@@ -64,7 +64,12 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
         })
       : undefined;
   const answerer = pool ?? assistant;
-  const store = new SqliteReminderStore(join(config.dataDir, 'assistant.db'));
+  const store = await openStore({
+    ...(config.DATABASE_URL && { databaseUrl: config.DATABASE_URL }),
+    dataDir: config.dataDir,
+    poolSize: config.DATABASE_POOL_SIZE,
+    onError: (err) => logger.warn({ err: err.message }, 'database connection error'),
+  });
   const conversation = new Conversation({
     answerer,
     store,
@@ -117,7 +122,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     await zalo?.stop().catch(() => undefined);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections?.();
-    store.close();
+    await store.close();
     throw err;
   }
 
@@ -152,7 +157,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       await zalo?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
-      store.close();
+      await store.close();
       await pool?.close();
     },
   };

@@ -8,17 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Conversation, HELP_TEXT, MAX_MESSAGE_CHARS, parseCommand, type Answerer } from '../src/conversation/conversation.js';
 import type { IncomingMessage, Reply } from '../src/conversation/types.js';
 import { Assistant } from '../src/qa/assistant.js';
-import { SqliteReminderStore } from '../src/reminders/store.js';
+import { SqliteStore } from '../src/storage/index.js';
 import { freshDataDir, queryDb, removeDataDirs } from './support/channel-app.js';
 
 let assistant: Assistant;
-let store: SqliteReminderStore;
+let store: SqliteStore;
 let dataDir: string;
 
 beforeAll(async () => {
   dataDir = freshDataDir();
   assistant = await Assistant.open({ dataDir });
-  store = new SqliteReminderStore(join(dataDir, 'assistant.db'));
+  store = new SqliteStore(join(dataDir, 'assistant.db'));
 });
 afterAll(() => {
   store?.close();
@@ -45,7 +45,7 @@ const make = (opts: Partial<ConstructorParameters<typeof Conversation>[0]> = {})
   new Conversation({ answerer: assistant, store, now: () => '2024-08-01', ratePerMinute: 600, ...opts });
 
 describe('parseCommand', () => {
-  it('reads commands with a bot suffix, Vietnamese spellings, case and diacritics', () => {
+  it('reads commands with a bot suffix, Vietnamese spellings, case and diacritics', async () => {
     expect(parseCommand('/theodoi@tro_ly_bot Bộ Công an 7,1')).toEqual({ name: 'theodoi', args: 'Bộ Công an 7,1' });
     expect(parseCommand('/Nhiệm_Vụ Bộ Y tế')).toEqual({ name: 'nhiemvu', args: 'Bộ Y tế' });
     expect(parseCommand('/trợgiúp')).toEqual({ name: 'help', args: '' });
@@ -54,7 +54,7 @@ describe('parseCommand', () => {
     expect(parseCommand('/follow all')).toEqual({ name: 'theodoi', args: 'all' });
   });
 
-  it('returns null for unknown commands and plain text', () => {
+  it('returns null for unknown commands and plain text', async () => {
     expect(parseCommand('/khongco')).toBeNull();
     expect(parseCommand('Bộ Y tế phải làm gì?')).toBeNull();
     expect(parseCommand('a /hoi b')).toBeNull();
@@ -229,7 +229,7 @@ describe('Conversation', () => {
     expect((await c.one('/dangky   abcd1234  ')).text).toContain('Đăng ký thành công');
     expect((await c.one('/dangky abcd1234')).text).toContain('đã được cấp quyền');
     expect((await c.one('/nhiemvu Bộ Y tế')).kind).toBe('answer');
-    expect(store.isAllowed('telegram', c.chatId)).toBe(true);
+    expect(await store.isAllowed('telegram', c.chatId)).toBe(true);
     // A new Conversation on the same store (a restart) still knows the chat.
     expect((await chatWith(make({ accessCode: 'abcd1234' }), { chatId: c.chatId }).one('/nhiemvu Bộ Y tế')).kind).toBe('answer');
     expect((await chatWith(make()).one('/dangky abcd1234')).text).toContain('không yêu cầu đăng ký');
@@ -239,9 +239,9 @@ describe('Conversation', () => {
     const conversation = make();
     const c = chatWith(conversation);
     const answer = await c.one('Bộ Y tế phải làm gì?');
-    expect(conversation.feedback({ channel: 'telegram', chatId: c.chatId }, answer.answerId!, 'up')).toBe('Cảm ơn bạn đã đánh giá!');
-    expect(conversation.feedback({ channel: 'telegram', chatId: c.chatId }, 'unknown-id', 'down')).toContain('Không tìm thấy');
-    expect(conversation.feedback({ channel: 'telegram', chatId: 'another-chat' }, answer.answerId!, 'down')).toContain('Không tìm thấy');
+    expect(await conversation.feedback({ channel: 'telegram', chatId: c.chatId }, answer.answerId!, 'up')).toBe('Cảm ơn bạn đã đánh giá!');
+    expect(await conversation.feedback({ channel: 'telegram', chatId: c.chatId }, 'unknown-id', 'down')).toContain('Không tìm thấy');
+    expect(await conversation.feedback({ channel: 'telegram', chatId: 'another-chat' }, answer.answerId!, 'down')).toContain('Không tìm thấy');
     expect(queryDb(dataDir, 'SELECT answer_id, vote, question FROM feedback WHERE chat_id = ? ORDER BY id', c.chatId)).toEqual([
       { answer_id: answer.answerId, vote: 'up', question: 'Bộ Y tế phải làm gì?' },
     ]);
@@ -263,7 +263,7 @@ describe('/tatnhac', () => {
     expect((await c.one('/tatnhac')).text).toContain('Hãy gõ mã nhiệm vụ');
     expect((await c.one('/tatnhac hôm nay')).text).toContain('Hãy gõ mã nhiệm vụ');
     expect((await c.one('/tatnhac tb-2024-07-19/B.II.8.a#1')).text).toBe('Đã tắt nhắc quá hạn cho nhiệm vụ tb-2024-07-19/B.II.8.a#1.');
-    expect([...store.mutedTasks('telegram', c.chatId)]).toEqual(['tb-2024-07-19/B.II.8.a#1']);
-    expect([...store.mutedTasks('telegram', 'someone-else')]).toEqual([]);
+    expect([...(await store.mutedTasks('telegram', c.chatId))]).toEqual(['tb-2024-07-19/B.II.8.a#1']);
+    expect([...(await store.mutedTasks('telegram', 'someone-else'))]).toEqual([]);
   });
 });

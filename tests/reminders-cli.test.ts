@@ -10,7 +10,7 @@ import { AgencyRegistry } from '../src/corpus/agencies.js';
 import { REPO_ROOT } from '../src/corpus/store.js';
 import { shorten } from '../src/reminders/format.js';
 import { dueReminders } from '../src/reminders/policy.js';
-import { SqliteReminderStore } from '../src/reminders/store.js';
+import { SqliteStore } from '../src/storage/index.js';
 import { startFakeTelegram, type FakeTelegram } from './support/fake-telegram.js';
 import { TASKS, tempDir, writeCorpus } from './support/db-fixtures.js';
 
@@ -21,7 +21,7 @@ let tmp: ReturnType<typeof tempDir>;
 let fake: FakeTelegram | undefined;
 let env: NodeJS.ProcessEnv;
 
-beforeEach(() => {
+beforeEach(async () => {
   tmp = tempDir();
   writeCorpus(join(tmp.dir, 'corpus'));
   const base = { ...process.env };
@@ -81,17 +81,17 @@ describe('npm run remind', () => {
   }, 20_000);
 
   it('--dry-run prints the messages and records nothing', async () => {
-    const store = new SqliteReminderStore(join(env.DATA_DIR!, 'assistant.db'));
-    store.subscribe({ channel: 'telegram', chatId: '7', agency: 'Bộ Công an' });
-    store.close();
+    const store = new SqliteStore(join(env.DATA_DIR!, 'assistant.db'));
+    await store.subscribe({ channel: 'telegram', chatId: '7', agency: 'Bộ Công an' });
+    await store.close();
     const r = await run(['--once', '--dry-run', '--now', '2024-03-24']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('===== telegram:7 (1 nhắc hạn) =====');
     expect(r.stdout).toContain('🔔 Nhắc hạn nhiệm vụ (08:00 ngày 24/03/2024)');
     expect(r.stderr).toContain('Chạy thử ngày 24/03/2024');
-    const after = new SqliteReminderStore(join(env.DATA_DIR!, 'assistant.db'));
-    expect(after.lastPassDate()).toBeNull();
-    after.close();
+    const after = new SqliteStore(join(env.DATA_DIR!, 'assistant.db'));
+    expect(await after.lastPassDate()).toBeNull();
+    await after.close();
   }, 20_000);
 
   it('SIGKILL mid fan-out, then a second run: every due reminder arrives, at most one repeat per chat', async () => {
@@ -99,19 +99,19 @@ describe('npm run remind', () => {
     const f = fake;
     const CHATS = 300;
     const dbFile = join(env.DATA_DIR!, 'assistant.db');
-    const store = new SqliteReminderStore(dbFile);
+    const store = new SqliteStore(dbFile);
     for (let i = 0; i < CHATS; i++) {
       const chatId = String(1000 + i);
-      store.subscribe({ channel: 'telegram', chatId, agency: i % 3 === 0 ? 'tất cả' : i % 3 === 1 ? 'Bộ Công an' : 'Bộ Tài chính' });
+      await store.subscribe({ channel: 'telegram', chatId, agency: i % 3 === 0 ? 'tất cả' : i % 3 === 1 ? 'Bộ Công an' : 'Bộ Tài chính' });
     }
     const expected = dueReminders({
       tasks: TASKS,
-      subscriptions: store.allActiveSubscriptions(),
+      subscriptions: await store.allActiveSubscriptions(),
       registry: AgencyRegistry.load(),
       now: '2024-03-24',
       lastPass: null,
     });
-    store.close();
+    await store.close();
     expect(new Set(expected.map((r) => r.chatId)).size).toBe(CHATS);
 
     const tgEnv = { TELEGRAM_BOT_TOKEN: f.token, TELEGRAM_API_ROOT: f.apiRoot, TELEGRAM_MAX_PER_SECOND: '100' };
@@ -144,11 +144,11 @@ describe('npm run remind', () => {
     const repeats = counts.filter((n) => n === 2).length;
     expect(repeats).toBeLessThanOrEqual(25); // bounded by the fan-out concurrency
 
-    const check = new SqliteReminderStore(dbFile);
-    expect(check.pendingDeliveries()).toEqual([]);
+    const check = new SqliteStore(dbFile);
+    expect(await check.pendingDeliveries()).toEqual([]);
     const statuses = check.db.prepare(`SELECT status, count(*) AS n FROM deliveries GROUP BY status`).all();
     expect(statuses).toEqual([{ status: 'sent', n: expected.length }]);
-    check.close();
+    await check.close();
 
     // A third run the same day sends nothing.
     const total = f.sent().length;

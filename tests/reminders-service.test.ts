@@ -4,31 +4,31 @@ import { createTelegramApi, TelegramSender } from '../src/channels/telegram/send
 import type { MessageSender } from '../src/channels/types.js';
 import { AgencyRegistry } from '../src/corpus/agencies.js';
 import { PASS_LEASE, PassInProgressError, runReminderPass, type ReminderPassResult } from '../src/reminders/service.js';
-import { SqliteReminderStore } from '../src/reminders/store.js';
+import { SqliteStore } from '../src/storage/index.js';
 import { startFakeTelegram, type FakeTelegram } from './support/fake-telegram.js';
 import { TASKS, TITLES, tempDir } from './support/db-fixtures.js';
 
 const registry = AgencyRegistry.load();
 let fake: FakeTelegram;
 let tmp: ReturnType<typeof tempDir>;
-let store: SqliteReminderStore;
+let store: SqliteStore;
 let senders: Map<string, MessageSender>;
 
 beforeEach(async () => {
   fake = await startFakeTelegram();
   tmp = tempDir();
-  store = new SqliteReminderStore(join(tmp.dir, 'assistant.db'));
+  store = new SqliteStore(join(tmp.dir, 'assistant.db'));
   // No throttling and no retry inside the sender: the pass itself is under test.
   const api = createTelegramApi({ token: fake.token, apiRoot: fake.apiRoot, throttle: false, retry: { maxRetryAttempts: 0 }, networkRetries: 0 });
   senders = new Map([['telegram', new TelegramSender(api)]]);
-  store.subscribe({ channel: 'telegram', chatId: '101', agency: 'Bộ Công an' });
-  store.subscribe({ channel: 'telegram', chatId: '102', agency: 'Cà Mau' });
-  store.subscribe({ channel: 'telegram', chatId: '103', agency: 'Bộ Tài chính' });
-  store.subscribe({ channel: 'telegram', chatId: '104', agency: 'tất cả' });
-  store.subscribe({ channel: 'telegram', chatId: '104', agency: 'Bộ Công an' });
+  await store.subscribe({ channel: 'telegram', chatId: '101', agency: 'Bộ Công an' });
+  await store.subscribe({ channel: 'telegram', chatId: '102', agency: 'Cà Mau' });
+  await store.subscribe({ channel: 'telegram', chatId: '103', agency: 'Bộ Tài chính' });
+  await store.subscribe({ channel: 'telegram', chatId: '104', agency: 'tất cả' });
+  await store.subscribe({ channel: 'telegram', chatId: '104', agency: 'Bộ Công an' });
 });
 afterEach(async () => {
-  store.close();
+  await store.close();
   await fake.close();
   tmp.cleanup();
 });
@@ -88,16 +88,16 @@ describe('runReminderPass against the fake Telegram server', () => {
     fake.blockChat(101);
     const r = await pass('2024-03-30'); // d1 of T1 for 101 and 104, first pass of the week: overdue T7 for 103 and 104
     expect(r).toMatchObject({ chats: 3, paused: 1, messages: 2, failures: 0 });
-    expect(store.isPaused('telegram', '101')).toBe(true);
-    expect(store.subscriptions('telegram', '101')).toEqual([]);
-    expect(store.pendingDeliveries()).toEqual([]);
+    expect(await store.isPaused('telegram', '101')).toBe(true);
+    expect(await store.subscriptions('telegram', '101')).toEqual([]);
+    expect(await store.pendingDeliveries()).toEqual([]);
     const calls101 = () => fake.calls.filter((c) => c.method === 'sendMessage' && String(c.payload.chat_id) === '101').length;
     const n = calls101();
     await pass('2024-03-31');
     expect(calls101()).toBe(n);
     // Resumed (the user wrote to the bot again): the next reminder reaches it.
     fake.unblockChat(101);
-    store.resumeChat('telegram', '101');
+    await store.resumeChat('telegram', '101');
     const before = fake.sent().length;
     await pass('2024-04-01');
     expect(Object.keys(received(before))).toContain('104');
@@ -109,14 +109,14 @@ describe('runReminderPass against the fake Telegram server', () => {
     fake.failNext('sendMessage', wait, 3); // every chat of the first pass fails
     const r1 = await pass('2024-03-24');
     expect(r1).toMatchObject({ chats: 3, messages: 0, failures: 3 });
-    expect(store.pendingDeliveries()).toHaveLength(4);
+    expect(await store.pendingDeliveries()).toHaveLength(4);
     const r2 = await pass('2024-03-25');
     expect(r2.retried).toBe(4); // d7 of T1 (101, 104) + last week's overdue T7 (103, 104)
     // The week's digest was decided anew (Monday): sent along with the retried ones, one message per chat.
     expect(received()['101']).toHaveLength(1);
     expect(received()['104']).toHaveLength(1);
     expect(received()['104']![0]).toMatch(/Hoàn thành kết nối[\s\S]*Ban hành hướng dẫn chi[\s\S]*Ban hành hướng dẫn chi/);
-    expect(store.pendingDeliveries()).toEqual([]);
+    expect(await store.pendingDeliveries()).toEqual([]);
 
     // A chat that keeps failing is given up after maxAttempts passes.
     fake.failNext('sendMessage', wait, 100);
@@ -129,39 +129,39 @@ describe('runReminderPass against the fake Telegram server', () => {
   });
 
   it('muted tasks and chats of a channel without a sender', async () => {
-    store.muteTask('telegram', '104', TASKS[6]!.id);
-    store.subscribe({ channel: 'zalo', chatId: 'z1', agency: 'Bộ Công an' });
+    await store.muteTask('telegram', '104', TASKS[6]!.id);
+    await store.subscribe({ channel: 'zalo', chatId: 'z1', agency: 'Bộ Công an' });
     const r = await pass('2024-03-24');
     expect(received()['104']).toHaveLength(1);
     expect(received()['104']![0]).not.toContain('Ban hành hướng dẫn chi');
     // No Zalo sender: the zalo reminder stays pending (decided, not lost) for a pass that has one.
     expect(r.chats).toBe(3);
-    expect(store.pendingDeliveries().map((p) => `${p.channel}:${p.chatId}`)).toEqual(['zalo:z1']);
+    expect((await store.pendingDeliveries()).map((p) => `${p.channel}:${p.chatId}`)).toEqual(['zalo:z1']);
   });
 
   it('one pass at a time: a live lease holder blocks, a dead local process or an expired lease does not', async () => {
     const t = new Date().toISOString();
     const later = new Date(Date.now() + 60_000).toISOString();
-    expect(store.acquireLease(PASS_LEASE, '1@elsewhere#a', t, later)).toBe('1@elsewhere#a');
+    expect(await store.acquireLease(PASS_LEASE, '1@elsewhere#a', t, later)).toBe('1@elsewhere#a');
     await expect(pass('2024-03-24')).rejects.toBeInstanceOf(PassInProgressError);
     expect(fake.sent()).toEqual([]);
-    expect(store.lastPassDate()).toBeNull();
-    store.releaseLease(PASS_LEASE, '1@elsewhere#a');
+    expect(await store.lastPassDate()).toBeNull();
+    await store.releaseLease(PASS_LEASE, '1@elsewhere#a');
     // A holder on this host whose process is gone (SIGKILL) is taken over at once.
     const { hostname } = await import('node:os');
-    store.acquireLease(PASS_LEASE, `999999999@${hostname()}#dead`, t, later);
+    await store.acquireLease(PASS_LEASE, `999999999@${hostname()}#dead`, t, later);
     expect((await pass('2024-03-24')).messages).toBe(3);
     // An expired lease is taken over too; the lease is released after the pass.
-    store.acquireLease(PASS_LEASE, '1@elsewhere#b', '2000-01-01T00:00:00.000Z', '2000-01-01T00:01:00.000Z');
+    await store.acquireLease(PASS_LEASE, '1@elsewhere#b', '2000-01-01T00:00:00.000Z', '2000-01-01T00:01:00.000Z');
     await pass('2024-03-25');
-    expect(store.acquireLease(PASS_LEASE, 'me', t, later)).toBe('me');
+    expect(await store.acquireLease(PASS_LEASE, 'me', t, later)).toBe('me');
   });
 
   it('dry run formats without claiming or sending', async () => {
     const r = await runReminderPass({ store, tasks: TASKS, registry, titles: TITLES, senders, now: '2024-03-24', dryRun: true });
     expect(r.preview?.map((m) => m.chatId).sort()).toEqual(['101', '103', '104']);
     expect(fake.sent()).toEqual([]);
-    expect(store.lastPassDate()).toBeNull();
-    expect(store.pendingDeliveries()).toEqual([]);
+    expect(await store.lastPassDate()).toBeNull();
+    expect(await store.pendingDeliveries()).toEqual([]);
   });
 });

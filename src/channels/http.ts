@@ -135,7 +135,7 @@ export function createHttpServer(opts: HttpServerOptions): Server {
       const answerId = typeof body.answerId === 'string' ? body.answerId : '';
       const vote = body.vote === 'up' || body.vote === 'down' ? body.vote : null;
       if (!chatId || !answerId || !vote) return json(res, 400, { error: 'Thiếu chatId, answerId hoặc vote.' });
-      return json(res, 200, { message: opts.conversation.feedback({ channel: 'web', chatId }, answerId, vote) });
+      return json(res, 200, { message: await opts.conversation.feedback({ channel: 'web', chatId }, answerId, vote) });
     }
     json(res, 404, { error: 'Không có đường dẫn này.' });
   }

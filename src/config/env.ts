@@ -25,6 +25,12 @@ export const envSchema = z.object({
     .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   INGEST_MAX_TEXT_MB: z.coerce.number().min(0.01).max(20).optional(),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(?:ql)?:\/\/\S+$/, { message: 'phải là địa chỉ PostgreSQL dạng postgres://người-dùng:mật-khẩu@máy:5432/tên-csdl' })
+    .optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   TELEGRAM_BOT_TOKEN: z.string().trim().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, { message: 'không đúng dạng token của BotFather (số:chuỗi)' }).optional(),
@@ -69,6 +75,7 @@ const EXPECTED: Record<string, string> = {
   ANSWER_CACHE_SIZE: 'cần một số nguyên từ 0 đến 100000',
   ASSISTANT_WORKERS: 'cần một số nguyên từ 0 đến 16',
   INGEST_MAX_TEXT_MB: 'cần số MB từ 0,01 đến 20, ví dụ 2',
+  DATABASE_POOL_SIZE: 'cần một số nguyên từ 1 đến 100',
 };
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string };
@@ -106,5 +113,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.ZALO_WEBHOOK_URL && !config.ZALO_WEBHOOK_SECRET) {
     throw new ConfigError('ZALO_WEBHOOK_SECRET', 'Biến môi trường ZALO_WEBHOOK_SECRET là bắt buộc khi đặt ZALO_WEBHOOK_URL (để xác thực webhook).');
   }
+  // With a shared database several instances run behind a load balancer; long polling allows one consumer per bot.
+  if (config.DATABASE_URL && config.TELEGRAM_BOT_TOKEN && !config.TELEGRAM_WEBHOOK_URL) {
+    throw new ConfigError('TELEGRAM_WEBHOOK_URL', clusterWebhookMessage('Telegram', 'TELEGRAM_WEBHOOK_URL', 'TELEGRAM_WEBHOOK_SECRET'));
+  }
+  if (config.DATABASE_URL && config.ZALO_BOT_TOKEN && !config.ZALO_WEBHOOK_URL) {
+    throw new ConfigError('ZALO_WEBHOOK_URL', clusterWebhookMessage('Zalo', 'ZALO_WEBHOOK_URL', 'ZALO_WEBHOOK_SECRET'));
+  }
   return { ...config, dataDir: resolve(config.DATA_DIR) };
+}
+
+function clusterWebhookMessage(platform: string, urlVar: string, secretVar: string): string {
+  return (
+    `Chế độ nhiều phiên bản (đã đặt DATABASE_URL) cần ${platform} chạy bằng webhook: hãy đặt ${urlVar} và ${secretVar}. ` +
+    `Long polling chỉ cho phép một tiến trình nhận tin, nên các phiên bản sau nhận lỗi 409 và tin nhắn bị chia sai. ` +
+    `Chạy một phiên bản duy nhất thì bỏ DATABASE_URL (dùng SQLite).`
+  );
 }

@@ -8,6 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { AskResult } from '../qa/assistant.js';
+import { InProcessMemory } from '../storage/memory.js';
+import type { ConversationMemory, MemoryState } from '../storage/types.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
 import { RateLimiter, safeEqual } from './guards.js';
 import type { ConversationStore, IncomingMessage, Reply } from './types.js';
@@ -40,13 +42,17 @@ const MEMORY_TTL_MS = 30 * 60 * 1000;
 const MEMORY_MAX_CHATS = 10_000;
 const DEFAULT_OFFSETS = [30, 7, 1, 0];
 
-interface ChatMemory {
+/** What a chat's memory holds (JSON: it lives in the store, shared by every instance). */
+interface ChatMemory extends MemoryState {
   question?: string;
   agencyName?: string;
-  result?: AskResult;
   page: number;
-  answers: Map<string, string>;
-  touched: number;
+  /** The last answer was one page of a longer list ("tiếp" shows the next). */
+  paged?: boolean;
+  /** Question and citations of the last answer, for /nguon. */
+  sources?: { question: string; citations: AskResult['citations'] };
+  /** Answer id → question, for 👍/👎 (the last 50). */
+  answers: Array<[string, string]>;
 }
 
 /** Commands: canonical name → ASCII and Vietnamese spellings a user may type. */
@@ -90,11 +96,12 @@ const EXAMPLES = [
 ];
 
 export class Conversation {
-  private readonly memory = new Map<string, ChatMemory>();
+  private readonly memory: ConversationMemory;
   private readonly limiter: RateLimiter;
 
   constructor(private readonly opts: ConversationOptions) {
     this.limiter = new RateLimiter(opts.ratePerMinute ?? 20, MEMORY_MAX_CHATS * 2);
+    this.memory = opts.store ?? new InProcessMemory(MEMORY_MAX_CHATS);
   }
 
   private get accessControlled(): boolean {
@@ -112,11 +119,11 @@ export class Conversation {
   }
 
   /** Stores a 👍/👎 on an answer. */
-  feedback(msg: Pick<IncomingMessage, 'channel' | 'chatId'>, answerId: string, vote: 'up' | 'down'): string {
+  async feedback(msg: Pick<IncomingMessage, 'channel' | 'chatId'>, answerId: string, vote: 'up' | 'down'): Promise<string> {
     // Only answers this chat actually received can be rated (no anonymous writes to the database).
-    const question = this.memory.get(key(msg))?.answers.get(answerId);
+    const question = (await this.recall(msg))?.answers.find(([id]) => id === answerId)?.[1];
     if (question === undefined) return 'Không tìm thấy câu trả lời này để đánh giá (có thể đã quá cũ).';
-    this.opts.store?.addFeedback({ channel: msg.channel, chatId: msg.chatId, answerId, vote, question });
+    await this.opts.store?.addFeedback({ channel: msg.channel, chatId: msg.chatId, answerId, vote, question });
     return vote === 'up' ? 'Cảm ơn bạn đã đánh giá!' : 'Cảm ơn bạn — chúng tôi sẽ xem lại câu trả lời này.';
   }
 
@@ -128,12 +135,12 @@ export class Conversation {
     if ((msg.text ?? '').length > MAX_MESSAGE_CHARS) {
       return [refusal(`Tin nhắn quá dài (${msg.text.length.toLocaleString('vi-VN')} ký tự). Vui lòng hỏi ngắn gọn, tối đa ${MAX_MESSAGE_CHARS.toLocaleString('vi-VN')} ký tự.`)];
     }
-    this.opts.store?.upsertChat({ channel: msg.channel, chatId: msg.chatId });
+    await this.opts.store?.upsertChat({ channel: msg.channel, chatId: msg.chatId });
 
     if (command && (command.name === 'start' || command.name === 'help' || command.name === 'dangky')) {
       return this.runCommand(command.name, command.args, msg);
     }
-    if (this.accessControlled && !this.isAllowed(msg)) {
+    if (this.accessControlled && !(await this.isAllowed(msg))) {
       return [refusal('Nhóm/tài khoản này chưa được cấp quyền dùng trợ lý. Gõ /dangky <mã truy cập> (mã do đơn vị quản lý cung cấp).')];
     }
     if (!this.limiter.take(`${msg.channel}:${msg.userId}`)) {
@@ -144,7 +151,7 @@ export class Conversation {
       return [info(`Không có lệnh «${text.split(/\s/)[0]}». Gõ /trogiup để xem các lệnh, hoặc gõ thẳng câu hỏi.`)];
     }
     if (/^(?:tiep|tiep theo|xem tiep|trang sau|next)\.?$/.test(fold(text))) return this.nextPage(msg);
-    return this.answer(msg, this.resolveFollowUp(msg, text));
+    return this.answer(msg, await this.resolveFollowUp(msg, text));
   }
 
   private async runCommand(name: string, args: string, msg: IncomingMessage): Promise<Reply[]> {
@@ -154,7 +161,7 @@ export class Conversation {
       case 'help':
         return [info(HELP_TEXT)];
       case 'hoi':
-        return args ? this.answer(msg, this.resolveFollowUp(msg, args)) : [info('Hãy gõ câu hỏi sau /hoi, ví dụ: /hoi Ai chủ trì xây dựng Luật Dữ liệu?')];
+        return args ? this.answer(msg, await this.resolveFollowUp(msg, args)) : [info('Hãy gõ câu hỏi sau /hoi, ví dụ: /hoi Ai chủ trì xây dựng Luật Dữ liệu?')];
       case 'nhiemvu': {
         if (!args) return [info('Hãy gõ tên cơ quan hoặc địa phương, ví dụ: /nhiemvu Bộ Y tế, /nhiemvu NHNN, /nhiemvu Cà Mau')];
         const agency = this.opts.answerer.registry.resolve(args, { fuzzy: true });
@@ -170,24 +177,24 @@ export class Conversation {
         // The agency leads the question: the assistant reads a name after "quá hạn của" as topic, not owner.
         return this.answer(msg, args ? `${args} có nhiệm vụ nào đã quá hạn?` : 'Nhiệm vụ nào đã quá hạn?');
       case 'nguon':
-        return [this.sources(msg)];
+        return [await this.sources(msg)];
       case 'theodoi':
       case 'huytheodoi':
       case 'dangtheodoi':
-        return [this.subscriptions(name, args, msg)];
+        return [await this.subscriptions(name, args, msg)];
       case 'tatnhac': {
         if (!this.opts.store) return [info('Chức năng nhắc hạn chưa được bật trên máy chủ này.')];
         const id = args.trim();
         if (!/^[\w.-]+\/[^\s#]*#\d+$/u.test(id)) return [info('Hãy gõ mã nhiệm vụ có trong tin nhắc, ví dụ: /tatnhac tb-2024-07-19/B.II.3.a#1')];
-        this.opts.store.muteTask(msg.channel, msg.chatId, id);
+        await this.opts.store.muteTask(msg.channel, msg.chatId, id);
         return [info(`Đã tắt nhắc quá hạn cho nhiệm vụ ${id}.`)];
       }
       case 'gopy':
         if (!args) return [info('Hãy gõ nội dung góp ý sau /gopy, ví dụ: /gopy Câu trả lời về Bộ Y tế thiếu nhiệm vụ X.')];
-        this.opts.store?.addFeedback({ channel: msg.channel, chatId: msg.chatId, text: args.slice(0, MAX_MESSAGE_CHARS) });
+        await this.opts.store?.addFeedback({ channel: msg.channel, chatId: msg.chatId, text: args.slice(0, MAX_MESSAGE_CHARS) });
         return [info(this.opts.store ? 'Cảm ơn bạn đã góp ý! Nhóm phát triển sẽ xem xét.' : 'Cảm ơn bạn! (Chức năng lưu góp ý chưa được bật trên máy chủ này.)')];
       case 'dangky':
-        return [this.register(args, msg)];
+        return [await this.register(args, msg)];
       default:
         return [info(HELP_TEXT)];
     }
@@ -196,21 +203,28 @@ export class Conversation {
   private async answer(msg: IncomingMessage, question: string, page = 1): Promise<Reply[]> {
     const now = this.opts.now?.();
     const result = await this.opts.answerer.ask(question, { ...(now && { now }), page, passages: false });
-    const mem = this.remember(msg);
+    const mem: ChatMemory = (await this.recall(msg)) ?? { page: 1, answers: [] };
     mem.question = question;
-    mem.result = result;
     mem.page = page;
+    mem.paged = /Trang \d+\/\d+/.test(result.answer);
+    mem.sources = { question: result.question, citations: result.citations };
     const agency = this.opts.answerer.registry.findMentions(question, { fuzzy: true })[0];
     if (agency) mem.agencyName = agency.name;
-    if (!result.grounded) return [{ kind: 'refusal', text: result.answer }];
-    const answerId = randomBytes(6).toString('base64url');
-    mem.answers.set(answerId, question);
+    const answerId = result.grounded ? randomBytes(6).toString('base64url') : undefined;
+    if (answerId) mem.answers = [...mem.answers, [answerId, question] as [string, string]].slice(-50);
+    await this.memory.saveMemory(msg.channel, msg.chatId, mem, new Date(Date.now() + MEMORY_TTL_MS).toISOString());
+    if (!answerId) return [{ kind: 'refusal', text: result.answer }];
     return [{ kind: 'answer', text: result.answer, answerId }];
   }
 
+  /** The chat's memory, wherever it was written (any instance), unless it expired. */
+  private async recall(msg: Pick<IncomingMessage, 'channel' | 'chatId'>): Promise<ChatMemory | null> {
+    return (await this.memory.loadMemory(msg.channel, msg.chatId, new Date().toISOString())) as ChatMemory | null;
+  }
+
   private async nextPage(msg: IncomingMessage): Promise<Reply[]> {
-    const mem = this.memory.get(key(msg));
-    if (!mem?.question || !mem.result || !/Trang \d+\/\d+/.test(mem.result.answer)) {
+    const mem = await this.recall(msg);
+    if (!mem?.question || !mem.paged) {
       return [info('Không có danh sách nào để xem tiếp. Hãy hỏi một câu mới.')];
     }
     return this.answer(msg, mem.question, mem.page + 1);
@@ -220,8 +234,8 @@ export class Conversation {
    * Follow-ups need the previous question: "còn Bộ Tài chính thì sao?" swaps the
    * agency; "hạn khi nào?" or "ai chủ trì?" asks about the same topic.
    */
-  private resolveFollowUp(msg: IncomingMessage, text: string): string {
-    const mem = this.memory.get(key(msg));
+  private async resolveFollowUp(msg: IncomingMessage, text: string): Promise<string> {
+    const mem = await this.recall(msg);
     if (!mem?.question) return text;
     const f = fold(text);
     const mentions = this.opts.answerer.registry.findMentions(text, { fuzzy: true });
@@ -238,8 +252,8 @@ export class Conversation {
     return text;
   }
 
-  private sources(msg: IncomingMessage): Reply {
-    const result = this.memory.get(key(msg))?.result;
+  private async sources(msg: IncomingMessage): Promise<Reply> {
+    const result = (await this.recall(msg))?.sources;
     if (!result || result.citations.length === 0) return info('Chưa có câu trả lời nào có nguồn trong cuộc trò chuyện này. Hãy hỏi một câu trước.');
     const lines = [`Nguồn của câu trả lời cho «${result.question}»:`];
     for (const [i, c] of result.citations.entries()) {
@@ -248,12 +262,12 @@ export class Conversation {
     return info(lines.join('\n'));
   }
 
-  private subscriptions(name: string, args: string, msg: IncomingMessage): Reply {
+  private async subscriptions(name: string, args: string, msg: IncomingMessage): Promise<Reply> {
     const store = this.opts.store;
     if (!store) return info('Chức năng nhắc hạn chưa được bật trên máy chủ này.');
     const at = this.opts.reminderTime ?? '08:00';
     if (name === 'dangtheodoi') {
-      const subs = store.subscriptions(msg.channel, msg.chatId);
+      const subs = await store.subscriptions(msg.channel, msg.chatId);
       if (subs.length === 0) return info('Bạn chưa theo dõi cơ quan nào. Gõ /theodoi <cơ quan>, ví dụ: /theodoi Bộ Công an');
       return info([`Đang theo dõi (nhắc lúc ${at}):`, ...subs.map((s) => `• ${s.agency} — nhắc trước ${describeOffsets(s.offsets)}`)].join('\n'));
     }
@@ -265,45 +279,28 @@ export class Conversation {
     if (!all && !agency) return info(`Không nhận ra cơ quan «${who}». Thử tên đầy đủ hoặc viết tắt: Bộ Công an, BCA, NHNN, Cà Mau…`);
     const agencyName = all ? 'tất cả' : agency!.name;
     if (name === 'huytheodoi') {
-      return info(store.unsubscribe(msg.channel, msg.chatId, agencyName) ? `Đã thôi nhắc hạn cho ${agencyName}.` : `Bạn không theo dõi ${agencyName}.`);
+      return info((await store.unsubscribe(msg.channel, msg.chatId, agencyName)) ? `Đã thôi nhắc hạn cho ${agencyName}.` : `Bạn không theo dõi ${agencyName}.`);
     }
     const offsets = m?.[2] ? [...new Set(m[2].split(',').map((x) => Number(x.trim())))].sort((a, b) => b - a) : DEFAULT_OFFSETS;
     if (offsets.some((d) => d > 365)) return info('Số ngày nhắc trước phải từ 0 đến 365, ví dụ: /theodoi Bộ Công an 7,1');
-    store.subscribe({ channel: msg.channel, chatId: msg.chatId, agency: agencyName, offsets });
+    await store.subscribe({ channel: msg.channel, chatId: msg.chatId, agency: agencyName, offsets });
     return info(`Đã đăng ký nhắc hạn cho ${agencyName}: nhắc trước ${describeOffsets(offsets)}, lúc ${at} (giờ Việt Nam). Nhiệm vụ giao chung cho nhóm có ${agencyName} cũng được nhắc. Gõ /huytheodoi ${agencyName} để thôi.`);
   }
 
-  private register(args: string, msg: IncomingMessage): Reply {
+  private async register(args: string, msg: IncomingMessage): Promise<Reply> {
     if (!this.accessControlled) return info('Máy chủ này không yêu cầu đăng ký — bạn có thể hỏi ngay.');
-    if (this.isAllowed(msg)) return info('Cuộc trò chuyện này đã được cấp quyền.');
+    if (await this.isAllowed(msg)) return info('Cuộc trò chuyện này đã được cấp quyền.');
     const code = this.opts.accessCode;
     if (!code || !args) return refusal('Hãy gõ /dangky <mã truy cập> (mã do đơn vị quản lý cung cấp).');
     if (!safeEqual(args.trim(), code)) return refusal('Mã truy cập không đúng.');
     if (!this.opts.store) return refusal('Máy chủ chưa bật lưu trữ nên không thể ghi nhận đăng ký.');
-    this.opts.store.setAllowed(msg.channel, msg.chatId, true);
+    await this.opts.store.setAllowed(msg.channel, msg.chatId, true);
     return info('Đăng ký thành công — bạn có thể bắt đầu hỏi. Gõ /trogiup để xem các lệnh.');
   }
 
-  private isAllowed(msg: IncomingMessage): boolean {
-    return (this.opts.allowedChatIds ?? []).includes(msg.chatId) || (this.opts.store?.isAllowed(msg.channel, msg.chatId) ?? false);
+  private async isAllowed(msg: IncomingMessage): Promise<boolean> {
+    return (this.opts.allowedChatIds ?? []).includes(msg.chatId) || ((await this.opts.store?.isAllowed(msg.channel, msg.chatId)) ?? false);
   }
-
-  private remember(msg: IncomingMessage): ChatMemory {
-    const k = key(msg);
-    const now = Date.now();
-    let mem = this.memory.get(k);
-    if (!mem || now - mem.touched > MEMORY_TTL_MS) mem = { page: 1, answers: new Map(), touched: now };
-    mem.touched = now;
-    this.memory.delete(k);
-    this.memory.set(k, mem); // most recent last: the oldest are evicted first
-    if (this.memory.size > MEMORY_MAX_CHATS) this.memory.delete(this.memory.keys().next().value!);
-    if (mem.answers.size > 50) mem.answers.delete(mem.answers.keys().next().value!);
-    return mem;
-  }
-}
-
-function key(msg: Pick<IncomingMessage, 'channel' | 'chatId'>): string {
-  return `${msg.channel}:${msg.chatId}`;
 }
 
 function info(text: string): Reply {

@@ -4,6 +4,7 @@
  * renders the Replies its own way (Telegram HTML, Zalo plain text, web JSON).
  */
 import type { ChannelName } from '../channels/types.js';
+import type { Store } from '../storage/types.js';
 
 export interface IncomingMessage {
   channel: ChannelName;
@@ -27,15 +28,11 @@ export interface Reply {
   answerId?: string;
 }
 
-/** Storage the conversation needs: chats, reminder subscriptions, feedback, the access allowlist. */
-export interface ConversationStore {
-  upsertChat(chat: { channel: string; chatId: string; title?: string }): void;
-  isAllowed(channel: string, chatId: string): boolean;
-  setAllowed(channel: string, chatId: string, allowed: boolean): void;
-  subscribe(s: { channel: string; chatId: string; agency: string; offsets?: number[] }): unknown;
-  unsubscribe(channel: string, chatId: string, agency: string): boolean;
-  subscriptions(channel?: string, chatId?: string): Array<{ agency: string; offsets: number[] }>;
-  /** Stops the weekly overdue reminder of one task for this chat. */
-  muteTask(channel: string, chatId: string, taskId: string): void;
-  addFeedback(f: { channel: string; chatId: string; answerId?: string; vote?: 'up' | 'down'; text?: string; question?: string }): void;
-}
+/**
+ * Storage the conversation needs: chats, reminder subscriptions, feedback, the access
+ * allowlist and per-chat memory (follow-ups and paging work on any instance).
+ */
+export type ConversationStore = Pick<
+  Store,
+  'upsertChat' | 'isAllowed' | 'setAllowed' | 'subscribe' | 'unsubscribe' | 'subscriptions' | 'muteTask' | 'addFeedback' | 'loadMemory' | 'saveMemory'
+>;

@@ -7,7 +7,7 @@
 import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { TaskRow } from '../corpus/types.js';
 import { addDays, daysBetween, weekOf } from '../text/dates.js';
-import { ALL_AGENCIES, chatKey, type DeliveryKey, type Subscription } from './store.js';
+import { ALL_AGENCIES, chatKey, type DeliveryKey, type Subscription } from '../storage/types.js';
 
 /** "d30", "d7", "d1", "d0" (N days before the deadline), or the weekly overdue digest. */
 export type ReminderKind = `d${number}` | 'overdue';

@@ -15,7 +15,7 @@ export interface ReminderSchedulerOptions {
   /** Runs one pass for a date (YYYY-MM-DD); `time` is the "HH:MM" shown in the messages. */
   runPass: (now: string, time: string) => Promise<unknown>;
   /** Date of the last completed pass (store.lastPassDate). */
-  lastPassDate: () => string | null;
+  lastPassDate: () => Promise<string | null> | string | null;
   /** Reads ASSISTANT_NOW: when set, every pass uses that date (frozen clock for demos and tests). */
   env?: NodeJS.ProcessEnv;
   logger?: PassLogger;
@@ -62,7 +62,7 @@ export class ReminderScheduler {
     );
     const now = this.clock();
     const hour = Number(vietnamTime(now).slice(0, 2));
-    const last = this.opts.lastPassDate();
+    const last = await this.opts.lastPassDate();
     const today = this.today();
     if ((last === null || last < today) && hour >= (this.opts.hour ?? 8)) {
       this.opts.logger?.info({ today, last }, 'reminders: catching up the pass missed while stopped');

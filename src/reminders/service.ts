@@ -28,7 +28,7 @@ import { ChatUnreachableError, type MessageSender } from '../channels/types.js';
 import { daysBetween } from '../text/dates.js';
 import { formatReminderMessage, type FormattableReminder } from './format.js';
 import { dueReminders, groupByChat, parseDeliveryKind } from './policy.js';
-import { chatKey, MAX_DELIVERY_ATTEMPTS, type DeliveryKey, type ReminderStore } from './store.js';
+import { chatKey, MAX_DELIVERY_ATTEMPTS, type DeliveryKey, type Store } from '../storage/types.js';
 
 /** The subset of a pino logger the pass uses. */
 export interface PassLogger {
@@ -43,7 +43,7 @@ const SILENT: PassLogger = { info() {}, warn() {}, error() {} };
 export const DEFAULT_CONCURRENCY = 25;
 
 export interface ReminderPassInput {
-  store: ReminderStore;
+  store: Store;
   tasks: readonly TaskRow[];
   registry: AgencyRegistry;
   /** Document titles by docId. */
@@ -171,26 +171,26 @@ export async function runReminderPass(input: ReminderPassInput): Promise<Reminde
   const clock = input.clock ?? (() => new Date());
   const owner = input.owner ?? processOwner();
   const leaseMs = input.leaseMs ?? 120_000;
-  const takeLease = (): string => {
+  const takeLease = (): Promise<string> => {
     const t = clock();
     return store.acquireLease(PASS_LEASE, owner, t.toISOString(), new Date(t.getTime() + leaseMs).toISOString(), isDeadLocalProcess);
   };
-  const holder = takeLease();
+  const holder = await takeLease();
   if (holder !== owner) throw new PassInProgressError(holder);
   const renew = setInterval(() => {
-    try {
-      const now = takeLease();
-      if (now !== owner) log.error({ holder: now }, 'reminder pass: lease lost to another pass (this one stalled past the lease)');
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, 'reminder pass: lease renewal failed');
-    }
+    takeLease().then(
+      (now) => {
+        if (now !== owner) log.error({ holder: now }, 'reminder pass: lease lost to another pass (this one stalled past the lease)');
+      },
+      (err: unknown) => log.warn({ err: (err as Error).message }, 'reminder pass: lease renewal failed'),
+    );
   }, Math.max(1000, leaseMs / 3));
   renew.unref();
   try {
     return await leasedPass(input, log, clock);
   } finally {
     clearInterval(renew);
-    store.releaseLease(PASS_LEASE, owner);
+    await store.releaseLease(PASS_LEASE, owner);
   }
 }
 
@@ -199,15 +199,15 @@ function emptyResult(): ReminderPassResult {
 }
 
 /** Dry run: what would be sent, with no write to the store. */
-function previewPass(input: ReminderPassInput): ReminderPassResult {
+async function previewPass(input: ReminderPassInput): Promise<ReminderPassResult> {
   const { store, tasks, registry, titles, now } = input;
   const result = emptyResult();
-  const muted = store.allMutedTasks();
-  const due = dueReminders({ tasks, subscriptions: store.allActiveSubscriptions(), registry, now, lastPass: store.lastPassDate(), muted });
+  const muted = await store.allMutedTasks();
+  const due = dueReminders({ tasks, subscriptions: await store.allActiveSubscriptions(), registry, now, lastPass: await store.lastPassDate(), muted });
   result.due = due.length;
   const seen = new Set(due.map((r) => keyString(r.key)));
   const items: FormattableWithKey[] = [...due];
-  for (const p of store.pendingDeliveries()) {
+  for (const p of await store.pendingDeliveries()) {
     if (seen.has(keyString(p))) continue;
     const r = rebuild(p, tasks, now);
     if (r) items.push(r);
@@ -229,23 +229,23 @@ async function leasedPass(input: ReminderPassInput, log: PassLogger, clock: () =
   const stamp = (): string => clock().toISOString();
   const result = emptyResult();
 
-  const lastPass = store.lastPassDate();
-  const muted = store.allMutedTasks();
-  const due = dueReminders({ tasks, subscriptions: store.allActiveSubscriptions(), registry, now, lastPass, muted });
+  const lastPass = await store.lastPassDate();
+  const muted = await store.allMutedTasks();
+  const due = dueReminders({ tasks, subscriptions: await store.allActiveSubscriptions(), registry, now, lastPass, muted });
   result.due = due.length;
 
   // Older pending rows are read before claiming so "retried" counts only them.
-  const olderPending = store.pendingDeliveries().length;
-  const fresh = store.claimDeliveries(due.map((r) => r.key), stamp());
+  const olderPending = (await store.pendingDeliveries()).length;
+  const fresh = await store.claimDeliveries(due.map((r) => r.key), stamp());
   result.claimed = fresh.length;
   // After the claim: a crash before this line only makes the next pass recompute the same
   // window, and the unique key turns the repeated decisions into no-ops.
-  if (!lastPass || now > lastPass) store.setLastPassDate(now);
+  if (!lastPass || now > lastPass) await store.setLastPassDate(now);
   log.info({ now, lastPass, due: due.length, claimed: fresh.length, pending: olderPending }, 'reminder pass: decided');
 
   // Everything pending now — this pass's claims and whatever earlier passes left unsent.
   const byKey = new Map(due.map((r) => [keyString(r.key), r]));
-  const pending = store.pendingDeliveries();
+  const pending = await store.pendingDeliveries();
   result.retried = pending.filter((p) => !byKey.has(keyString(p))).length;
   const sendable: FormattableWithKey[] = [];
   const dropped: { keys: DeliveryKey[]; why: string }[] = [];
@@ -259,7 +259,7 @@ async function leasedPass(input: ReminderPassInput, log: PassLogger, clock: () =
     else dropped.push({ keys: [p], why: 'task no longer in the task table or without a deadline' });
   }
   for (const d of dropped) {
-    store.markFailed(d.keys, d.why);
+    await store.markFailed(d.keys, d.why);
     result.givenUp += d.keys.length;
   }
 
@@ -297,17 +297,17 @@ async function leasedPass(input: ReminderPassInput, log: PassLogger, clock: () =
       await sender.send({ chatId, text });
     } catch (err) {
       if (isUnreachable(err)) {
-        store.pauseChat(channel, chatId, err.description);
+        await store.pauseChat(channel, chatId, err.description);
         result.paused++;
         log.warn({ channel, chatId, reason: err.description }, 'reminder pass: chat unreachable, subscriptions paused');
         return;
       }
       const message = err instanceof Error ? err.message : String(err);
       result.failures++;
-      const attempts = store.recordAttempt(keys, message);
+      const attempts = await store.recordAttempt(keys, message);
       const exhausted = keys.filter((_, i) => (attempts[i] ?? 0) >= maxAttempts);
       if (exhausted.length > 0) {
-        store.markFailed(exhausted, `gave up after ${maxAttempts} failed passes: ${message}`);
+        await store.markFailed(exhausted, `gave up after ${maxAttempts} failed passes: ${message}`);
         result.givenUp += exhausted.length;
         log.error({ channel, chatId, reminders: exhausted.length, error: message }, 'reminder pass: delivery given up');
       } else {
@@ -317,7 +317,7 @@ async function leasedPass(input: ReminderPassInput, log: PassLogger, clock: () =
     }
     result.messages++;
     try {
-      store.markSent(keys, stamp());
+      await store.markSent(keys, stamp());
       result.reminders += keys.length;
     } catch (err) {
       // Sent but not recorded (e.g. the database stayed locked past busy_timeout): the rows

@@ -118,7 +118,7 @@ export class TelegramChannel {
         await ctx.answerCallbackQuery();
         return;
       }
-      const text = conversation.feedback({ channel: 'telegram', chatId: String(ctx.chat.id) }, m[2]!, m[1] as 'up' | 'down');
+      const text = await conversation.feedback({ channel: 'telegram', chatId: String(ctx.chat.id) }, m[2]!, m[1] as 'up' | 'down');
       await ctx.answerCallbackQuery({ text });
       await ctx.editMessageReplyMarkup({ reply_markup: undefined }).catch(() => undefined);
     });

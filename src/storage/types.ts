@@ -1,0 +1,173 @@
+/**
+ * The storage layer's contract: every piece of state the product keeps between
+ * messages and passes — chats and their access rights, subscriptions, muted
+ * tasks, feedback, the delivery log that makes every reminder "decided once",
+ * leases, the pass date, and per-chat conversation memory.
+ *
+ * Two implementations ship: SQLite (one file, the embedded default) and
+ * PostgreSQL (DATABASE_URL, several instances sharing one database). The
+ * interface is async because PostgreSQL is; the SQLite one resolves at once.
+ * The conversation layer and the reminders both sit above this layer.
+ */
+
+/** The pseudo-agency of a subscription that follows every task. */
+export const ALL_AGENCIES = 'tất cả';
+
+/** Days-before-deadline offsets used when a subscriber gives none. */
+export const DEFAULT_OFFSETS: readonly number[] = [30, 7, 1, 0];
+
+/** After this many failed passes a pending delivery is given up (status 'failed'). */
+export const MAX_DELIVERY_ATTEMPTS = 5;
+
+/** A chat on one platform (Telegram chat id, Zalo user id …). */
+export interface ChatRef {
+  channel: string;
+  chatId: string;
+}
+
+/** One active subscription of a chat to an agency's deadlines. */
+export interface Subscription extends ChatRef {
+  id: number;
+  /** Canonical agency name (agency registry) or {@link ALL_AGENCIES}. */
+  agency: string;
+  /** Days before the deadline at which to remind, distinct, descending (e.g. [30, 7, 1, 0]). */
+  offsets: number[];
+  /** ISO timestamp of the (latest) subscribe call. */
+  createdAt: string;
+  /** YYYY-MM-DD: the subscription is snoozed up to and including this day; null when not snoozed. */
+  mutedUntil: string | null;
+}
+
+/**
+ * Identity of one reminder in the delivery log. `kind` is the stored
+ * `reminder_kind`: "d30", "d7", "d1", "d0" … or "overdue:<Monday YYYY-MM-DD>"
+ * (the weekly digest repeats every week, so its key carries the week).
+ */
+export interface DeliveryKey extends ChatRef {
+  taskId: string;
+  kind: string;
+}
+
+/** A claimed delivery not yet confirmed sent. */
+export interface PendingDelivery extends DeliveryKey {
+  /** Failed send attempts so far. */
+  attempts: number;
+  /** ISO timestamp of the claim. */
+  claimedAt: string;
+}
+
+/** What a user told us about an answer or the bot in general. */
+export interface FeedbackInput extends ChatRef {
+  answerId?: string;
+  vote?: 'up' | 'down';
+  text?: string;
+  /** The question that produced the answer. */
+  question?: string;
+}
+
+export interface SubscribeInput extends ChatRef {
+  /** Canonical agency name or {@link ALL_AGENCIES}. */
+  agency: string;
+  /** Days before the deadline; default {@link DEFAULT_OFFSETS}. */
+  offsets?: number[];
+}
+
+/** A JSON object: the storage layer keeps conversation memory opaque. */
+export type MemoryState = Record<string, unknown>;
+
+/**
+ * Per-chat conversation memory (last question, paging, follow-up context),
+ * kept with a time-to-live so that any instance answers a follow-up and a
+ * restart keeps the context.
+ */
+export interface ConversationMemory {
+  /** The chat's memory, or null when there is none or it expired before `now` (ISO). */
+  loadMemory(channel: string, chatId: string, now: string): Promise<MemoryState | null>;
+  /** Replaces the chat's memory until `expiresAt` (ISO). */
+  saveMemory(channel: string, chatId: string, state: MemoryState, expiresAt: string): Promise<void>;
+}
+
+/** Storage of the whole product. All dates are YYYY-MM-DD, all instants ISO strings. */
+export interface Store extends ConversationMemory {
+  /** "sqlite" or "postgres": shown by /readyz and the logs. */
+  readonly engine: 'sqlite' | 'postgres';
+  /** Records a chat (or updates its title); new chats are not allowed until {@link setAllowed}. */
+  upsertChat(chat: ChatRef & { title?: string }): Promise<void>;
+  /** Access-control allowlist; persists across restarts. */
+  setAllowed(channel: string, chatId: string, allowed: boolean): Promise<void>;
+  isAllowed(channel: string, chatId: string): Promise<boolean>;
+  /** Subscribes (or re-subscribes with new offsets); creates the chat row if needed. */
+  subscribe(s: SubscribeInput): Promise<Subscription>;
+  /** Ends a subscription; false when there was none. */
+  unsubscribe(channel: string, chatId: string, agency: string): Promise<boolean>;
+  /** Active subscriptions (not unsubscribed, chat not paused), optionally of one channel/chat. */
+  subscriptions(channel?: string, chatId?: string): Promise<Subscription[]>;
+  /** Every active subscription, for the daily pass. */
+  allActiveSubscriptions(): Promise<Subscription[]>;
+  /** Snoozes one subscription up to and including `until` (YYYY-MM-DD), or clears it with null. */
+  snoozeSubscription(channel: string, chatId: string, agency: string, until: string | null): Promise<boolean>;
+  /** Stops reminders to a chat that blocked the bot (HTTP 403); its pending deliveries fail. */
+  pauseChat(channel: string, chatId: string, reason: string): Promise<void>;
+  /** Undoes {@link pauseChat} (the user wrote to the bot again). */
+  resumeChat(channel: string, chatId: string): Promise<void>;
+  isPaused(channel: string, chatId: string): Promise<boolean>;
+  /** The subscriber does not want reminders (incl. the overdue digest) for this task any more. */
+  muteTask(channel: string, chatId: string, taskId: string): Promise<void>;
+  unmuteTask(channel: string, chatId: string, taskId: string): Promise<boolean>;
+  mutedTasks(channel: string, chatId: string): Promise<Set<string>>;
+  /** Every chat's muted tasks, keyed by {@link chatKey}: one query for the daily pass. */
+  allMutedTasks(): Promise<Map<string, Set<string>>>;
+  addFeedback(f: FeedbackInput): Promise<void>;
+  /**
+   * Inserts 'pending' rows for the keys not yet in the log and returns exactly those,
+   * in one transaction. A key already in the log (pending, sent or failed) is skipped:
+   * each reminder is decided once.
+   */
+  claimDeliveries(items: DeliveryKey[], now: string): Promise<DeliveryKey[]>;
+  /** Confirms that the message carrying these deliveries was accepted by the platform. */
+  markSent(keys: DeliveryKey[], at: string): Promise<void>;
+  /** Claimed but not confirmed sent, for chats that are not paused (crash recovery and retries). */
+  pendingDeliveries(): Promise<PendingDelivery[]>;
+  /** Counts one failed attempt and keeps the deliveries pending; returns each key's attempt count, in order (0 if no longer pending). */
+  recordAttempt(keys: DeliveryKey[], error: string): Promise<number[]>;
+  /** Gives up on these deliveries (status 'failed'). */
+  markFailed(keys: DeliveryKey[], error: string): Promise<void>;
+  /** Civil date (YYYY-MM-DD) of the last completed decision pass, or null before the first. */
+  lastPassDate(): Promise<string | null>;
+  setLastPassDate(date: string): Promise<void>;
+  /**
+   * Cross-process mutual exclusion (two passes at once could both send the same pending
+   * rows). Takes lease `name` for `owner` until `expiresAt` (ISO) when it is free, expired
+   * at `now`, already held by `owner` (renewal), or `isStale(holder)` says the holder is
+   * gone. Returns the holder after the call: `owner` when taken. On PostgreSQL the lease
+   * is also a session advisory lock, released by the server when the holder dies.
+   */
+  acquireLease(name: string, owner: string, now: string, expiresAt: string, isStale?: (holder: string) => boolean): Promise<string>;
+  /** Releases a lease held by `owner` (no-op otherwise). */
+  releaseLease(name: string, owner: string): Promise<void>;
+  /** True when the database answers (readiness probe). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Map key of a chat: "<channel>:<chatId>". */
+export function chatKey(channel: string, chatId: string): string {
+  return `${channel}:${chatId}`;
+}
+
+/** Normalises offsets: integers ≥ 0, distinct, descending; the default when empty. */
+export function normalizeOffsets(offsets: readonly number[] | undefined): number[] {
+  const list = offsets && offsets.length > 0 ? offsets : DEFAULT_OFFSETS;
+  for (const o of list) {
+    if (!Number.isInteger(o) || o < 0 || o > 3650) {
+      throw new RangeError(`Số ngày nhắc trước hạn không hợp lệ: ${o} (cần số nguyên từ 0 đến 3650)`);
+    }
+  }
+  return [...new Set(list)].sort((a, b) => b - a);
+}
+
+/** Value of a lease in the state table. */
+export interface Lease {
+  owner: string;
+  expiresAt: string;
+}

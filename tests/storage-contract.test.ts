@@ -1,0 +1,185 @@
+/**
+ * One contract, two engines: every behaviour of the store is checked against the
+ * SQLite file and against a real PostgreSQL server (a fresh database per test).
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../src/storage/postgres.js';
+import { SqliteStore, type DeliveryKey, type Store } from '../src/storage/index.js';
+import { tempDir } from './support/db-fixtures.js';
+import { freshDatabase, PG_SERVER_URL } from './support/postgres.js';
+
+const clock = () => new Date('2024-03-24T01:00:00.000Z');
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** An engine: `open()` returns a store on this test's database; calling it again reopens the same database. */
+interface Engine {
+  name: string;
+  skip: boolean;
+  database(): Promise<() => Promise<Store>>;
+}
+
+const engines: Engine[] = [
+  {
+    name: 'SQLite',
+    skip: false,
+    async database() {
+      const tmp = tempDir();
+      cleanups.push(() => tmp.cleanup());
+      return async () => {
+        const s = new SqliteStore(join(tmp.dir, 'assistant.db'), { clock });
+        cleanups.push(() => s.close());
+        return s;
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    skip: !PG_SERVER_URL,
+    async database() {
+      const db = await freshDatabase();
+      cleanups.push(() => db.drop());
+      return async () => {
+        const s = await PostgresStore.open(db.url, { clock, poolSize: 4 });
+        cleanups.push(() => s.close());
+        return s;
+      };
+    },
+  },
+];
+
+const key = (chatId: string, taskId: string, kind = 'd7'): DeliveryKey => ({ channel: 'telegram', chatId, taskId, kind });
+
+for (const engine of engines) {
+  describe.skipIf(engine.skip)(`Store contract: ${engine.name}`, () => {
+    const store = async () => (await engine.database())();
+
+    it('claims each delivery key once; a second claim returns nothing, in the caller\'s order', async () => {
+      const s = await store();
+      await s.subscribe({ channel: 'telegram', chatId: '1', agency: 'Bộ Công an' });
+      await s.subscribe({ channel: 'telegram', chatId: '2', agency: 'Bộ Công an' });
+      const batch = [key('1', 'a'), key('1', 'b'), key('2', 'a'), key('1', 'a', 'd1')];
+      expect(await s.claimDeliveries(batch, '2024-03-24T01:00:00Z')).toEqual(batch);
+      expect(await s.claimDeliveries(batch, '2024-03-24T01:05:00Z')).toEqual([]);
+      expect(await s.claimDeliveries([key('2', 'b'), key('1', 'a')], '2024-03-25T01:00:00Z')).toEqual([key('2', 'b')]);
+      await s.markSent([key('1', 'a')], '2024-03-24T01:00:01Z');
+      await s.markFailed([key('1', 'b')], 'boom');
+      expect(await s.claimDeliveries([key('1', 'a'), key('1', 'b')], '2024-03-26T01:00:00Z')).toEqual([]);
+    });
+
+    it('two claims of the same keys at once: each key goes to exactly one of them', async () => {
+      const s = await store();
+      const keys: DeliveryKey[] = [];
+      for (let c = 0; c < 20; c++) {
+        await s.subscribe({ channel: 'telegram', chatId: String(c), agency: 'Bộ Công an' });
+        for (let t = 0; t < 25; t++) keys.push(key(String(c), `t${t}`));
+      }
+      const [x, y] = await Promise.all([s.claimDeliveries(keys, 'a'), s.claimDeliveries([...keys].reverse(), 'b')]);
+      expect(x.length + y.length).toBe(keys.length);
+      expect(new Set([...x, ...y].map((k) => `${k.chatId}/${k.taskId}`)).size).toBe(keys.length);
+    });
+
+    it('pending = claimed but not confirmed; attempts are counted per key', async () => {
+      const s = await store();
+      await s.subscribe({ channel: 'telegram', chatId: '1', agency: 'Bộ Công an' });
+      await s.claimDeliveries([key('1', 'a'), key('1', 'b')], '2024-03-24T01:00:00Z');
+      await s.markSent([key('1', 'a')], '2024-03-24T01:00:01Z');
+      expect((await s.pendingDeliveries()).map((p) => p.taskId)).toEqual(['b']);
+      expect(await s.recordAttempt([key('1', 'b')], 'HTTP 500')).toEqual([1]);
+      expect(await s.recordAttempt([key('1', 'b'), key('1', 'a')], 'HTTP 500')).toEqual([2, 0]);
+      expect((await s.pendingDeliveries())[0]).toMatchObject({ taskId: 'b', attempts: 2, claimedAt: '2024-03-24T01:00:00Z' });
+      await s.markFailed([key('1', 'b')], 'gave up');
+      expect(await s.pendingDeliveries()).toEqual([]);
+    });
+
+    it('pausing a chat hides its subscriptions and fails its pending deliveries; resume restores them', async () => {
+      const s = await store();
+      await s.subscribe({ channel: 'telegram', chatId: '1', agency: 'Bộ Công an' });
+      await s.subscribe({ channel: 'telegram', chatId: '1', agency: 'Cà Mau', offsets: [7, 7, 0] });
+      await s.subscribe({ channel: 'zalo', chatId: '1', agency: 'tất cả' });
+      await s.claimDeliveries([key('1', 'a')], '2024-03-24T01:00:00Z');
+      expect((await s.subscriptions('telegram', '1')).map((x) => [x.agency, x.offsets])).toEqual([
+        ['Bộ Công an', [30, 7, 1, 0]],
+        ['Cà Mau', [7, 0]],
+      ]);
+      await s.pauseChat('telegram', '1', 'Forbidden: bot was blocked by the user');
+      expect(await s.isPaused('telegram', '1')).toBe(true);
+      expect(await s.subscriptions('telegram', '1')).toEqual([]);
+      expect((await s.allActiveSubscriptions()).map((x) => x.channel)).toEqual(['zalo']);
+      expect(await s.pendingDeliveries()).toEqual([]);
+      // Failed, not pending: a later claim of the same key is still refused (decided once).
+      expect(await s.claimDeliveries([key('1', 'a')], 'later')).toEqual([]);
+      await s.resumeChat('telegram', '1');
+      expect(await s.subscriptions('telegram', '1')).toHaveLength(2);
+      expect(await s.subscriptions('zalo')).toHaveLength(1);
+    });
+
+    it('subscribe is idempotent, unsubscribe ends it, snooze sets muted_until, bad offsets are refused', async () => {
+      const s = await store();
+      const a = await s.subscribe({ channel: 'telegram', chatId: '1', agency: 'Bộ Công an' });
+      const b = await s.subscribe({ channel: 'telegram', chatId: '1', agency: 'Bộ Công an', offsets: [3] });
+      expect(b.id).toBe(a.id);
+      expect(b).toEqual({ id: a.id, channel: 'telegram', chatId: '1', agency: 'Bộ Công an', offsets: [3], createdAt: clock().toISOString(), mutedUntil: null });
+      expect(await s.snoozeSubscription('telegram', '1', 'Bộ Công an', '2024-04-01')).toBe(true);
+      expect((await s.subscriptions())[0]!.mutedUntil).toBe('2024-04-01');
+      expect(await s.unsubscribe('telegram', '1', 'Bộ Công an')).toBe(true);
+      expect(await s.unsubscribe('telegram', '1', 'Bộ Công an')).toBe(false);
+      expect(await s.subscriptions()).toEqual([]);
+      await expect(s.subscribe({ channel: 'telegram', chatId: '1', agency: 'x', offsets: [-1] })).rejects.toThrow(/không hợp lệ/);
+    });
+
+    it('allowlist, muted tasks, feedback and the last pass date persist across a restart', async () => {
+      const reopen = await engine.database();
+      const s1 = await reopen();
+      await s1.upsertChat({ channel: 'telegram', chatId: '1', title: 'Sở TT&TT Cà Mau' });
+      expect(await s1.isAllowed('telegram', '1')).toBe(false);
+      await s1.setAllowed('telegram', '1', true);
+      await s1.setAllowed('zalo', '9', true); // unknown chat: created on the fly
+      await s1.muteTask('telegram', '1', 'doc/A#1');
+      await s1.addFeedback({ channel: 'telegram', chatId: '1', answerId: 'ans-1', vote: 'down', text: 'Sai hạn', question: 'Hạn của Bộ Công an?' });
+      await s1.setLastPassDate('2024-03-24');
+      await s1.close();
+      const s2 = await reopen();
+      expect(await s2.isAllowed('telegram', '1')).toBe(true);
+      expect(await s2.isAllowed('zalo', '9')).toBe(true);
+      expect(await s2.isAllowed('telegram', '2')).toBe(false);
+      expect(await s2.mutedTasks('telegram', '1')).toEqual(new Set(['doc/A#1']));
+      expect((await s2.allMutedTasks()).get('telegram:1')).toEqual(new Set(['doc/A#1']));
+      expect(await s2.unmuteTask('telegram', '1', 'doc/A#1')).toBe(true);
+      expect(await s2.mutedTasks('telegram', '1')).toEqual(new Set());
+      expect(await s2.lastPassDate()).toBe('2024-03-24');
+      await expect(s2.addFeedback({ channel: 'telegram', chatId: '1', vote: 'meh' as 'up' })).rejects.toThrow(/check/i);
+      expect(await s2.ping()).toBe(true);
+    });
+
+    it('conversation memory: shared by reopened stores, per chat, gone after its time-to-live', async () => {
+      const reopen = await engine.database();
+      const s1 = await reopen();
+      const state = { question: 'Bộ Y tế phải làm gì?', page: 2, answers: [['x1', 'Bộ Y tế phải làm gì?']] };
+      await s1.saveMemory('telegram', '1', state, '2024-03-24T01:30:00.000Z');
+      const s2 = await reopen();
+      expect(await s2.loadMemory('telegram', '1', '2024-03-24T01:10:00.000Z')).toEqual(state);
+      expect(await s2.loadMemory('zalo', '1', '2024-03-24T01:10:00.000Z')).toBeNull();
+      expect(await s2.loadMemory('telegram', '1', '2024-03-24T01:30:00.000Z')).toBeNull();
+      await s2.saveMemory('telegram', '1', { page: 1, answers: [] }, '2024-03-24T02:00:00.000Z');
+      expect(await s1.loadMemory('telegram', '1', '2024-03-24T01:40:00.000Z')).toEqual({ page: 1, answers: [] });
+    });
+
+    it('a lease is held by one owner at a time, renewable by it, free again once released', async () => {
+      const s = await store();
+      const t = '2024-03-24T01:00:00.000Z';
+      const later = '2024-03-24T01:02:00.000Z';
+      expect(await s.acquireLease('pass', 'A', t, later)).toBe('A');
+      expect(await s.acquireLease('pass', 'B', t, later)).toBe('A');
+      expect(await s.acquireLease('pass', 'A', t, later)).toBe('A');
+      await s.releaseLease('pass', 'B'); // not the holder: no effect
+      expect(await s.acquireLease('pass', 'B', t, later)).toBe('A');
+      await s.releaseLease('pass', 'A');
+      expect(await s.acquireLease('pass', 'B', t, later)).toBe('B');
+      await s.releaseLease('pass', 'B');
+    });
+  });
+}
