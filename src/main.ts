@@ -16,7 +16,8 @@ import { Assistant } from './qa/assistant.js';
 import { AssistantPool } from './qa/pool.js';
 import { createHttpServer, listen } from './channels/http.js';
 import { runRepl } from './channels/cli/repl.js';
-import { TelegramChannel } from './channels/telegram/bot.js';
+import { Inbox } from './channels/inbox.js';
+import { TelegramChannel, TelegramStartError } from './channels/telegram/bot.js';
 import { ZaloChannel } from './channels/zalo/bot.js';
 import type { MessageSender } from './channels/types.js';
 import { ReminderScheduler } from './reminders/scheduler.js';
@@ -82,6 +83,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
         ...(config.TELEGRAM_API_ROOT && { apiRoot: config.TELEGRAM_API_ROOT }),
         conversation,
         logger,
+        inbox: new Inbox(store.db),
         ...(config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET && { webhook: { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET } }),
         ...(env.TELEGRAM_THROTTLE === 'off' && { throttle: false }),
       })
@@ -102,6 +104,10 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     conversation,
     answerer,
     health: () => ({ documents: assistant.corpus.documents.length, tasks: assistant.corpus.tasks.length, telegram: Boolean(telegram), zalo: Boolean(zalo) }),
+    ready: () => {
+      const t = telegram?.readiness();
+      return t && !t.ready ? { ready: false, telegram: t.reason } : { ready: true };
+    },
     ...(config.ACCESS_CODE && { apiToken: config.ACCESS_CODE }),
     ratePerMinute: Math.max(60, config.RATE_LIMIT_PER_MINUTE),
     ...(telegram && { telegramWebhook: (req, res) => telegram.handleWebhook(req, res) }),
@@ -158,6 +164,20 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   };
 }
 
+/** A start-up failure in one Vietnamese sentence for the operator. */
+export function startFailureMessage(err: unknown): string {
+  if (err instanceof TelegramStartError) return err.message;
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  if (e?.code === 'EADDRINUSE') {
+    return `Cổng ${e.port ?? process.env.PORT ?? 8080} đang được một chương trình khác dùng (có thể một phiên bản trợ lý khác đang chạy). Hãy dừng chương trình đó, hoặc đặt biến PORT sang cổng khác, ví dụ PORT=8081 npm start.`;
+  }
+  if (e?.code === 'EACCES' && e.syscall === 'listen') {
+    return `Không có quyền mở cổng ${e.port ?? process.env.PORT}. Hãy đặt biến PORT sang cổng từ 1024 trở lên, ví dụ PORT=8080.`;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return `Không khởi động được trợ lý: ${message.split('\n')[0]}`;
+}
+
 async function main(): Promise<void> {
   let app: App;
   try {
@@ -169,7 +189,10 @@ async function main(): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    throw err;
+    // An operator gets one clear line, never a stack trace.
+    console.error(startFailureMessage(err));
+    process.exitCode = 3;
+    return;
   }
   const shutdown = async (signal: string) => {
     console.error(`Nhận ${signal}, đang dừng an toàn…`);
