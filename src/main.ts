@@ -23,6 +23,8 @@ import type { MessageSender } from './channels/types.js';
 import { ReminderScheduler } from './reminders/scheduler.js';
 import { runReminderPass } from './reminders/service.js';
 import { SqliteReminderStore } from './reminders/store.js';
+import { backupDatabase, quickCheck } from './reminders/integrity.js';
+import { Cron } from 'croner';
 
 export interface App {
   config: Config;
@@ -65,7 +67,14 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
         })
       : undefined;
   const answerer = pool ?? assistant;
-  const store = new SqliteReminderStore(join(config.dataDir, 'assistant.db'));
+  const dbFile = join(config.dataDir, 'assistant.db');
+  const store = new SqliteReminderStore(dbFile);
+  // /healthz re-runs quick_check at most every 30 s, and at once after a database error.
+  let dbCheck: { at: number; problem: string | null } = { at: 0, problem: null };
+  const dbProblem = (): string | null => {
+    if (Date.now() - dbCheck.at > 30_000) dbCheck = { at: Date.now(), problem: quickCheck(dbFile) };
+    return dbCheck.problem;
+  };
   const conversation = new Conversation({
     answerer,
     store,
@@ -74,7 +83,10 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     ...(config.ACCESS_CODE && { accessCode: config.ACCESS_CODE }),
     ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
     reminderTime: config.REMINDER_TIME,
-    onError: (err, msg) => logger.error({ err, channel: msg.channel }, 'conversation failed'),
+    onError: (err, msg) => {
+      if ((err as Error)?.name === 'SqliteError') dbCheck.at = 0;
+      logger.error({ err, channel: msg.channel }, 'conversation failed');
+    },
   });
 
   const telegram = config.TELEGRAM_BOT_TOKEN
@@ -103,7 +115,16 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     logger,
     conversation,
     answerer,
-    health: () => ({ documents: assistant.corpus.documents.length, tasks: assistant.corpus.tasks.length, telegram: Boolean(telegram), zalo: Boolean(zalo) }),
+    health: () => {
+      const problem = dbProblem();
+      return {
+        ...(problem && { status: 'error', error: `Cơ sở dữ liệu ${dbFile} bị lỗi (${problem.slice(0, 200)}). Xem README, mục sao lưu và khôi phục (npm run db:restore).` }),
+        documents: assistant.corpus.documents.length,
+        tasks: assistant.corpus.tasks.length,
+        telegram: Boolean(telegram),
+        zalo: Boolean(zalo),
+      };
+    },
     ready: () => {
       const t = telegram?.readiness();
       return t && !t.ready ? { ready: false, telegram: t.reason } : { ready: true };
@@ -143,6 +164,18 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
         })
       : undefined;
   void scheduler?.start().catch((err) => logger.error({ err }, 'reminder scheduler failed to start'));
+  // Daily online backup of the database, keeping the newest DB_BACKUP_KEEP (0: off).
+  const backups =
+    config.DB_BACKUP_KEEP > 0
+      ? new Cron(`${Number(config.DB_BACKUP_TIME.slice(3))} ${Number(config.DB_BACKUP_TIME.slice(0, 2))} * * *`, { timezone: 'Asia/Ho_Chi_Minh', protect: true }, async () => {
+          try {
+            const file = await backupDatabase(dbFile, { keep: config.DB_BACKUP_KEEP });
+            logger.info({ file }, 'Đã sao lưu cơ sở dữ liệu.');
+          } catch (err) {
+            logger.error({ err }, 'Sao lưu cơ sở dữ liệu thất bại.');
+          }
+        })
+      : undefined;
   logger.info({ port, telegram: Boolean(telegram), zalo: Boolean(zalo) }, 'trợ lý đã sẵn sàng');
 
   let stopped = false;
@@ -153,6 +186,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     async stop() {
       if (stopped) return;
       stopped = true;
+      backups?.stop();
       await scheduler?.stop();
       await telegram?.stop();
       await zalo?.stop();

@@ -92,7 +92,11 @@ export function createHttpServer(opts: HttpServerOptions): Server {
 
   async function route(req: HttpRequest, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok', ...opts.health() });
+    if (req.method === 'GET' && path === '/healthz') {
+      // A health function reporting status "error" (e.g. a damaged database) makes the check fail.
+      const health = opts.health();
+      return json(res, health.status === 'error' ? 503 : 200, { status: 'ok', ...health });
+    }
     if (req.method === 'GET' && path === '/readyz') {
       const r = opts.ready?.() ?? { ready: true };
       return json(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', ...r });

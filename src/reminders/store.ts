@@ -13,6 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { assertDatabaseUsable } from './integrity.js';
 
 /** The pseudo-agency of a subscription that follows every task. */
 export const ALL_AGENCIES = 'tất cả';
@@ -361,6 +362,8 @@ export class SqliteReminderStore implements ReminderStore {
    */
   constructor(file: string = defaultDatabasePath(), opts: { clock?: () => Date } = {}) {
     this.clock = opts.clock ?? (() => new Date());
+    // An empty or damaged file stops here, with the backup to restore, instead of failing every message later.
+    assertDatabaseUsable(file);
     this.db = openDatabase(file);
     try {
       migrate(this.db);
