@@ -16,12 +16,15 @@ import { Assistant } from './qa/assistant.js';
 import { AssistantPool } from './qa/pool.js';
 import { createHttpServer, listen } from './channels/http.js';
 import { runRepl } from './channels/cli/repl.js';
-import { TelegramChannel } from './channels/telegram/bot.js';
+import { Inbox } from './channels/inbox.js';
+import { TelegramChannel, TelegramStartError } from './channels/telegram/bot.js';
 import { ZaloChannel } from './channels/zalo/bot.js';
 import type { MessageSender } from './channels/types.js';
 import { ReminderScheduler } from './reminders/scheduler.js';
 import { runReminderPass } from './reminders/service.js';
-import { openStore } from './storage/index.js';
+import { openStore, SqliteStore } from './storage/index.js';
+import { backupDatabase, quickCheck } from './storage/integrity.js';
+import { Cron } from 'croner';
 
 export interface App {
   config: Config;
@@ -64,12 +67,21 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
         })
       : undefined;
   const answerer = pool ?? assistant;
+  const dbFile = join(config.dataDir, 'assistant.db');
   const store = await openStore({
     ...(config.DATABASE_URL && { databaseUrl: config.DATABASE_URL }),
     dataDir: config.dataDir,
     poolSize: config.DATABASE_POOL_SIZE,
     onError: (err) => logger.warn({ err: err.message }, 'database connection error'),
   });
+  // The inbox is SQLite: the shared store itself, or with PostgreSQL this instance's own file (its crash journal).
+  const local = store instanceof SqliteStore ? store : new SqliteStore(dbFile);
+  // /healthz re-runs quick_check at most every 30 s, and at once after a database error.
+  let dbCheck: { at: number; problem: string | null } = { at: 0, problem: null };
+  const dbProblem = (): string | null => {
+    if (Date.now() - dbCheck.at > 30_000) dbCheck = { at: Date.now(), problem: quickCheck(dbFile) };
+    return dbCheck.problem;
+  };
   const conversation = new Conversation({
     answerer,
     store,
@@ -78,7 +90,10 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     ...(config.ACCESS_CODE && { accessCode: config.ACCESS_CODE }),
     ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
     reminderTime: config.REMINDER_TIME,
-    onError: (err, msg) => logger.error({ err, channel: msg.channel }, 'conversation failed'),
+    onError: (err, msg) => {
+      if ((err as Error)?.name === 'SqliteError') dbCheck.at = 0;
+      logger.error({ err, channel: msg.channel }, 'conversation failed');
+    },
   });
 
   const telegram = config.TELEGRAM_BOT_TOKEN
@@ -87,6 +102,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
         ...(config.TELEGRAM_API_ROOT && { apiRoot: config.TELEGRAM_API_ROOT }),
         conversation,
         logger,
+        inbox: new Inbox(local.db),
         ...(config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET && { webhook: { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET } }),
         ...(env.TELEGRAM_THROTTLE === 'off' && { throttle: false }),
       })
@@ -106,7 +122,20 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     logger,
     conversation,
     answerer,
-    health: () => ({ documents: assistant.corpus.documents.length, tasks: assistant.corpus.tasks.length, telegram: Boolean(telegram), zalo: Boolean(zalo) }),
+    health: () => {
+      const problem = dbProblem();
+      return {
+        ...(problem && { status: 'error', error: `Cơ sở dữ liệu ${dbFile} bị lỗi (${problem.slice(0, 200)}). Xem README, mục sao lưu và khôi phục (npm run db:restore).` }),
+        documents: assistant.corpus.documents.length,
+        tasks: assistant.corpus.tasks.length,
+        telegram: Boolean(telegram),
+        zalo: Boolean(zalo),
+      };
+    },
+    ready: () => {
+      const t = telegram?.readiness();
+      return t && !t.ready ? { ready: false, telegram: t.reason } : { ready: true };
+    },
     ...(config.ACCESS_CODE && { apiToken: config.ACCESS_CODE }),
     ratePerMinute: Math.max(60, config.RATE_LIMIT_PER_MINUTE),
     ...(telegram && { telegramWebhook: (req, res) => telegram.handleWebhook(req, res) }),
@@ -123,6 +152,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections?.();
     await store.close();
+    if (local !== store) await local.close();
     throw err;
   }
 
@@ -142,6 +172,18 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
         })
       : undefined;
   void scheduler?.start().catch((err) => logger.error({ err }, 'reminder scheduler failed to start'));
+  // Daily online backup of the database, keeping the newest DB_BACKUP_KEEP (0: off).
+  const backups =
+    config.DB_BACKUP_KEEP > 0
+      ? new Cron(`${Number(config.DB_BACKUP_TIME.slice(3))} ${Number(config.DB_BACKUP_TIME.slice(0, 2))} * * *`, { timezone: 'Asia/Ho_Chi_Minh', protect: true }, async () => {
+          try {
+            const file = await backupDatabase(dbFile, { keep: config.DB_BACKUP_KEEP });
+            logger.info({ file }, 'Đã sao lưu cơ sở dữ liệu.');
+          } catch (err) {
+            logger.error({ err }, 'Sao lưu cơ sở dữ liệu thất bại.');
+          }
+        })
+      : undefined;
   logger.info({ port, telegram: Boolean(telegram), zalo: Boolean(zalo) }, 'trợ lý đã sẵn sàng');
 
   let stopped = false;
@@ -152,15 +194,31 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     async stop() {
       if (stopped) return;
       stopped = true;
+      backups?.stop();
       await scheduler?.stop();
       await telegram?.stop();
       await zalo?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await store.close();
+      if (local !== store) await local.close();
       await pool?.close();
     },
   };
+}
+
+/** A start-up failure in one Vietnamese sentence for the operator. */
+export function startFailureMessage(err: unknown): string {
+  if (err instanceof TelegramStartError) return err.message;
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  if (e?.code === 'EADDRINUSE') {
+    return `Cổng ${e.port ?? process.env.PORT ?? 8080} đang được một chương trình khác dùng (có thể một phiên bản trợ lý khác đang chạy). Hãy dừng chương trình đó, hoặc đặt biến PORT sang cổng khác, ví dụ PORT=8081 npm start.`;
+  }
+  if (e?.code === 'EACCES' && e.syscall === 'listen') {
+    return `Không có quyền mở cổng ${e.port ?? process.env.PORT}. Hãy đặt biến PORT sang cổng từ 1024 trở lên, ví dụ PORT=8080.`;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return `Không khởi động được trợ lý: ${message.split('\n')[0]}`;
 }
 
 async function main(): Promise<void> {
@@ -174,7 +232,10 @@ async function main(): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    throw err;
+    // An operator gets one clear line, never a stack trace.
+    console.error(startFailureMessage(err));
+    process.exitCode = 3;
+    return;
   }
   const shutdown = async (signal: string) => {
     console.error(`Nhận ${signal}, đang dừng an toàn…`);

@@ -19,6 +19,8 @@ export interface HttpServerOptions {
   answerer: Answerer;
   /** Extra facts for /healthz. */
   health: () => Record<string, unknown>;
+  /** For /readyz: false while a chat channel cannot receive updates (e.g. Telegram unreachable). */
+  ready?: () => { ready: boolean } & Record<string, unknown>;
   telegramWebhook?: (req: HttpRequest, res: ServerResponse) => Promise<void>;
   zaloWebhook?: (req: HttpRequest, res: ServerResponse) => Promise<void>;
   /** When access control is on (ACCESS_CODE), /api/ask requires "Authorization: Bearer <code>". */
@@ -90,7 +92,15 @@ export function createHttpServer(opts: HttpServerOptions): Server {
 
   async function route(req: HttpRequest, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok', ...opts.health() });
+    if (req.method === 'GET' && path === '/healthz') {
+      // A health function reporting status "error" (e.g. a damaged database) makes the check fail.
+      const health = opts.health();
+      return json(res, health.status === 'error' ? 503 : 200, { status: 'ok', ...health });
+    }
+    if (req.method === 'GET' && path === '/readyz') {
+      const r = opts.ready?.() ?? { ready: true };
+      return json(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', ...r });
+    }
     if (req.method === 'POST' && path === '/telegram/webhook' && opts.telegramWebhook) return opts.telegramWebhook(req, res);
     if (req.method === 'POST' && path === '/zalo/webhook' && opts.zaloWebhook) return opts.zaloWebhook(req, res);
     if (req.method === 'GET' && (path === '/' || path === '/index.html')) {

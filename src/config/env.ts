@@ -59,6 +59,13 @@ export const envSchema = z.object({
   OPENAI_EMBEDDING_MODEL: optionalText,
   LLM_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(15_000),
 
+  DB_BACKUP_KEEP: z.coerce.number().int().min(0).max(365).default(7),
+  DB_BACKUP_TIME: z
+    .string()
+    .trim()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'phải có dạng HH:MM, ví dụ 03:00' })
+    .default('03:00'),
+
   REMINDER_TIME: z
     .string()
     .trim()
@@ -76,6 +83,7 @@ const EXPECTED: Record<string, string> = {
   ASSISTANT_WORKERS: 'cần một số nguyên từ 0 đến 16',
   INGEST_MAX_TEXT_MB: 'cần số MB từ 0,01 đến 20, ví dụ 2',
   DATABASE_POOL_SIZE: 'cần một số nguyên từ 1 đến 100',
+  DB_BACKUP_KEEP: 'cần một số nguyên từ 0 (tắt) đến 365',
 };
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string };

@@ -98,6 +98,23 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
+    description: 'inbox: every incoming chat update is stored before it is acknowledged, until its reply is accepted',
+    sql: `
+      CREATE TABLE inbox (
+        channel     TEXT NOT NULL,
+        update_id   TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        received_at TEXT NOT NULL,
+        done_at     TEXT,
+        PRIMARY KEY (channel, update_id)
+      );
+      CREATE INDEX inbox_pending ON inbox (channel) WHERE status = 'pending';
+    `,
+  },
+  {
+    version: 4,
     description: 'conversation memory per chat (follow-ups, paging) with a time-to-live',
     sql: `
       CREATE TABLE conversation_memory (

@@ -5,6 +5,7 @@
  */
 
 import type Database from 'better-sqlite3';
+import { assertDatabaseUsable } from './integrity.js';
 import { defaultDatabasePath, migrate, openDatabase } from './sqlite-schema.js';
 import {
   chatKey,
@@ -68,6 +69,8 @@ export class SqliteStore implements Store {
    */
   constructor(file: string = defaultDatabasePath(), opts: { clock?: () => Date } = {}) {
     this.clock = opts.clock ?? (() => new Date());
+    // An empty or damaged file stops here, with the backup to restore, instead of failing every message later.
+    assertDatabaseUsable(file);
     this.db = openDatabase(file);
     try {
       migrate(this.db);
