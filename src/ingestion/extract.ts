@@ -69,7 +69,7 @@ const REPORTING_VERB = /^(?:da|dang|duoc|de xuat|kinh de nghi|bao cao|thong bao|
 const INTRO_CUE = /(?::\s*$|\b(?:nhu sau|sau day|cu the|chu yeu sau|trong tam sau|sau)\s*(?:trong nam \d{4})?\s*:?\s*$)/;
 /** Closing and enacting formulas: no work is assigned by them. */
 const CLOSING_FORMULA =
-  /thong bao de .*biet|biet,? thuc hien|^tran trong|^noi nhan|co hieu luc(?: thi hanh)? (?:ke )?tu ngay|chiu trach nhiem thi hanh|^(?:phe duyet|ban hanh) .{0,200}kem theo (?:quyet dinh|nghi quyet|chi thi|thong bao) nay/;
+  /thong bao de .*biet|biet,? thuc hien|^tran trong|^noi nhan|^trong qua trinh (?:trien khai|thuc hien|to chuc).{0,160}(?:kho khan|vuong mac)|co hieu luc(?: thi hanh)? (?:ke )?tu ngay|chiu trach nhiem thi hanh|^(?:phe duyet|ban hanh) .{0,200}kem theo (?:quyet dinh|nghi quyet|chi thi|thong bao) nay/;
 const TASK_TITLE = /\b(?:nhiem vu|giai phap|de xuat|kien nghi|phuong huong|muc tieu|to chuc thuc hien|trach nhiem)\b/;
 const REPORT_TITLE = /\b(?:ket qua|tinh hinh|ton tai|han che|bai hoc|nguyen nhan|kho khan|vuong mac|thieu|cham tre|bat cap|yeu kem)\b/;
 
