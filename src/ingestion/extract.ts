@@ -422,7 +422,11 @@ class Extractor {
     }
 
     const assignments = this.assignments(text);
+    // "Bộ X chủ trì A, hoàn thành …; hướng dẫn B, hoàn thành …": the subject carries over to the next clauses.
+    let carried: string[] | null = null;
     for (const a of assignments) {
+      if (a.lead !== null && a.lead.length > 0) carried = a.lead;
+      else if (carried && !a.reported) a.lead = carried;
       if (a.reported && a.deadlines.length === 0) continue;
       const explicit = a.lead !== null && a.lead.length > 0;
       const deadline = pickDeadline(a.deadlines);
