@@ -645,6 +645,8 @@ class Extractor {
       const g = genericAgencyAt(text, at + lead);
       if (g && !this.mentions(part).length) names.push(g.name);
     }
+    // A short cell that names no known body ("Các doanh nghiệp công nghệ số", "Ban Cơ yếu Chính phủ") is kept as written.
+    if (names.length === 0 && text.length <= 90 && /^\p{Lu}/u.test(text) && !/\d{4}|%/.test(text)) names.push(text.replace(/[.;,]+$/, ''));
     return this.normalizeLeads(names);
   }
 
@@ -691,10 +693,12 @@ function genericAgencyAt(text: string, pos: number): AgencyMention | undefined {
   if (!head) return undefined;
   const end = ORG_END.exec(rest.slice(head[0].length));
   const length = head[0].length + (end ? end.index : rest.length - head[0].length);
-  const name = rest.slice(0, length).trim();
+  // "UBND 06 thành phố …": the abbreviation spelled out, as the registry writes names.
+  const written = rest.slice(0, length).trim();
+  const name = written.replace(/^UBND\b/u, 'Ủy ban nhân dân');
   const words = name.split(/\s+/).length;
   if (words < 2 || words > 10) return undefined;
-  return { name, start: pos, end: pos + name.length, text: name };
+  return { name, start: pos, end: pos + written.length, text: written };
 }
 
 /** "Giao Bộ A, Bộ B phối hợp triển khai.": a sentence that only says who, with no work of its own. */
