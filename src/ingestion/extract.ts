@@ -90,6 +90,8 @@ interface Assignment {
   deadlines: DeadlineMatch[];
   viaGiao: boolean;
   reported: boolean;
+  /** The subject "đã" did it (past): reported work, even with a date. */
+  past?: boolean;
   /** Agencies a following "Giao X phối hợp triển khai" adds when the assignment already has a lead. */
   support?: string[];
 }
@@ -442,7 +444,8 @@ class Extractor {
     for (const a of assignments) {
       if (a.lead !== null && a.lead.length > 0) carried = a.lead;
       else if (carried && !a.reported) a.lead = carried;
-      if (a.reported && a.deadlines.length === 0) continue;
+      // "Bộ X đã tổng hợp … trong năm 2022": past work with its date is a report, not a deadline.
+      if (a.reported && (a.deadlines.length === 0 || a.past)) continue;
       const explicit = a.lead !== null && a.lead.length > 0;
       const deadline = pickDeadline(a.deadlines);
       const unitText = text.slice(a.start, a.end);
@@ -559,7 +562,7 @@ class Extractor {
       }
       const startsNew = !current || lead !== null || (deadlines.length > 0 && current.deadlines.length > 0) || s.forcedBreak;
       if (startsNew) {
-        out.push({ start: s.start, end: s.end, taskEnd: s.end, lead, deadlines, viaGiao: giao !== null, reported });
+        out.push({ start: s.start, end: s.end, taskEnd: s.end, lead, deadlines, viaGiao: giao !== null, reported, past: reported && /^da\b/.test(after) });
       } else if (current.deadlines.length === 0) {
         current.end = current.taskEnd = s.end;
         current.deadlines.push(...deadlines);
