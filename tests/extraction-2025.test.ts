@@ -137,6 +137,15 @@ c) Thời gian thực hiện: Thực hiện thường xuyên.
     expect(rowAbout(rows, 'bản sao số').deadline.date).toBe('2027-09-30');
   });
 
+  it('"…, nhiệm vụ thường xuyên; …, hoàn thành trước …": two actions, the standing one without a date', () => {
+    const raw = `II. NHIỆM VỤ
+1. Bộ Ngoại giao: (1) Tiếp tục vận hành cổng thông tin lãnh sự trực tuyến, nhiệm vụ thường xuyên; nghiên cứu mở rộng dịch vụ thị thực điện tử, hoàn thành trước ngày 30/6/2026; (2) tổng kết công tác ngoại giao số trong năm 2026.`;
+    const { rows } = extract(raw);
+    expect(rowAbout(rows, 'cổng thông tin lãnh sự').deadline).toEqual({ date: null, text: 'nhiệm vụ thường xuyên', precision: 'none' });
+    expect(rowAbout(rows, 'thị thực điện tử')).toMatchObject({ lead: ['Bộ Ngoại giao'], deadline: { date: '2026-06-30' } });
+    expect(rowAbout(rows, 'ngoại giao số').deadline.date).toBe('2026-12-31');
+  });
+
   it('reports, headings, introductions and closing formulas are not tasks; "Điều" formulas neither', () => {
     const raw = `QUYẾT ĐỊNH:
 Điều 1. Phê duyệt Kế hoạch kèm theo Quyết định này.

@@ -798,7 +798,8 @@ function splitAtDeadlines(text: string, s: number, e: number, forced: boolean): 
     const cur = deadlines[k]!;
     const between = sentence.slice(prev.end, cur.start);
     if (tokenize(between).length <= 2) continue; // "trong Quý II/2023, hoàn thành trước 30/5/2023": one action, refined
-    const sep = Math.max(between.lastIndexOf(','), between.lastIndexOf(';'));
+    // A ";" right after the first action ends it ("…, nhiệm vụ thường xuyên; nghiên cứu …, hoàn thành trước …").
+    const sep = between.includes(';') ? between.indexOf(';') : between.lastIndexOf(',');
     const cut = sep >= 0 ? prev.end + sep + 1 : prev.end;
     out.push({ start: s + clauseStart, end: s + (sep >= 0 ? prev.end + sep : prev.end), forcedBreak: forced || clauseStart > 0 });
     clauseStart = cut + (/^\s*(?:và\s+)?/u.exec(sentence.slice(cut))?.[0].length ?? 0);
