@@ -69,7 +69,9 @@ const REPORTING_VERB = /^(?:da|dang|duoc|de xuat|kinh de nghi|bao cao|thong bao|
 const INTRO_CUE = /(?::\s*$|\b(?:nhu sau|sau day|cu the|chu yeu sau|trong tam sau|sau)\s*(?:trong nam \d{4})?\s*:?\s*$)/;
 /** Closing and enacting formulas: no work is assigned by them. */
 const CLOSING_FORMULA =
-  /thong bao de .*biet|biet,? thuc hien|^tran trong|^noi nhan|co hieu luc(?: thi hanh)? (?:ke )?tu ngay|chiu trach nhiem thi hanh|^(?:phe duyet|ban hanh) .{0,200}kem theo (?:quyet dinh|nghi quyet|chi thi|thong bao) nay/;
+  /thong bao de .*biet|biet,? thuc hien|^tran trong|^noi nhan|^trong qua trinh (?:trien khai|thuc hien|to chuc).{0,160}(?:kho khan|vuong mac)|co hieu luc(?: thi hanh)? (?:ke )?tu ngay|chiu trach nhiem thi hanh|^(?:phe duyet|ban hanh) .{0,200}kem theo (?:quyet dinh|nghi quyet|chi thi|thong bao) nay/;
+/** An item that ends by announcing its own details ("… để:", "… theo hướng:", "… gồm:"), not a list of tasks. */
+const DETAILS_CUE = /\s(?:de|nham|theo huong|gom|bao gom|voi cac noi dung)\s*:\s*$/;
 const TASK_TITLE = /\b(?:nhiem vu|giai phap|de xuat|kien nghi|phuong huong|muc tieu|to chuc thuc hien|trach nhiem)\b/;
 const REPORT_TITLE = /\b(?:ket qua|tinh hinh|ton tai|han che|bai hoc|nguyen nhan|kho khan|vuong mac|thieu|cham tre|bat cap|yeu kem)\b/;
 
@@ -88,12 +90,15 @@ interface Assignment {
   deadlines: DeadlineMatch[];
   viaGiao: boolean;
   reported: boolean;
+  /** The subject "đã" did it (past): reported work, even with a date. */
+  past?: boolean;
   /** Agencies a following "Giao X phối hợp triển khai" adds when the assignment already has a lead. */
   support?: string[];
 }
 
 export function extractTasks(doc: DocumentStructure, opts: ExtractOptions): TaskRow[] {
-  return withoutBodyDuplicates(new Extractor(doc, opts).run());
+  const extractor = new Extractor(doc, opts);
+  return withoutBodyDuplicates(extractor.run(), extractor.tableRows);
 }
 
 /**
@@ -110,14 +115,17 @@ export function readAgencyCell(text: string, opts: ExtractOptions): string[] {
  * appendix table with them ("chi tiết tại Phụ lục II"): the body copy of a row
  * without a lead is dropped when a row with a lead states the same task.
  */
-function withoutBodyDuplicates(rows: TaskRow[]): TaskRow[] {
+function withoutBodyDuplicates(rows: TaskRow[], fromTables: ReadonlySet<TaskRow>): TaskRow[] {
   const key = (t: string) => fold(t).replace(/[^a-z0-9]+/g, ' ').trim().slice(0, 60);
+  const inTable = new Set(rows.filter((r) => r.lead.length > 0 && fromTables.has(r)).map((r) => key(r.task)));
   const withLead = new Set(rows.filter((r) => r.lead.length > 0).map((r) => key(r.task)));
-  return rows.filter((r) => r.lead.length > 0 || !withLead.has(key(r.task)));
+  return rows.filter((r) => (fromTables.has(r) || !inTable.has(key(r.task))) && (r.lead.length > 0 || !withLead.has(key(r.task))));
 }
 
 class Extractor {
   private readonly rows: TaskRow[] = [];
+  /** Rows read from table cells: where the same task is also in the text, the table (with its agencies) wins. */
+  readonly tableRows = new Set<TaskRow>();
   private readonly ordinals = new Map<string, number>();
   private readonly addressees: string[];
   private readonly text: string;
@@ -140,6 +148,12 @@ class Extractor {
       for (const record of fieldRecords(block)) {
         this.fromFieldRecord(record);
         for (const b of record.blocks) covered.add(b);
+      }
+    }
+    // "Sửa đổi Luật … để:" / "… theo hướng:" followed by bullets: the bullets are the aims or parts of that one task.
+    for (const block of this.doc.blocks) {
+      if (block.kind === 'item' && DETAILS_CUE.test(fold(block.text)) && !this.headingLeads(block)) {
+        for (const c of block.children) covered.add(c);
       }
     }
     for (const block of this.doc.blocks) {
@@ -308,7 +322,8 @@ class Extractor {
   private headingLeads(b: Block): Leads | null {
     if (b.kind !== 'item') return null;
     const colon = b.text.indexOf(':');
-    const head = colon > 0 ? b.text.slice(0, colon) : b.text;
+    // "Các bộ, ngành, địa phương có trách nhiệm:" names who as much as "Bộ Tài chính:".
+    const head = (colon > 0 ? b.text.slice(0, colon) : b.text).replace(/\s+(?:có|chịu) trách nhiệm(?: thực hiện)?$|\s+có nhiệm vụ$|\s+thực hiện các nhiệm vụ sau(?: đây)?$/u, '');
     const names = this.isOnlyLeadPhrase(head);
     if (!names) return null;
     const rest = colon > 0 ? b.text.slice(colon + 1) : '';
@@ -327,7 +342,8 @@ class Extractor {
     const candidates = [b, ...b.children.filter((c) => c.kind === 'paragraph')];
     for (const p of candidates.reverse()) {
       if (!INTRO_CUE.test(foldAligned(p.text).trim())) continue;
-      const lead = this.addresseeIn(p.text, /(?:de nghi|yeu cau|giao cho|giao|chi dao|phan cong cho)\s+/g);
+      // "… đề nghị X …: " or "…, các Bộ, … cần … các nhiệm vụ sau đây:" (the agencies as subject).
+      const lead = this.addresseeIn(p.text, /(?:de nghi|yeu cau|giao cho|giao|chi dao|phan cong cho)\s+/g) ?? this.obligedIn(p.text);
       if (lead) return lead;
     }
     return null;
@@ -359,7 +375,8 @@ class Extractor {
     if (isIntro) return;
 
     // Notes such as "(Chi tiết tại Phụ lục I)" under an item do not make it a section heading.
-    const hasItemChildren = block.children.some((c) => c.kind === 'item' || (c.kind === 'paragraph' && !/^\(.*\)\.?$/.test(c.text.trim())));
+    const hasItemChildren =
+      !DETAILS_CUE.test(fold(block.text)) && block.children.some((c) => c.kind === 'item' || (c.kind === 'paragraph' && !/^\(.*\)\.?$/.test(c.text.trim())));
     const heading = this.headingLeads(block);
     const inherited = heading ?? this.inherited(block);
     let body = text;
@@ -392,7 +409,7 @@ class Extractor {
     const assigns =
       pieces !== null &&
       (this.isOnlyLeadPhrase(prefixText.replace(/[:(\s]+$/, '')) !== null ||
-        context.lead.length > 0 ||
+        (context.lead.length > 0 && tokenize(prefixText).length < 4) ||
         /chu tri|phoi hop|giao/.test(foldAligned(prefixText)) ||
         // "…: (1) Thanh tra Chính phủ ban hành …; (2) Bộ Công an chủ trì …": each piece names its own agency.
         pieces.filter((p) => this.subjectAt(text.slice(p.start, p.end)) !== null).length * 2 >= pieces.length);
@@ -422,8 +439,13 @@ class Extractor {
     }
 
     const assignments = this.assignments(text);
+    // "Bộ X chủ trì A, hoàn thành …; hướng dẫn B, hoàn thành …": the subject carries over to the next clauses.
+    let carried: string[] | null = null;
     for (const a of assignments) {
-      if (a.reported && a.deadlines.length === 0) continue;
+      if (a.lead !== null && a.lead.length > 0) carried = a.lead;
+      else if (carried && !a.reported) a.lead = carried;
+      // "Bộ X đã tổng hợp … trong năm 2022": past work with its date is a report, not a deadline.
+      if (a.reported && (a.deadlines.length === 0 || a.past)) continue;
       const explicit = a.lead !== null && a.lead.length > 0;
       const deadline = pickDeadline(a.deadlines);
       const unitText = text.slice(a.start, a.end);
@@ -540,7 +562,7 @@ class Extractor {
       }
       const startsNew = !current || lead !== null || (deadlines.length > 0 && current.deadlines.length > 0) || s.forcedBreak;
       if (startsNew) {
-        out.push({ start: s.start, end: s.end, taskEnd: s.end, lead, deadlines, viaGiao: giao !== null, reported });
+        out.push({ start: s.start, end: s.end, taskEnd: s.end, lead, deadlines, viaGiao: giao !== null, reported, past: reported && /^da\b/.test(after) });
       } else if (current.deadlines.length === 0) {
         current.end = current.taskEnd = s.end;
         current.deadlines.push(...deadlines);
@@ -592,6 +614,7 @@ class Extractor {
       const isIndicator = cols.indicators && targetDeadline === undefined;
       const path = row.number ? (block.path ? `${block.path}.${row.number}` : row.number) : block.path;
       const year = cols.targetYear ?? (deadline?.precision === 'year' && deadline.date ? Number(deadline.date.slice(0, 4)) : undefined);
+      const before = this.rows.length;
       this.addRow({
         path, task: name, lead: this.normalizeLeads(lead), support, deadline: deadline ?? NO_DEADLINE,
         quoteStart: row.line.start, quoteEnd: row.line.end,
@@ -599,6 +622,7 @@ class Extractor {
         indicator: isIndicator ? { ...(target && { target }), ...(result && { result }), ...(year && { year }) } : undefined,
         status: statusOfText(cell(row, cols.status)) ?? statusOf(row) ?? headingStatus,
       });
+      if (this.rows.length > before) this.tableRows.add(this.rows.at(-1)!);
     }
   }
 
@@ -624,6 +648,8 @@ class Extractor {
       const g = genericAgencyAt(text, at + lead);
       if (g && !this.mentions(part).length) names.push(g.name);
     }
+    // A short cell that names no known body ("Các doanh nghiệp công nghệ số", "Ban Cơ yếu Chính phủ") is kept as written.
+    if (names.length === 0 && text.length <= 90 && /^\p{Lu}/u.test(text) && !/\d{4}|%/.test(text)) names.push(text.replace(/[.;,]+$/, ''));
     return this.normalizeLeads(names);
   }
 
@@ -670,10 +696,12 @@ function genericAgencyAt(text: string, pos: number): AgencyMention | undefined {
   if (!head) return undefined;
   const end = ORG_END.exec(rest.slice(head[0].length));
   const length = head[0].length + (end ? end.index : rest.length - head[0].length);
-  const name = rest.slice(0, length).trim();
+  // "UBND 06 thành phố …": the abbreviation spelled out, as the registry writes names.
+  const written = rest.slice(0, length).trim();
+  const name = written.replace(/^UBND\b/u, 'Ủy ban nhân dân');
   const words = name.split(/\s+/).length;
   if (words < 2 || words > 10) return undefined;
-  return { name, start: pos, end: pos + name.length, text: name };
+  return { name, start: pos, end: pos + written.length, text: written };
 }
 
 /** "Giao Bộ A, Bộ B phối hợp triển khai.": a sentence that only says who, with no work of its own. */
@@ -770,7 +798,8 @@ function splitAtDeadlines(text: string, s: number, e: number, forced: boolean): 
     const cur = deadlines[k]!;
     const between = sentence.slice(prev.end, cur.start);
     if (tokenize(between).length <= 2) continue; // "trong Quý II/2023, hoàn thành trước 30/5/2023": one action, refined
-    const sep = Math.max(between.lastIndexOf(','), between.lastIndexOf(';'));
+    // A ";" right after the first action ends it ("…, nhiệm vụ thường xuyên; nghiên cứu …, hoàn thành trước …").
+    const sep = between.includes(';') ? between.indexOf(';') : between.lastIndexOf(',');
     const cut = sep >= 0 ? prev.end + sep + 1 : prev.end;
     out.push({ start: s + clauseStart, end: s + (sep >= 0 ? prev.end + sep : prev.end), forcedBreak: forced || clauseStart > 0 });
     clauseStart = cut + (/^\s*(?:và\s+)?/u.exec(sentence.slice(cut))?.[0].length ?? 0);

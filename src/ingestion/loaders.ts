@@ -10,6 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { nfc } from '../text/vietnamese.js';
+import { withTables } from './pdf-tables.js';
 
 export type SourceFormat = 'txt' | 'pdf' | 'docx';
 
@@ -258,8 +259,10 @@ async function extractPdf(data: Buffer, name: string, limit: number, onProgress?
       const last = first + PDF_PROGRESS_STEP - 1;
       const result = await parser.getText({ first, last });
       total = result.total;
+      // Ruled tables become tab rows, as in TXT and DOCX sources.
+      const tables = new Map((await parser.getTable({ first, last }).catch(() => ({ pages: [] }))).pages.map((p) => [p.num, p.tables]));
       for (const page of result.pages) {
-        const text = normaliseText(page.text);
+        const text = normaliseText(withTables(page.text, tables.get(page.num) ?? []));
         // UTF-16 units ≤ UTF-8 bytes for Vietnamese, so this never lets more than the limit through by much.
         chars += text.length;
         if (chars > limit) throw textTooLarge(name, limit);
