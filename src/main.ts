@@ -12,8 +12,7 @@ import type { Server } from 'node:http';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config/env.js';
 import { createLogger } from './config/logger.js';
 import { Conversation } from './conversation/conversation.js';
-import { Assistant } from './qa/assistant.js';
-import { AssistantPool } from './qa/pool.js';
+import { openSyncedAnswerer, type SyncedAnswerer } from './corpus-sync.js';
 import { createHttpServer, listen } from './channels/http.js';
 import { runRepl } from './channels/cli/repl.js';
 import { Inbox } from './channels/inbox.js';
@@ -45,28 +44,6 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   // The openai client is loaded only when a key is configured: offline start-up stays fast.
   const phraser = config.OPENAI_API_KEY ? (await import('./qa/openai-phraser.js')).loadPhraserFromEnv(env, logger) : undefined;
   const embedder = config.OPENAI_API_KEY ? (await import('./retrieval/embeddings.js')).loadEmbedderFromEnv(env) : undefined;
-  const assistant = await Assistant.open({
-    dataDir: config.dataDir,
-    ...(config.CORPUS_DIR && { corpusDir: config.CORPUS_DIR }),
-    ...(phraser && { phraser }),
-    ...(embedder && { embedder }),
-    answerCacheSize: config.ANSWER_CACHE_SIZE,
-    onProgress: (m) => logger.info(m),
-    onSkip: (s) => logger.warn({ docId: s.docId }, `Bỏ qua văn bản ${s.docId} khi lập chỉ mục: ${s.reason}. Các văn bản khác vẫn được phục vụ.`),
-  });
-  assistant.passages.onDenseError = (err) => logger.warn({ err }, 'embeddings unavailable; answering with lexical ranking only');
-  // Optionally answer on worker threads, beside the event loop that serves HTTP, Telegram and Zalo.
-  const pool =
-    config.ASSISTANT_WORKERS > 0
-      ? await AssistantPool.open({
-          size: config.ASSISTANT_WORKERS,
-          registry: assistant.registry,
-          dataDir: config.dataDir,
-          answerCacheSize: config.ANSWER_CACHE_SIZE,
-          ...(config.CORPUS_DIR && { corpusDir: config.CORPUS_DIR }),
-        })
-      : undefined;
-  const answerer = pool ?? assistant;
   const dbFile = join(config.dataDir, 'assistant.db');
   const store = await openStore({
     ...(config.DATABASE_URL && { databaseUrl: config.DATABASE_URL }),
@@ -74,6 +51,16 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     poolSize: config.DATABASE_POOL_SIZE,
     onError: (err) => logger.warn({ err: err.message }, 'database connection error'),
   });
+  let synced: SyncedAnswerer;
+  try {
+    synced = await openSyncedAnswerer({ config, env, store, logger, phraser, embedder });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  // Every request reads the corpus being served now (it changes when another instance ingests).
+  const answerer = synced.live;
+  const corpus = () => answerer.current.assistant.corpus;
   // The inbox is SQLite: the shared store itself, or with PostgreSQL this instance's own file (its crash journal).
   const local = store instanceof SqliteStore ? store : new SqliteStore(dbFile);
   // /healthz re-runs quick_check at most every 30 s, and at once after a database error.
@@ -117,6 +104,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       })
     : undefined;
 
+  let stopping = false;
   const server: Server = createHttpServer({
     port: config.PORT,
     logger,
@@ -126,15 +114,19 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       const problem = dbProblem();
       return {
         ...(problem && { status: 'error', error: `Cơ sở dữ liệu ${dbFile} bị lỗi (${problem.slice(0, 200)}). Xem README, mục sao lưu và khôi phục (npm run db:restore).` }),
-        documents: assistant.corpus.documents.length,
-        tasks: assistant.corpus.tasks.length,
+        documents: corpus().documents.length,
+        tasks: corpus().tasks.length,
         telegram: Boolean(telegram),
         zalo: Boolean(zalo),
       };
     },
-    ready: () => {
+    // Ready: database reachable, index loaded, not shutting down, chat channel receiving.
+    ready: async () => {
+      if (stopping) return { ready: false, reason: 'đang dừng' };
+      if (!(await store.ping())) return { ready: false, reason: 'không kết nối được cơ sở dữ liệu', database: store.engine };
       const t = telegram?.readiness();
-      return t && !t.ready ? { ready: false, telegram: t.reason } : { ready: true };
+      if (t && !t.ready) return { ready: false, telegram: t.reason };
+      return { ready: true, database: store.engine, corpusVersion: answerer.current.version, documents: corpus().documents.length };
     },
     ...(config.ACCESS_CODE && { apiToken: config.ACCESS_CODE }),
     ratePerMinute: Math.max(60, config.RATE_LIMIT_PER_MINUTE),
@@ -151,6 +143,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     await zalo?.stop().catch(() => undefined);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections?.();
+    await synced.stop();
     await store.close();
     if (local !== store) await local.close();
     throw err;
@@ -159,11 +152,14 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   const senders = new Map<string, MessageSender>();
   if (telegram) senders.set('telegram', telegram.sender);
   if (zalo) senders.set('zalo', zalo.sender);
-  const titles = new Map(assistant.corpus.documents.map((d) => [d.docId, d.title]));
   const scheduler =
     senders.size > 0
       ? new ReminderScheduler({
-          runPass: (now, time) => runReminderPass({ store, tasks: assistant.corpus.tasks, registry: assistant.registry, titles, senders, now, time, logger }),
+          runPass: (now, time) => {
+            const { assistant } = answerer.current;
+            const titles = new Map(assistant.corpus.documents.map((d) => [d.docId, d.title]));
+            return runReminderPass({ store, tasks: assistant.corpus.tasks, registry: assistant.registry, titles, senders, now, time, logger });
+          },
           lastPassDate: () => store.lastPassDate(),
           env,
           logger,
@@ -186,23 +182,22 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       : undefined;
   logger.info({ port, telegram: Boolean(telegram), zalo: Boolean(zalo) }, 'trợ lý đã sẵn sàng');
 
-  let stopped = false;
   return {
     config,
     port,
     conversation,
     async stop() {
-      if (stopped) return;
-      stopped = true;
+      if (stopping) return;
+      stopping = true;
       backups?.stop();
       await scheduler?.stop();
       await telegram?.stop();
       await zalo?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
+      await synced.stop();
       await store.close();
       if (local !== store) await local.close();
-      await pool?.close();
     },
   };
 }

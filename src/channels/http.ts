@@ -20,7 +20,7 @@ export interface HttpServerOptions {
   /** Extra facts for /healthz. */
   health: () => Record<string, unknown>;
   /** For /readyz: false while a chat channel cannot receive updates (e.g. Telegram unreachable). */
-  ready?: () => { ready: boolean } & Record<string, unknown>;
+  ready?: () => Promise<{ ready: boolean } & Record<string, unknown>> | ({ ready: boolean } & Record<string, unknown>);
   telegramWebhook?: (req: HttpRequest, res: ServerResponse) => Promise<void>;
   zaloWebhook?: (req: HttpRequest, res: ServerResponse) => Promise<void>;
   /** When access control is on (ACCESS_CODE), /api/ask requires "Authorization: Bearer <code>". */
@@ -98,7 +98,7 @@ export function createHttpServer(opts: HttpServerOptions): Server {
       return json(res, health.status === 'error' ? 503 : 200, { status: 'ok', ...health });
     }
     if (req.method === 'GET' && path === '/readyz') {
-      const r = opts.ready?.() ?? { ready: true };
+      const r = (await opts.ready?.()) ?? { ready: true };
       return json(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', ...r });
     }
     if (req.method === 'POST' && path === '/telegram/webhook' && opts.telegramWebhook) return opts.telegramWebhook(req, res);

@@ -1,0 +1,113 @@
+/**
+ * The answering core of `npm start`, kept in step with the corpus: on one box it
+ * is the corpus directory; with PostgreSQL it is the database's latest corpus
+ * version, materialised under DATA_DIR/corpus-db/v<N>, and every NOTIFY of a new
+ * version builds a fresh index beside the serving one and swaps it in (requests
+ * in flight finish on the old one).
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from './config/env.js';
+import { defaultCorpusDir } from './corpus/store.js';
+import { Assistant } from './qa/assistant.js';
+import type { Embedder } from './retrieval/vectors.js';
+import { LiveAnswerer, type AnswererGeneration } from './qa/live-answerer.js';
+import type { Phraser } from './qa/llm.js';
+import { AssistantPool } from './qa/pool.js';
+import { CorpusListener, corpusVersion, materializeCorpus } from './storage/corpus-db.js';
+import type { PostgresStore } from './storage/postgres.js';
+import type { Store } from './storage/types.js';
+
+interface Log {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface AnswererOptions {
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  store: Store;
+  logger: Log;
+  phraser?: Phraser | undefined;
+  embedder?: Embedder | undefined;
+}
+
+/** How long a replaced generation's worker threads stay up for the requests they already hold. */
+const DRAIN_MS = 30_000;
+
+export interface SyncedAnswerer {
+  live: LiveAnswerer;
+  /** Resolves once the corpus version `v` (or a later one) is being served. */
+  stop(): Promise<void>;
+}
+
+/** Opens the answerer for the configured corpus and, with PostgreSQL, follows new versions. */
+export async function openSyncedAnswerer(opts: AnswererOptions): Promise<SyncedAnswerer> {
+  const { config, logger } = opts;
+  const seed = config.CORPUS_DIR ?? defaultCorpusDir(opts.env);
+  const pg = opts.store.engine === 'postgres' ? (opts.store as PostgresStore) : undefined;
+
+  const open = async (version: number | null): Promise<AnswererGeneration> => {
+    const corpusDir = version === null ? seed : join(config.dataDir, 'corpus-db', `v${version}`);
+    if (pg && version !== null) await materializeCorpus(pg.pool, corpusDir, seed);
+    const assistant = await Assistant.open({
+      dataDir: config.dataDir,
+      corpusDir,
+      ...(opts.phraser && { phraser: opts.phraser }),
+      ...(opts.embedder && { embedder: opts.embedder }),
+      answerCacheSize: config.ANSWER_CACHE_SIZE,
+      onProgress: (m) => logger.info(m),
+      onSkip: (s) => logger.warn({ docId: s.docId }, `Bỏ qua văn bản ${s.docId} khi lập chỉ mục: ${s.reason}. Các văn bản khác vẫn được phục vụ.`),
+    });
+    assistant.passages.onDenseError = (err) => logger.warn({ err }, 'embeddings unavailable; answering with lexical ranking only');
+    // Optionally answer on worker threads, beside the event loop that serves HTTP, Telegram and Zalo.
+    const pool =
+      config.ASSISTANT_WORKERS > 0
+        ? await AssistantPool.open({ size: config.ASSISTANT_WORKERS, registry: assistant.registry, dataDir: config.dataDir, answerCacheSize: config.ANSWER_CACHE_SIZE, corpusDir })
+        : undefined;
+    return { assistant, pool, version };
+  };
+
+  const live = new LiveAnswerer(await open(pg ? await corpusVersion(pg.pool) : null));
+  if (!pg) return { live, stop: async () => live.current.pool?.close() };
+
+  // One reload at a time; a burst of versions ends on the latest.
+  let chain: Promise<void> = Promise.resolve();
+  const drains = new Set<NodeJS.Timeout>();
+  const reload = (version: number): void => {
+    chain = chain.then(async () => {
+      const current = live.current.version;
+      if (current !== null && version <= current) return;
+      try {
+        const next = await open(version);
+        const previous = live.replace(next);
+        logger.info({ version, documents: next.assistant.corpus.documents.length, tasks: next.assistant.corpus.tasks.length }, 'Đã nạp kho văn bản mới từ cơ sở dữ liệu.');
+        const drain = setTimeout(() => {
+          drains.delete(drain);
+          void previous.pool?.close();
+          // Older materialised versions are removed; the previous one may still be read by requests in flight.
+          if (previous.version !== null) rmSync(join(config.dataDir, 'corpus-db', `v${previous.version - 1}`), { recursive: true, force: true });
+        }, DRAIN_MS);
+        drain.unref();
+        drains.add(drain);
+      } catch (err) {
+        logger.error({ err, version }, 'Không nạp được kho văn bản mới; vẫn phục vụ kho hiện tại.');
+      }
+    });
+  };
+  const listener = new CorpusListener(config.DATABASE_URL!, reload, (err) => logger.warn({ err: err.message }, 'corpus listener connection lost; reconnecting'));
+  await listener.start();
+  // A version committed between the first read and LISTEN would otherwise be missed.
+  const latest = await corpusVersion(pg.pool);
+  if (latest !== null) reload(latest);
+  return {
+    live,
+    async stop() {
+      await listener.stop();
+      await chain;
+      for (const d of drains) clearTimeout(d);
+      await live.current.pool?.close();
+    },
+  };
+}
