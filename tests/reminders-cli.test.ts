@@ -3,19 +3,15 @@
  * guarantee — SIGKILL in the middle of a 300-chat fan-out, run again, every due
  * reminder arrives and no chat gets more than one repeat.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgencyRegistry } from '../src/corpus/agencies.js';
-import { REPO_ROOT } from '../src/corpus/store.js';
 import { shorten } from '../src/reminders/format.js';
 import { dueReminders } from '../src/reminders/policy.js';
 import { SqliteStore } from '../src/storage/index.js';
 import { startFakeTelegram, type FakeTelegram } from './support/fake-telegram.js';
 import { TASKS, tempDir, writeCorpus } from './support/db-fixtures.js';
-
-const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-const SCRIPT = join(REPO_ROOT, 'scripts', 'remind.ts');
+import { cleanEnv, runRemind, type Run } from './support/remind-cli.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let fake: FakeTelegram | undefined;
@@ -24,9 +20,7 @@ let env: NodeJS.ProcessEnv;
 beforeEach(async () => {
   tmp = tempDir();
   writeCorpus(join(tmp.dir, 'corpus'));
-  const base = { ...process.env };
-  for (const k of ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_API_ROOT', 'ZALO_BOT_TOKEN', 'ZALO_API_ROOT', 'ASSISTANT_NOW', 'LOG_LEVEL']) delete base[k];
-  env = { ...base, DATA_DIR: join(tmp.dir, 'data'), CORPUS_DIR: join(tmp.dir, 'corpus') };
+  env = cleanEnv({ DATA_DIR: join(tmp.dir, 'data'), CORPUS_DIR: join(tmp.dir, 'corpus') });
 });
 afterEach(async () => {
   await fake?.close();
@@ -34,37 +28,8 @@ afterEach(async () => {
   tmp.cleanup();
 });
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}, killWhen?: () => boolean): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // detached: the child leads its own process group. tsx runs the script in a second node
-    // process, so the crash is simulated by SIGKILL to the whole group, as a power cut would.
-    const child = spawn(TSX, [SCRIPT, ...args], { env: { ...env, ...extraEnv }, cwd: tmp.dir, detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    let timer: NodeJS.Timeout | undefined;
-    if (killWhen) {
-      timer = setInterval(() => {
-        if (killWhen()) {
-          clearInterval(timer);
-          process.kill(-child.pid!, 'SIGKILL');
-        }
-      }, 2);
-    }
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (timer) clearInterval(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runRemind(args, { ...env, ...extraEnv }, tmp.dir, killWhen);
 }
 
 describe('npm run remind', () => {
