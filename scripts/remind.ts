@@ -11,15 +11,17 @@
  */
 
 import { parseArgs } from 'node:util';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadDotEnv } from '../src/config/env.js';
 import { createLogger } from '../src/config/logger.js';
 import { loadRegistry } from '../src/ingestion/ingest.js';
-import { Corpus } from '../src/corpus/store.js';
+import { Corpus, defaultCorpusDir } from '../src/corpus/store.js';
 import { ReminderScheduler, vietnamTime } from '../src/reminders/scheduler.js';
 import { sendersFromEnv } from '../src/reminders/senders.js';
 import { PassInProgressError, runReminderPass, type ReminderPassResult } from '../src/reminders/service.js';
+import { materializeCorpus } from '../src/storage/corpus-db.js';
 import { defaultDatabasePath, openStore, type Store } from '../src/storage/index.js';
+import { PostgresStore } from '../src/storage/postgres.js';
 import { formatVietnameseDate, parseIsoDate, resolveNow } from '../src/text/dates.js';
 
 function fail(message: string): never {
@@ -75,11 +77,6 @@ async function main(): Promise<void> {
   // The shared logger masks bot tokens and redacts secrets.
   const logger = createLogger(level).child({ service: 'reminders' });
 
-  const corpus = Corpus.load();
-  const registry = loadRegistry(corpus.paths.root);
-  if (corpus.tasks.length === 0) process.stderr.write(`Cảnh báo: bảng nhiệm vụ ${corpus.paths.tasksJson} trống hoặc chưa có.\n`);
-  const titles = new Map(corpus.documents.map((d) => [d.docId, d.title]));
-
   let store: Store;
   try {
     store = await openStore({ databaseUrl: process.env.DATABASE_URL, dataDir: dirname(defaultDatabasePath()) });
@@ -87,6 +84,17 @@ async function main(): Promise<void> {
     const where = process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `${defaultDatabasePath()} (DATA_DIR)`;
     fail(`không mở được cơ sở dữ liệu ${where}: ${(err as Error).message}`);
   }
+
+  // With PostgreSQL the task table is the database's latest corpus (the files are only the seed).
+  let corpusDir = defaultCorpusDir();
+  if (store instanceof PostgresStore) {
+    const dir = join(dirname(defaultDatabasePath()), 'corpus-db', 'remind');
+    if ((await materializeCorpus(store.pool, dir, corpusDir)) !== null) corpusDir = dir;
+  }
+  const corpus = Corpus.load(corpusDir);
+  const registry = loadRegistry(corpus.paths.root);
+  if (corpus.tasks.length === 0) process.stderr.write(`Cảnh báo: bảng nhiệm vụ ${corpus.paths.tasksJson} trống hoặc chưa có.\n`);
+  const titles = new Map(corpus.documents.map((d) => [d.docId, d.title]));
 
   const pass = (now: string, time: string) =>
     runReminderPass({ store, tasks: corpus.tasks, registry, titles, senders, now, time, logger, dryRun });

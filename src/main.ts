@@ -20,7 +20,7 @@ import { TelegramChannel, TelegramStartError } from './channels/telegram/bot.js'
 import { ZaloChannel } from './channels/zalo/bot.js';
 import type { MessageSender } from './channels/types.js';
 import { ReminderScheduler } from './reminders/scheduler.js';
-import { runReminderPass } from './reminders/service.js';
+import { PassInProgressError, runReminderPass } from './reminders/service.js';
 import { openStore, SqliteStore } from './storage/index.js';
 import { backupDatabase, quickCheck } from './storage/integrity.js';
 import { Cron } from 'croner';
@@ -158,7 +158,11 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
           runPass: (now, time) => {
             const { assistant } = answerer.current;
             const titles = new Map(assistant.corpus.documents.map((d) => [d.docId, d.title]));
-            return runReminderPass({ store, tasks: assistant.corpus.tasks, registry: assistant.registry, titles, senders, now, time, logger });
+            return runReminderPass({ store, tasks: assistant.corpus.tasks, registry: assistant.registry, titles, senders, now, time, logger }).catch((err: unknown) => {
+              // Several instances: the one holding the lock sends for the whole cluster.
+              if (err instanceof PassInProgressError) logger.info({ holder: err.holder }, 'reminder pass: another instance is sending this pass');
+              else throw err;
+            });
           },
           lastPassDate: () => store.lastPassDate(),
           env,
