@@ -10,7 +10,7 @@ import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { AskResult } from '../qa/assistant.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
 import { RateLimiter, safeEqual } from './guards.js';
-import type { ConversationStore, IncomingMessage, Reply } from './types.js';
+import { REMINDER_CHANNELS, type ConversationStore, type IncomingMessage, type Reply } from './types.js';
 
 /** What the conversation needs from the question-answering core. */
 export interface Answerer {
@@ -32,6 +32,8 @@ export interface ConversationOptions {
   ratePerMinute?: number;
   /** Reminder time shown to users. */
   reminderTime?: string;
+  /** Channels whose chats can receive reminders (default {@link REMINDER_CHANNELS}); others are told so instead of subscribing. */
+  reminderChannels?: ReadonlySet<string>;
   onError?: (err: unknown, msg: IncomingMessage) => void;
 }
 
@@ -256,6 +258,14 @@ export class Conversation {
       const subs = store.subscriptions(msg.channel, msg.chatId);
       if (subs.length === 0) return info('Bạn chưa theo dõi cơ quan nào. Gõ /theodoi <cơ quan>, ví dụ: /theodoi Bộ Công an');
       return info([`Đang theo dõi (nhắc lúc ${at}):`, ...subs.map((s) => `• ${s.agency} — nhắc trước ${describeOffsets(s.offsets)}`)].join('\n'));
+    }
+    if (name === 'theodoi' && !(this.opts.reminderChannels ?? REMINDER_CHANNELS).has(msg.channel)) {
+      const where = msg.channel === 'web' ? 'Trang trò chuyện web' : msg.channel === 'cli' ? 'Cửa sổ dòng lệnh' : 'Kênh này';
+      return info(
+        `${where} không nhận được tin nhắc hạn (chỉ trả lời khi bạn đang hỏi), nên chưa đăng ký gì. ` +
+          'Hãy nhắn /theodoi <cơ quan> cho trợ lý trên Telegram hoặc Zalo để nhận nhắc hạn lúc ' +
+          `${at}. Ở đây bạn vẫn xem được hạn bằng /sapdenhan hoặc /quahan.`,
+      );
     }
     const m = /^(.*?)(?:\s+((?:\d{1,3})(?:\s*,\s*\d{1,3})*))?$/.exec(args.trim());
     const who = (m?.[1] ?? '').trim();
