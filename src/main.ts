@@ -25,6 +25,7 @@ import { runReminderPass } from './reminders/service.js';
 import { SqliteReminderStore } from './reminders/store.js';
 import { backupDatabase, quickCheck } from './reminders/integrity.js';
 import { Cron } from 'croner';
+import { parseNowSetting } from './text/dates.js';
 
 export interface App {
   config: Config;
@@ -69,6 +70,9 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   const answerer = pool ?? assistant;
   const dbFile = join(config.dataDir, 'assistant.db');
   const store = new SqliteReminderStore(dbFile);
+  // ASSISTANT_NOW may freeze the clock to the minute ("2024-07-01T07:00:00+07:00"): the date for
+  // answers, the instant for the reminder scheduler's "is it past 08:00" catch-up.
+  const frozen = config.ASSISTANT_NOW ? parseNowSetting(config.ASSISTANT_NOW) : undefined;
   // /healthz re-runs quick_check at most every 30 s, and at once after a database error.
   let dbCheck: { at: number; problem: string | null } = { at: 0, problem: null };
   const dbProblem = (): string | null => {
@@ -78,7 +82,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   const conversation = new Conversation({
     answerer,
     store,
-    now: () => config.ASSISTANT_NOW,
+    now: () => frozen?.date,
     allowedChatIds: config.ALLOWED_CHAT_IDS,
     ...(config.ACCESS_CODE && { accessCode: config.ACCESS_CODE }),
     ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
@@ -134,7 +138,15 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     ...(telegram && { telegramWebhook: (req, res) => telegram.handleWebhook(req, res) }),
     ...(zalo && { zaloWebhook: (req, res) => zalo.handleWebhook(req, res) }),
   });
-  const port = await listen(server, config.PORT);
+  let port: number;
+  try {
+    port = await listen(server, config.PORT);
+  } catch (err) {
+    // Port in use: free the database and the workers before the error reaches the operator.
+    store.close();
+    await pool?.close();
+    throw err;
+  }
   try {
     await telegram?.start();
     await zalo?.start();
@@ -159,6 +171,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
           lastPassDate: () => store.lastPassDate(),
           env,
           logger,
+          ...(frozen?.instant && { clock: () => frozen.instant! }),
           hour: Number(config.REMINDER_TIME.slice(0, 2)),
           pattern: `${Number(config.REMINDER_TIME.slice(3))} ${Number(config.REMINDER_TIME.slice(0, 2))} * * *`,
         })

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { AskResult } from '../qa/assistant.js';
+import { stripMarkup } from '../text/markup.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
 import { RateLimiter, safeEqual } from './guards.js';
 import { REMINDER_CHANNELS, type ConversationStore, type IncomingMessage, type Reply } from './types.js';
@@ -123,7 +124,8 @@ export class Conversation {
   }
 
   private async dispatch(msg: IncomingMessage): Promise<Reply[]> {
-    const text = squashSpaces(msg.text ?? '');
+    // Markup pasted with a question ("<b>an sinh</b> &amp; xã hội") is not part of it.
+    const text = squashSpaces(stripMarkup(msg.text ?? ''));
     const command = parseCommand(text);
     if (msg.chatType === 'group' && !command && !msg.addressedToBot) return [];
     if (text === '') return [info('Tin nhắn trống. Hãy gõ câu hỏi, ví dụ: «Ai chủ trì xây dựng Luật Dữ liệu?», hoặc /trogiup để xem các lệnh.')];
@@ -146,6 +148,8 @@ export class Conversation {
       return [info(`Không có lệnh «${text.split(/\s/)[0]}». Gõ /trogiup để xem các lệnh, hoặc gõ thẳng câu hỏi.`)];
     }
     if (/^(?:tiep|tiep theo|xem tiep|trang sau|next)\.?$/.test(fold(text))) return this.nextPage(msg);
+    const small = smallTalk(text);
+    if (small) return [info(small)];
     return this.answer(msg, this.resolveFollowUp(msg, text));
   }
 
@@ -337,3 +341,16 @@ function describeOffsets(offsets: number[]): string {
   return offsets.map((d) => (d === 0 ? 'đúng ngày đến hạn' : `${d} ngày`)).join(', ');
 }
 
+
+const GREETING = /^(?:xin chao|chao|chao ban|chao tro ly|chao em|chao anh|chao chi|hello|hi|hey|alo|xin chao tro ly)(?: ban| tro ly| em| anh| chi| ad)?$/;
+const THANKS = /^(?:(?:ok|vang|da|uh|u|duoc roi)\s+)?(?:cam on|cam on ban|cam on nhieu|cam on tro ly|cam on em|thanks|thank you|thank|tks|ty)(?: ban| nhieu| nha| nhe| tro ly| em| a| nhe ban)*$/;
+
+/** A short friendly reply to a greeting or a thank-you (not the out-of-scope refusal), else null. */
+export function smallTalk(text: string): string | null {
+  const t = fold(text).replace(/[!.,?~:)(*^<3🙂😊👍🙏]+/gu, ' ').replace(/\s+/g, ' ').trim();
+  if (GREETING.test(t)) {
+    return 'Xin chào! Tôi là trợ lý về các văn bản chỉ đạo chuyển đổi số. Bạn cứ hỏi, ví dụ: «Bộ Y tế phải làm gì?» hoặc «Ai chủ trì xây dựng Luật Dữ liệu?» — hoặc gõ /trogiup để xem các lệnh.';
+  }
+  if (THANKS.test(t)) return 'Rất vui được giúp bạn! Cần gì thêm cứ hỏi tiếp nhé.';
+  return null;
+}
