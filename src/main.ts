@@ -26,6 +26,7 @@ import { SqliteReminderStore } from './reminders/store.js';
 import { backupDatabase, quickCheck } from './reminders/integrity.js';
 import { Cron } from 'croner';
 import { parseNowSetting } from './text/dates.js';
+import { deliveriesPending, inboxPending } from './config/metrics.js';
 
 export interface App {
   config: Config;
@@ -93,13 +94,14 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     },
   });
 
+  const inbox = config.TELEGRAM_BOT_TOKEN ? new Inbox(store.db) : undefined;
   const telegram = config.TELEGRAM_BOT_TOKEN
     ? new TelegramChannel({
         token: config.TELEGRAM_BOT_TOKEN,
         ...(config.TELEGRAM_API_ROOT && { apiRoot: config.TELEGRAM_API_ROOT }),
         conversation,
         logger,
-        inbox: new Inbox(store.db),
+        inbox,
         ...(config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET && { webhook: { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET } }),
         ...(env.TELEGRAM_THROTTLE === 'off' && { throttle: false }),
       })
@@ -134,6 +136,11 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       return t && !t.ready ? { ready: false, telegram: t.reason } : { ready: true };
     },
     ...(config.ACCESS_CODE && { apiToken: config.ACCESS_CODE }),
+    ...(config.METRICS_TOKEN && { metricsToken: config.METRICS_TOKEN }),
+    beforeMetrics: () => {
+      deliveriesPending.set(store.pendingDeliveries().length);
+      if (inbox) inboxPending.set({ channel: 'telegram' }, inbox.pendingCount('telegram'));
+    },
     ratePerMinute: Math.max(60, config.RATE_LIMIT_PER_MINUTE),
     ...(telegram && { telegramWebhook: (req, res) => telegram.handleWebhook(req, res) }),
     ...(zalo && { zaloWebhook: (req, res) => zalo.handleWebhook(req, res) }),

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { AskResult } from '../qa/assistant.js';
+import { answerSeconds, answersTotal, updatesIn, updatesOut } from '../config/metrics.js';
 import { stripMarkup } from '../text/markup.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
 import { RateLimiter, safeEqual } from './guards.js';
@@ -106,12 +107,17 @@ export class Conversation {
 
   /** Handles one incoming message. Never throws. */
   async handle(msg: IncomingMessage): Promise<Reply[]> {
+    updatesIn.inc({ channel: msg.channel });
+    let replies: Reply[];
     try {
-      return await this.dispatch(msg);
+      replies = await this.dispatch(msg);
     } catch (err) {
       this.opts.onError?.(err, msg);
-      return [{ kind: 'error', text: 'Xin lỗi, đã có lỗi khi xử lý câu hỏi. Vui lòng thử lại sau ít phút.' }];
+      answersTotal.inc({ outcome: 'error' });
+      replies = [{ kind: 'error', text: 'Xin lỗi, đã có lỗi khi xử lý câu hỏi. Vui lòng thử lại sau ít phút.' }];
     }
+    updatesOut.inc({ channel: msg.channel }, replies.length);
+    return replies;
   }
 
   /** Stores a 👍/👎 on an answer. */
@@ -201,7 +207,10 @@ export class Conversation {
 
   private async answer(msg: IncomingMessage, question: string, page = 1): Promise<Reply[]> {
     const now = this.opts.now?.();
+    const stopTimer = answerSeconds.startTimer({ channel: msg.channel });
     const result = await this.opts.answerer.ask(question, { ...(now && { now }), page, passages: false });
+    stopTimer();
+    answersTotal.inc({ outcome: result.grounded ? 'answered' : 'refused' });
     const mem = this.remember(msg);
     mem.question = question;
     mem.result = result;

@@ -7,6 +7,7 @@
  * the documents and corrections survive re-ingestion.
  */
 import { createHash } from 'node:crypto';
+import { ingestRuns } from '../config/metrics.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgencyRegistry } from '../corpus/agencies.js';
@@ -74,6 +75,17 @@ export function loadRegistry(root: string): AgencyRegistry {
 
 /** Ingests files into the corpus. Throws IngestBatchError (nothing written) when any file is bad. */
 export async function ingestFiles(files: string[], opts: IngestOptions = {}): Promise<IngestOutcome[]> {
+  try {
+    const outcomes = await ingestBatch(files, opts);
+    ingestRuns.inc({ result: 'ok' });
+    return outcomes;
+  } catch (err) {
+    ingestRuns.inc({ result: 'failed' });
+    throw err;
+  }
+}
+
+async function ingestBatch(files: string[], opts: IngestOptions): Promise<IngestOutcome[]> {
   const root = opts.corpusDir ?? defaultCorpusDir();
   const registry = opts.registry ?? loadRegistry(root);
   const corpus = Corpus.load(root);

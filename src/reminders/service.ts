@@ -29,6 +29,7 @@ import { daysBetween } from '../text/dates.js';
 import { formatReminderMessage, type FormattableReminder } from './format.js';
 import { dueReminders, groupByChat, parseDeliveryKind } from './policy.js';
 import { REMINDER_CHANNELS } from '../conversation/types.js';
+import { deliveries, reminderPasses } from '../config/metrics.js';
 import { chatKey, MAX_DELIVERY_ATTEMPTS, type DeliveryKey, type ReminderStore } from './store.js';
 
 /** The subset of a pino logger the pass uses. */
@@ -177,7 +178,10 @@ export async function runReminderPass(input: ReminderPassInput): Promise<Reminde
     return store.acquireLease(PASS_LEASE, owner, t.toISOString(), new Date(t.getTime() + leaseMs).toISOString(), isDeadLocalProcess);
   };
   const holder = takeLease();
-  if (holder !== owner) throw new PassInProgressError(holder);
+  if (holder !== owner) {
+    reminderPasses.inc({ result: 'busy' });
+    throw new PassInProgressError(holder);
+  }
   const renew = setInterval(() => {
     try {
       const now = takeLease();
@@ -188,7 +192,12 @@ export async function runReminderPass(input: ReminderPassInput): Promise<Reminde
   }, Math.max(1000, leaseMs / 3));
   renew.unref();
   try {
-    return await leasedPass(input, log, clock);
+    const result = await leasedPass(input, log, clock);
+    reminderPasses.inc({ result: 'ok' });
+    return result;
+  } catch (err) {
+    reminderPasses.inc({ result: 'failed' });
+    throw err;
   } finally {
     clearInterval(renew);
     store.releaseLease(PASS_LEASE, owner);
@@ -301,6 +310,8 @@ async function leasedPass(input: ReminderPassInput, log: PassLogger, clock: () =
   });
 
   log.info({ now, ...result }, 'reminder pass: done');
+  deliveries.inc({ status: 'sent' }, result.reminders);
+  deliveries.inc({ status: 'failed' }, result.givenUp);
   return result;
 
   async function sendToChat(list: Array<FormattableWithKey & { channel: string; chatId: string }>): Promise<void> {
