@@ -125,10 +125,12 @@ describe.concurrent('TelegramSender (grammY Api + auto-retry + throttler) agains
     ]);
     expect(fake.sent(11).map((m) => m.text)).toEqual(['một', 'hai', 'ba']);
     const chat11 = fake.calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id === 11).map((c) => c.at);
-    for (const gap of gaps(chat11)) expect(gap).toBeGreaterThanOrEqual(900);
-    const others = fake.calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id !== 11);
-    // Other chats are not held behind chat 11's one-second spacing.
-    expect(Math.max(...others.map((c) => c.at))).toBeLessThan(chat11[1]!);
+    const others = fake.calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id !== 11).map((c) => c.at);
+    // No duration is asserted (a loaded machine stretches them): chat 11 is spaced out — each of its
+    // gaps is longer than the other chats took altogether — and the other chats are not held behind it.
+    const spread = Math.max(...others, chat11[0]!) - Math.min(...others, chat11[0]!);
+    for (const gap of gaps(chat11)) expect(gap).toBeGreaterThan(spread);
+    expect(Math.max(...others)).toBeLessThan(chat11[1]!);
 
     // sendChatAction bypasses the throttler: the answer after "typing" is not delayed by a second
     await api.sendChatAction(14, 'typing');
