@@ -24,6 +24,8 @@ import { PassInProgressError, runReminderPass } from './reminders/service.js';
 import { openStore, SqliteStore } from './storage/index.js';
 import { backupDatabase, quickCheck } from './storage/integrity.js';
 import { Cron } from 'croner';
+import { parseNowSetting } from './text/dates.js';
+import { deliveriesPending, inboxPending } from './config/metrics.js';
 
 export interface App {
   config: Config;
@@ -63,6 +65,9 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   const corpus = () => answerer.current.assistant.corpus;
   // The inbox is SQLite: the shared store itself, or with PostgreSQL this instance's own file (its crash journal).
   const local = store instanceof SqliteStore ? store : new SqliteStore(dbFile);
+  // ASSISTANT_NOW may freeze the clock to the minute ("2024-07-01T07:00:00+07:00"): the date for
+  // answers, the instant for the reminder scheduler's "is it past 08:00" catch-up.
+  const frozen = config.ASSISTANT_NOW ? parseNowSetting(config.ASSISTANT_NOW) : undefined;
   // /healthz re-runs quick_check at most every 30 s, and at once after a database error.
   let dbCheck: { at: number; problem: string | null } = { at: 0, problem: null };
   const dbProblem = (): string | null => {
@@ -72,7 +77,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   const conversation = new Conversation({
     answerer,
     store,
-    now: () => config.ASSISTANT_NOW,
+    now: () => frozen?.date,
     allowedChatIds: config.ALLOWED_CHAT_IDS,
     ...(config.ACCESS_CODE && { accessCode: config.ACCESS_CODE }),
     ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
@@ -83,13 +88,14 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     },
   });
 
+  const inbox = config.TELEGRAM_BOT_TOKEN ? new Inbox(local.db) : undefined;
   const telegram = config.TELEGRAM_BOT_TOKEN
     ? new TelegramChannel({
         token: config.TELEGRAM_BOT_TOKEN,
         ...(config.TELEGRAM_API_ROOT && { apiRoot: config.TELEGRAM_API_ROOT }),
         conversation,
         logger,
-        inbox: new Inbox(local.db),
+        inbox,
         ...(config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET && { webhook: { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET } }),
         ...(env.TELEGRAM_THROTTLE === 'off' && { throttle: false }),
       })
@@ -129,11 +135,26 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       return { ready: true, database: store.engine, corpusVersion: answerer.current.version, documents: corpus().documents.length };
     },
     ...(config.ACCESS_CODE && { apiToken: config.ACCESS_CODE }),
+    ...(config.METRICS_TOKEN && { metricsToken: config.METRICS_TOKEN }),
+    beforeMetrics: () => {
+      // Async store: the gauge shows the count read at the previous scrape.
+      store.pendingDeliveries().then((p) => deliveriesPending.set(p.length), () => undefined);
+      if (inbox) inboxPending.set({ channel: 'telegram' }, inbox.pendingCount('telegram'));
+    },
     ratePerMinute: Math.max(60, config.RATE_LIMIT_PER_MINUTE),
     ...(telegram && { telegramWebhook: (req, res) => telegram.handleWebhook(req, res) }),
     ...(zalo && { zaloWebhook: (req, res) => zalo.handleWebhook(req, res) }),
   });
-  const port = await listen(server, config.PORT);
+  let port: number;
+  try {
+    port = await listen(server, config.PORT);
+  } catch (err) {
+    // Port in use: free the database and the workers before the error reaches the operator.
+    await synced.stop();
+    await store.close();
+    if (local !== store) await local.close();
+    throw err;
+  }
   try {
     await telegram?.start();
     await zalo?.start();
@@ -167,6 +188,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
           lastPassDate: () => store.lastPassDate(),
           env,
           logger,
+          ...(frozen?.instant && { clock: () => frozen.instant! }),
           hour: Number(config.REMINDER_TIME.slice(0, 2)),
           pattern: `${Number(config.REMINDER_TIME.slice(3))} ${Number(config.REMINDER_TIME.slice(0, 2))} * * *`,
         })

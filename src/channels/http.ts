@@ -9,6 +9,7 @@ import type { Logger } from '../config/logger.js';
 import type { Conversation } from '../conversation/conversation.js';
 import type { Answerer } from '../conversation/conversation.js';
 import { RateLimiter, safeEqual } from '../conversation/guards.js';
+import { registry as metricsRegistry } from '../config/metrics.js';
 import { WEB_CHAT_PAGE } from './web/page.js';
 
 export interface HttpServerOptions {
@@ -27,6 +28,10 @@ export interface HttpServerOptions {
   apiToken?: string;
   /** Requests per client address per minute on /api/ask and /api/chat. */
   ratePerMinute?: number;
+  /** When set, GET /metrics requires "Authorization: Bearer <METRICS_TOKEN>". */
+  metricsToken?: string;
+  /** Refreshes gauges read from storage (pending deliveries, inbox) before /metrics is served. */
+  beforeMetrics?: () => void;
 }
 
 const MAX_JSON_BYTES = 64 * 1024;
@@ -96,6 +101,14 @@ export function createHttpServer(opts: HttpServerOptions): Server {
       // A health function reporting status "error" (e.g. a damaged database) makes the check fail.
       const health = opts.health();
       return json(res, health.status === 'error' ? 503 : 200, { status: 'ok', ...health });
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      if (opts.metricsToken && !safeEqual(req.headers.authorization ?? '', `Bearer ${opts.metricsToken}`)) {
+        return json(res, 401, { error: 'Cần mã: gửi header "Authorization: Bearer <METRICS_TOKEN>".' });
+      }
+      opts.beforeMetrics?.();
+      res.writeHead(200, { 'content-type': metricsRegistry.contentType, 'cache-control': 'no-store' }).end(await metricsRegistry.metrics());
+      return;
     }
     if (req.method === 'GET' && path === '/readyz') {
       const r = (await opts.ready?.()) ?? { ready: true };

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseIsoDate } from '../text/dates.js';
+import { parseNowSetting } from '../text/dates.js';
 
 const optionalText = z.string().trim().min(1).optional();
 const url = z.string().trim().url({ message: 'phải là một địa chỉ URL đầy đủ, ví dụ https://bot.example.gov.vn' });
@@ -21,7 +21,7 @@ export const envSchema = z.object({
   ASSISTANT_NOW: z
     .string()
     .trim()
-    .refine((v) => parseIsoDate(v) !== undefined, { message: 'phải là ngày dạng YYYY-MM-DD, ví dụ 2024-08-01' })
+    .refine((v) => parseNowSetting(v) !== undefined, { message: 'phải là ngày dạng YYYY-MM-DD (ví dụ 2024-08-01) hoặc ngày giờ có múi giờ (ví dụ 2024-07-01T07:00:00+07:00)' })
     .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   INGEST_MAX_TEXT_MB: z.coerce.number().min(0.01).max(20).optional(),
@@ -48,6 +48,7 @@ export const envSchema = z.object({
     .trim()
     .optional()
     .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
+  METRICS_TOKEN: secret.optional(),
   ACCESS_CODE: z.string().trim().min(4, { message: 'phải có ít nhất 4 ký tự' }).optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(20),
   ANSWER_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(1000),

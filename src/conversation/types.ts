@@ -36,3 +36,10 @@ export type ConversationStore = Pick<
   Store,
   'upsertChat' | 'isAllowed' | 'setAllowed' | 'subscribe' | 'unsubscribe' | 'subscriptions' | 'muteTask' | 'addFeedback' | 'loadMemory' | 'saveMemory'
 >;
+
+/**
+ * Channels that can receive a message the user did not just ask for (a reminder). The web chat
+ * and the terminal only answer while the user is there, so a subscription there could never be
+ * delivered.
+ */
+export const REMINDER_CHANNELS: ReadonlySet<string> = new Set<ChannelName>(['telegram', 'zalo']);

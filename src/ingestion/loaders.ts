@@ -9,6 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
+import { decodeEntities } from '../text/markup.js';
 import { nfc } from '../text/vietnamese.js';
 import { withTables } from './pdf-tables.js';
 
@@ -385,18 +386,8 @@ export function checkZipBounds(data: Buffer, name: string, maxBytes: number): vo
   }
 }
 
-const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
-
-/** Decodes the entities mammoth emits (&amp; &lt; &gt; &quot;) plus numeric ones. */
-export function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, body: string) => {
-    if (body[0] === '#') {
-      const cp = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-      return Number.isInteger(cp) && cp >= 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : whole;
-    }
-    return NAMED_ENTITIES[body.toLowerCase()] ?? whole;
-  });
-}
+/** Re-exported: mammoth's HTML uses the entities the text layer decodes. */
+export { decodeEntities };
 
 interface TableState {
   row: string[] | null;
