@@ -37,6 +37,8 @@ export interface ExtractOptions {
   issuer?: string | null;
   /** Kind of document: a report restates targets, a directive sets them (see fromTable). */
   kind?: DocumentKind;
+  /** Year the document was issued: a report's targets for that year or later are still due. */
+  year?: number;
 }
 
 const ALL = 'Các bộ, ngành, địa phương';
@@ -243,7 +245,7 @@ class Extractor {
         const role2 = /^\s*-\s*(?:pho chu tich|chu tich|thanh vien|uy vien)\b[^:,;]*/.exec(folded.slice(pos));
         if (role2) pos = end = pos + role2[0].length;
       }
-      const conn = /^\s*(?:,|và|cùng|-|–)\s*/u.exec(text.slice(pos));
+      const conn = /^\s*(?:,|;|và|cùng|-|–)\s*/u.exec(text.slice(pos));
       if (!conn) break;
       pos += conn[0].length;
     }
@@ -446,9 +448,13 @@ class Extractor {
       else if (carried && !a.reported) a.lead = carried;
       // "Bộ X đã tổng hợp … trong năm 2022": past work with its date is a report, not a deadline.
       if (a.reported && (a.deadlines.length === 0 || a.past)) continue;
-      const explicit = a.lead !== null && a.lead.length > 0;
-      const deadline = pickDeadline(a.deadlines);
       const unitText = text.slice(a.start, a.end);
+      // "… đạt tối thiểu 65% (Văn phòng UBND thành phố theo dõi, đánh giá).": who answers for it, in brackets.
+      if (a.lead === null || a.lead.length === 0) a.lead = this.bracketLead(unitText) ?? a.lead;
+      const explicit = a.lead !== null && a.lead.length > 0;
+      // "II. CHỈ TIÊU CHỦ YẾU NĂM 2026": the items under it are that year's targets.
+      const target = a.deadlines.length === 0 ? targetYearOf(block) : null;
+      const deadline = target ? target.deadline : pickDeadline(a.deadlines);
       if (o.mode === 'report') {
         const futureDeadline = deadline.date !== null && /(?<![\p{L}])(?:sẽ|phải|cần)(?![\p{L}])/iu.test(unitText);
         if (!a.viaGiao && !futureDeadline) continue;
@@ -462,8 +468,19 @@ class Extractor {
       this.addRow({
         path: o.path, task: text.slice(a.start, a.taskEnd), lead, support, deadline,
         quoteStart: a === assignments[0] && o.quoteFrom !== undefined ? o.quoteFrom : offset + a.start, quoteEnd: offset + a.end,
+        ...(target && { kind: 'indicator' as const }),
       });
     }
+  }
+
+  /** Agencies of a closing bracket "(X theo dõi, đánh giá)" / "(X chủ trì)". */
+  private bracketLead(text: string): string[] | null {
+    const m = /\(([^()]{3,160})\)[\s.;]*$/u.exec(text);
+    if (!m) return null;
+    const inner = m[1]!;
+    const { names, end } = this.leadPhrase(inner, 0);
+    if (names.length === 0) return null;
+    return /^\s*(?:chu tri|theo doi|thuc hien|danh gia|phu trach)\b/.test(foldAligned(inner.slice(end))) ? names : null;
   }
 
   /** A trailing "…: A, B, C." whose every part names a locality (or agency). */
@@ -604,10 +621,14 @@ class Extractor {
       const groupDeadline = [...row.groups].reverse().map((g) => parseDeadlineCell(g) ?? pickDeadline(findDeadlines(g))).find((d) => d.date !== null) ?? NO_DEADLINE;
       const targetDeadline = parseDeadlineCell(target);
       // "Mục tiêu 2026" over a directive's indicators: the target is due by the end of that year (a report only restates it).
+      // A report's table of results against that year's targets dates nothing: the year is over.
       const yearDeadline: Deadline | undefined =
-        cols.indicators && cols.targetYear && this.opts.kind !== 'báo cáo'
+        cols.indicators && cols.targetYear && cols.result < 0 && (this.opts.kind !== 'báo cáo' || !this.opts.year || cols.targetYear >= this.opts.year)
           ? { date: `${cols.targetYear}-12-31`, text: table.header[cols.target]!, precision: 'year' }
           : undefined;
+      const status = statusOfText(cell(row, cols.status)) ?? statusOf(row) ?? headingStatus;
+      // A results table ("Kết quả thực hiện … | Tiến độ: Đã hoàn thành") records work done, not work to do.
+      if (cols.status >= 0 && status === 'hoàn thành') continue;
       const deadline =
         parseDeadlineCell(cell(row, cols.deadline)) ?? targetDeadline ?? (groupDeadline.date !== null ? groupDeadline : undefined) ?? yearDeadline;
       // "Mục tiêu năm 2023: Tháng 12/2023" in a list of indicators is a task with a deadline.
@@ -620,7 +641,7 @@ class Extractor {
         quoteStart: row.line.start, quoteEnd: row.line.end,
         kind: isIndicator ? 'indicator' : 'task',
         indicator: isIndicator ? { ...(target && { target }), ...(result && { result }), ...(year && { year }) } : undefined,
-        status: statusOfText(cell(row, cols.status)) ?? statusOf(row) ?? headingStatus,
+        status,
       });
       if (this.rows.length > before) this.tableRows.add(this.rows.at(-1)!);
     }
@@ -702,6 +723,17 @@ function genericAgencyAt(text: string, pos: number): AgencyMention | undefined {
   const words = name.split(/\s+/).length;
   if (words < 2 || words > 10) return undefined;
   return { name, start: pos, end: pos + written.length, text: written };
+}
+
+/** The year of a targets section above a block: "II. CHỈ TIÊU CHỦ YẾU NĂM 2026" → due 31/12/2026. */
+function targetYearOf(block: Block): { deadline: Deadline } | null {
+  for (const b of ancestors(block)) {
+    if (b.kind !== 'item') continue;
+    const title = titleOf(b);
+    const m = /^(?:cac )?chi tieu\b.*\bnam (\d{4})$/.exec(fold(title).trim());
+    if (m) return { deadline: { date: `${m[1]}-12-31`, text: title.trim(), precision: 'year' } };
+  }
+  return null;
 }
 
 /** "Giao Bộ A, Bộ B phối hợp triển khai.": a sentence that only says who, with no work of its own. */
@@ -797,7 +829,8 @@ function splitAtDeadlines(text: string, s: number, e: number, forced: boolean): 
     const prev = deadlines[k - 1]!;
     const cur = deadlines[k]!;
     const between = sentence.slice(prev.end, cur.start);
-    if (tokenize(between).length <= 2) continue; // "trong Quý II/2023, hoàn thành trước 30/5/2023": one action, refined
+    // "trong Quý II/2023, hoàn thành trước 30/5/2023": one action, refined — unless a ";" separates two actions.
+    if (tokenize(between).length <= 2 && !between.includes(';')) continue;
     // A ";" right after the first action ends it ("…, nhiệm vụ thường xuyên; nghiên cứu …, hoàn thành trước …").
     const sep = between.includes(';') ? between.indexOf(';') : between.lastIndexOf(',');
     const cut = sep >= 0 ? prev.end + sep + 1 : prev.end;
