@@ -285,7 +285,7 @@ export class PostgresStore implements Store {
     const { rows } = await this.pool.query<{ channel: string; chat_id: string; task_id: string; reminder_kind: string; attempts: number; claimed_at: string }>(
       `SELECT d.channel, d.chat_id, d.task_id, d.reminder_kind, d.attempts, d.claimed_at
        FROM deliveries d JOIN chats c USING (channel, chat_id)
-       WHERE d.status = 'pending' AND c.paused_at IS NULL ORDER BY d.id`,
+       WHERE d.status = 'pending' AND c.paused_at IS NULL ORDER BY d.claimed_at, d.channel, d.chat_id, d.task_id, d.reminder_kind`,
     );
     return rows.map((r) => ({ channel: r.channel, chatId: r.chat_id, taskId: r.task_id, kind: r.reminder_kind, attempts: r.attempts, claimedAt: r.claimed_at }));
   }
