@@ -4,10 +4,11 @@
  * ingested with `npm run ingest` reaches the instance that did not run it.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config/env.js';
 import { REPO_ROOT } from '../src/corpus/store.js';
 import { startFakeTelegram, type FakeTelegram } from './support/fake-telegram.js';
 import { post, telegramPlain, telegramTextUpdate, waitFor } from './support/channel-app.js';
@@ -113,11 +114,7 @@ describe.skipIf(!PG_SERVER_URL)('two instances behind a round-robin proxy (Postg
       ].join('\n'),
     );
     // The ingest runs beside instance 1 (its DATA_DIR); instance 2 only hears the NOTIFY.
-    const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [join(REPO_ROOT, 'scripts', 'ingest.ts'), doc], { env: env(1), cwd: work, stdio: 'ignore' });
-      child.on('exit', resolve);
-    });
-    expect(code).toBe(0);
+    expect(await ingest([doc], env(1))).toBe(0);
     let answer = '';
     for (let i = 0; i < 200 && !answer.startsWith('Bộ Công an chủ trì'); i++) {
       answer = await say(instances[1]!.url, 302 + i, question);
@@ -128,5 +125,49 @@ describe.skipIf(!PG_SERVER_URL)('two instances behind a round-robin proxy (Postg
     expect(await say(instances[0]!.url, 600, question)).toMatch(/^Bộ Công an chủ trì/);
     // The repository's corpus files are the seed: the ingest did not touch them.
     expect(readFileSync(join(REPO_ROOT, 'corpus', 'documents.json'), 'utf8')).not.toContain('Kỳ Lân Số');
+
+    // --export writes the database's corpus back to the files (here a copy of the seed).
+    const copy = join(work, 'corpus-export');
+    cpSync(join(REPO_ROOT, 'corpus'), copy, { recursive: true });
+    expect(await ingest(['--export'], { ...env(1), CORPUS_DIR: copy })).toBe(0);
+    const exported = JSON.parse(readFileSync(join(copy, 'documents.json'), 'utf8')) as Array<{ docId: string; title: string }>;
+    const added = exported.find((d) => d.title.includes('Kỳ Lân Số'));
+    expect(added).toBeDefined();
+    expect(existsSync(join(copy, 'documents', `${added!.docId}.txt`))).toBe(true);
+    expect(readFileSync(join(copy, 'tasks.json'), 'utf8')).toContain('nền tảng thử nghiệm Kỳ Lân Số');
   }, 120_000);
+});
+
+function ingest(args: string[], childEnv: NodeJS.ProcessEnv): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [join(REPO_ROOT, 'scripts', 'ingest.ts'), ...args], { env: childEnv, cwd: work, stdio: 'ignore' });
+    child.on('exit', resolve);
+  });
+}
+
+describe('configuration of a cluster', () => {
+  const token = '7000000001:AAFakeTokenForTests_abcdefghijklmnopq';
+  const url = 'postgres://tro_ly:mat-khau-bi-mat@db.example:5432/tro_ly';
+  it('DATABASE_URL with Telegram or Zalo on long polling stops start-up, in Vietnamese, naming the webhook variable', () => {
+    const telegram = (() => {
+      try {
+        loadConfig({ DATABASE_URL: url, TELEGRAM_BOT_TOKEN: token });
+      } catch (err) {
+        return err;
+      }
+    })() as ConfigError;
+    expect(telegram).toBeInstanceOf(ConfigError);
+    expect(telegram.variable).toBe('TELEGRAM_WEBHOOK_URL');
+    expect(telegram.message).toMatch(/Chế độ nhiều phiên bản .* cần Telegram chạy bằng webhook/);
+    expect(telegram.message).not.toContain('mat-khau-bi-mat');
+    expect(() => loadConfig({ DATABASE_URL: url, ZALO_BOT_TOKEN: 'bot:secret' })).toThrow(/ZALO_WEBHOOK_URL/);
+    // With webhooks, or without DATABASE_URL, the same tokens start.
+    expect(loadConfig({ DATABASE_URL: url, TELEGRAM_BOT_TOKEN: token, TELEGRAM_WEBHOOK_URL: 'https://x.gov.vn/telegram/webhook', TELEGRAM_WEBHOOK_SECRET: 'secret-123' }).DATABASE_URL).toBe(url);
+    expect(loadConfig({ TELEGRAM_BOT_TOKEN: token }).DATABASE_URL).toBeUndefined();
+  });
+
+  it('a DATABASE_URL that is not PostgreSQL is named without its value', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://u:p@h/db' })).toThrow(/DATABASE_URL không hợp lệ: phải là địa chỉ PostgreSQL/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://u:p@h/db' })).not.toThrow(/mysql/);
+  });
 });
