@@ -10,7 +10,11 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Conversation } from '../src/conversation/conversation.js';
 import { TelegramChannel, TelegramStartError } from '../src/channels/telegram/bot.js';
+import { join } from 'node:path';
+import { Inbox } from '../src/channels/inbox.js';
+import { SqliteReminderStore } from '../src/reminders/store.js';
 import { startFakeTelegram, type FakeTelegram } from './support/fake-telegram.js';
+import { startFakeZalo } from './support/fake-zalo.js';
 import { freshDataDir, post, removeDataDirs, sleep, startTestApp, telegramTextUpdate, waitFor } from './support/channel-app.js';
 
 afterAll(() => removeDataDirs());
@@ -194,4 +198,28 @@ describe('no question lost to SIGKILL', () => {
       },
     );
   }, 90_000);
+});
+
+describe('Zalo inbox', () => {
+  it('an update stored but not answered before a crash is answered at the next start, once', async () => {
+    const other = await startFakeZalo();
+    const update = other.queueText({ chatId: 'z-crash-1', text: 'Bộ Y tế phải làm gì?' });
+    await other.close();
+    const dataDir = freshDataDir();
+    const store = new SqliteReminderStore(join(dataDir, 'assistant.db'));
+    new Inbox(store.db).receive('zalo', [{ id: String(update.message.message_id), payload: update }]);
+    store.close();
+
+    const fake = await startFakeZalo();
+    const app = await startTestApp({ DATA_DIR: dataDir, ZALO_BOT_TOKEN: fake.token, ZALO_API_ROOT: fake.apiRoot });
+    try {
+      const [reply] = await fake.waitForSent(1, { chatId: 'z-crash-1', timeoutMs: 15_000 });
+      expect(reply!.text).toContain('Bộ Y tế');
+      await sleep(300);
+      expect(fake.sent('z-crash-1')).toHaveLength(1);
+    } finally {
+      await app.stop();
+      await fake.close();
+    }
+  });
 });
