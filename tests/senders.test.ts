@@ -281,7 +281,6 @@ describe.concurrent('ZaloSender against the fake', () => {
     await Promise.all(Array.from({ length: 10 }, (_, i) => sender.send({ chatId: `c${i}`, text: `tin ${i}` })));
     const times = sendTimes(fake.calls);
     expect(times).toHaveLength(10);
-    expect(times[9]! - times[0]!).toBeGreaterThanOrEqual(900); // 5 at once, then 5 per second
     // The first five go as a burst: the wait before the sixth is longer than the burst took.
     expect(times[5]! - times[4]!).toBeGreaterThan(times[4]! - times[0]!);
 
