@@ -88,7 +88,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     },
   });
 
-  const inbox = config.TELEGRAM_BOT_TOKEN ? new Inbox(local.db) : undefined;
+  const inbox = hasChannel ? new Inbox(local.db) : undefined;
   const telegram = config.TELEGRAM_BOT_TOKEN
     ? new TelegramChannel({
         token: config.TELEGRAM_BOT_TOKEN,
@@ -106,6 +106,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
         ...(config.ZALO_API_ROOT && { apiRoot: config.ZALO_API_ROOT }),
         conversation,
         logger,
+        inbox,
         ...(config.ZALO_WEBHOOK_URL && config.ZALO_WEBHOOK_SECRET && { webhook: { url: config.ZALO_WEBHOOK_URL, secret: config.ZALO_WEBHOOK_SECRET } }),
       })
     : undefined;
@@ -139,7 +140,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     beforeMetrics: () => {
       // Async store: the gauge shows the count read at the previous scrape.
       store.pendingDeliveries().then((p) => deliveriesPending.set(p.length), () => undefined);
-      if (inbox) inboxPending.set({ channel: 'telegram' }, inbox.pendingCount('telegram'));
+      if (inbox) for (const channel of ['telegram', 'zalo']) inboxPending.set({ channel }, inbox.pendingCount(channel));
     },
     ratePerMinute: Math.max(60, config.RATE_LIMIT_PER_MINUTE),
     ...(telegram && { telegramWebhook: (req, res) => telegram.handleWebhook(req, res) }),

@@ -10,7 +10,11 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Conversation } from '../src/conversation/conversation.js';
 import { TelegramChannel, TelegramStartError } from '../src/channels/telegram/bot.js';
+import { join } from 'node:path';
+import { Inbox } from '../src/channels/inbox.js';
+import { SqliteStore } from '../src/storage/index.js';
 import { startFakeTelegram, type FakeTelegram } from './support/fake-telegram.js';
+import { startFakeZalo } from './support/fake-zalo.js';
 import { freshDataDir, post, removeDataDirs, sleep, startTestApp, telegramTextUpdate, waitFor } from './support/channel-app.js';
 
 afterAll(() => removeDataDirs());
@@ -145,51 +149,77 @@ async function expectAllAnsweredAtMostTwice(fake: FakeTelegram): Promise<void> {
   for (const c of CHATS) expect(fake.sent(c).length).toBeLessThanOrEqual(2);
 }
 
+/**
+ * Starts the app with Telegram's sendMessage held, lets `deliver` hand it the questions, kills it
+ * with SIGKILL before any reply, restarts it on the same DATA_DIR and checks every chat is answered.
+ */
+async function crashAndRestart(env: (fake: FakeTelegram) => Record<string, string>, deliver: (fake: FakeTelegram, port: number) => Promise<void>): Promise<void> {
+  const fake = await startFakeTelegram();
+  let second: ChildProcessWithoutNullStreams | undefined;
+  try {
+    fake.hold('sendMessage');
+    const first = await startChild(env(fake));
+    await deliver(fake, first.port);
+    await kill9(first.child);
+    await sleep(200);
+    fake.release('sendMessage');
+    expect(CHATS.filter((c) => fake.sent(c).length > 0)).toEqual([]);
+    second = (await startChild(env(fake))).child;
+    await expectAllAnsweredAtMostTwice(fake);
+  } finally {
+    second?.kill('SIGTERM');
+    await fake.close();
+  }
+}
+
 describe('no question lost to SIGKILL', () => {
   it(`long polling: ${N} questions received and confirmed, process killed before replying, all answered after restart`, async () => {
-    const fake = await startFakeTelegram();
     const dataDir = freshDataDir();
-    const env = { DATA_DIR: dataDir, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot };
-    let second: ChildProcessWithoutNullStreams | undefined;
-    try {
-      fake.hold('sendMessage');
-      const first = await startChild(env);
-      for (const chatId of CHATS) fake.queueMessage({ chatId, text: 'Bộ Y tế phải làm gì?' });
-      // Telegram has been told they were received (offset confirmed), replies are in flight.
-      await waitFor(() => fake.pendingUpdates().length === 0 && fake.heldCount('sendMessage') > 0, 'updates confirmed', 30_000);
-      await kill9(first.child);
-      await sleep(200);
-      fake.release('sendMessage');
-      expect(CHATS.filter((c) => fake.sent(c).length > 0)).toEqual([]);
-      second = (await startChild(env)).child;
-      await expectAllAnsweredAtMostTwice(fake);
-    } finally {
-      second?.kill('SIGTERM');
-      await fake.close();
-    }
+    await crashAndRestart(
+      (fake) => ({ DATA_DIR: dataDir, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot }),
+      async (fake) => {
+        for (const chatId of CHATS) fake.queueMessage({ chatId, text: 'Bộ Y tế phải làm gì?' });
+        // Telegram has been told they were received (offset confirmed), replies are in flight.
+        await waitFor(() => fake.pendingUpdates().length === 0 && fake.heldCount('sendMessage') > 0, 'updates confirmed', 30_000);
+      },
+    );
   }, 90_000);
 
   it(`webhook: ${N} updates acknowledged with 200, process killed before replying, all answered after restart`, async () => {
-    const fake = await startFakeTelegram();
     const dataDir = freshDataDir();
     const SECRET = 'webhook_Secret-123456';
-    const env = { DATA_DIR: dataDir, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_WEBHOOK_URL: 'https://example.gov.vn/telegram/webhook', TELEGRAM_WEBHOOK_SECRET: SECRET };
-    let second: ChildProcessWithoutNullStreams | undefined;
+    await crashAndRestart(
+      (fake) => ({ DATA_DIR: dataDir, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_WEBHOOK_URL: 'https://example.gov.vn/telegram/webhook', TELEGRAM_WEBHOOK_SECRET: SECRET }),
+      async (_fake, port) => {
+        const statuses = await Promise.all(
+          CHATS.map((chatId, i) => post(`http://127.0.0.1:${port}/telegram/webhook`, telegramTextUpdate(700_000 + i, chatId, 'Bộ Y tế phải làm gì?'), { 'x-telegram-bot-api-secret-token': SECRET }).then((r) => r.status)),
+        );
+        expect(statuses.every((s) => s === 200)).toBe(true);
+      },
+    );
+  }, 90_000);
+});
+
+describe('Zalo inbox', () => {
+  it('an update stored but not answered before a crash is answered at the next start, once', async () => {
+    const other = await startFakeZalo();
+    const update = other.queueText({ chatId: 'z-crash-1', text: 'Bộ Y tế phải làm gì?' });
+    await other.close();
+    const dataDir = freshDataDir();
+    const store = new SqliteStore(join(dataDir, 'assistant.db'));
+    new Inbox(store.db).receive('zalo', [{ id: String(update.message.message_id), payload: update }]);
+    await store.close();
+
+    const fake = await startFakeZalo();
+    const app = await startTestApp({ DATA_DIR: dataDir, ZALO_BOT_TOKEN: fake.token, ZALO_API_ROOT: fake.apiRoot });
     try {
-      fake.hold('sendMessage');
-      const first = await startChild(env);
-      const statuses = await Promise.all(
-        CHATS.map((chatId, i) => post(`http://127.0.0.1:${first.port}/telegram/webhook`, telegramTextUpdate(700_000 + i, chatId, 'Bộ Y tế phải làm gì?'), { 'x-telegram-bot-api-secret-token': SECRET }).then((r) => r.status)),
-      );
-      expect(statuses.every((s) => s === 200)).toBe(true);
-      await kill9(first.child);
-      await sleep(200);
-      fake.release('sendMessage');
-      second = (await startChild(env)).child;
-      await expectAllAnsweredAtMostTwice(fake);
+      const [reply] = await fake.waitForSent(1, { chatId: 'z-crash-1', timeoutMs: 15_000 });
+      expect(reply!.text).toContain('Bộ Y tế');
+      await sleep(300);
+      expect(fake.sent('z-crash-1')).toHaveLength(1);
     } finally {
-      second?.kill('SIGTERM');
+      await app.stop();
       await fake.close();
     }
-  }, 90_000);
+  });
 });

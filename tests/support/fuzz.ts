@@ -100,12 +100,33 @@ export async function runFuzz(opts: { n: number; seed: number; log?: (m: string)
     }
   };
 
-  // Telegram webhook: hostile texts and odd shapes, all POSTed; private text chats must be answered.
-  {
-    const fake = await startFakeTelegram();
-    const app = await startApp(env({ DATA_DIR: freshDataDir(), TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_WEBHOOK_URL: 'https://fuzz.example/telegram/webhook', TELEGRAM_WEBHOOK_SECRET: SECRET }), { interactive: false });
-    const expect: number[] = [];
+  /** One door: starts the app on a fake server, sends the fuzz, waits for replies and checks them. */
+  const door = async <C extends string | number>(
+    name: string,
+    fake: { close(): Promise<void>; sent(chatId: C): Array<{ text: string }> },
+    appEnv: Record<string, string>,
+    sendAll: (port: number) => Promise<C[]>,
+    html: boolean,
+  ): Promise<void> => {
+    const app = await startApp(env({ DATA_DIR: freshDataDir(), ...appEnv }), { interactive: false });
     try {
+      const chats = await sendAll(app.port);
+      await waitFor(() => chats.every((c) => fake.sent(c).length > 0), `${name} replies`, 60_000).catch(() => undefined);
+      for (const c of chats) check(`${name}:${c}`, fake.sent(c).map((m) => m.text), html);
+    } finally {
+      await app.stop();
+      await fake.close();
+    }
+  };
+
+  // Telegram webhook: hostile texts and odd shapes, all POSTed; private text chats must be answered.
+  const webhookFake = await startFakeTelegram();
+  await door<number>(
+    'telegram webhook',
+    webhookFake,
+    { TELEGRAM_BOT_TOKEN: webhookFake.token, TELEGRAM_API_ROOT: webhookFake.apiRoot, TELEGRAM_WEBHOOK_URL: 'https://fuzz.example/telegram/webhook', TELEGRAM_WEBHOOK_SECRET: SECRET },
+    async (port) => {
+      const chats: number[] = [];
       for (let i = 0; i < opts.n; i++) {
         const id = 900_000 + i;
         const chatId = 3_000_000 + i;
@@ -115,65 +136,58 @@ export async function runFuzz(opts: { n: number; seed: number; log?: (m: string)
           ? oddUpdate(id, rand)
           : { update_id: id, message: { message_id: id, date: 0, chat: { id: chatId, type: 'private', first_name: 'Fuzz' }, from: { id: chatId, is_bot: false, first_name: 'Fuzz' }, text } };
         const broken = rand() < 0.05; // a truncated body: refused with 400, never answered
-        if (!odd && !broken) expect.push(chatId);
-        const res = await post(`http://127.0.0.1:${app.port}/telegram/webhook`, broken ? '{"update_id":' : body, { 'x-telegram-bot-api-secret-token': SECRET });
+        if (!odd && !broken) chats.push(chatId);
+        const res = await post(`http://127.0.0.1:${port}/telegram/webhook`, broken ? '{"update_id":' : body, { 'x-telegram-bot-api-secret-token': SECRET });
         if (res.status >= 500) report.serverErrors++;
         report.sent.telegramWebhook++;
       }
-      await waitFor(() => expect.every((c) => fake.sent(c).length > 0), 'webhook replies', 60_000).catch(() => undefined);
-      for (const c of expect) check(`telegram:${c}`, fake.sent(c).map((m) => m.text), true);
-    } finally {
-      await app.stop();
-      await fake.close();
-    }
-    log(`Telegram webhook: ${report.sent.telegramWebhook} updates`);
-  }
+      return chats;
+    },
+    true,
+  );
+  log(`Telegram webhook: ${report.sent.telegramWebhook} updates`);
 
-  // Telegram long polling through the real runner loop.
-  {
-    const fake = await startFakeTelegram();
-    const app = await startApp(env({ DATA_DIR: freshDataDir(), TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot }), { interactive: false });
-    const chats: number[] = [];
-    try {
+  // Telegram long polling through the adapter's own polling loop.
+  const pollingFake = await startFakeTelegram();
+  await door<number>(
+    'telegram polling',
+    pollingFake,
+    { TELEGRAM_BOT_TOKEN: pollingFake.token, TELEGRAM_API_ROOT: pollingFake.apiRoot },
+    async () => {
+      const chats: number[] = [];
       for (let i = 0; i < opts.n; i++) {
-        const chatId = 4_000_000 + i;
         const text = randomText(rand);
         if (text.trim() === '') continue; // Telegram never delivers an empty text message
-        fake.queueMessage({ chatId, text });
-        chats.push(chatId);
+        pollingFake.queueMessage({ chatId: 4_000_000 + i, text });
+        chats.push(4_000_000 + i);
         report.sent.telegramPolling++;
       }
-      await waitFor(() => chats.every((c) => fake.sent(c).length > 0), 'polling replies', 60_000).catch(() => undefined);
-      for (const c of chats) check(`telegram:${c}`, fake.sent(c).map((m) => m.text), true);
-    } finally {
-      await app.stop();
-      await fake.close();
-    }
-    log(`Telegram polling: ${report.sent.telegramPolling} updates`);
-  }
+      return chats;
+    },
+    true,
+  );
+  log(`Telegram polling: ${report.sent.telegramPolling} updates`);
 
   // Zalo long polling.
-  {
-    const fake = await startFakeZalo();
-    const app = await startApp(env({ DATA_DIR: freshDataDir(), ZALO_BOT_TOKEN: fake.token, ZALO_API_ROOT: fake.apiRoot }), { interactive: false });
-    const chats: string[] = [];
-    try {
+  const zaloFake = await startFakeZalo();
+  await door<string>(
+    'zalo',
+    zaloFake,
+    { ZALO_BOT_TOKEN: zaloFake.token, ZALO_API_ROOT: zaloFake.apiRoot },
+    async () => {
+      const chats: string[] = [];
       for (let i = 0; i < Math.ceil(opts.n / 2); i++) {
-        const chatId = `zfuzz${i}`;
         const text = randomText(rand).slice(0, 2000);
         if (text.trim() === '') continue;
-        fake.queueText({ chatId, text });
-        chats.push(chatId);
+        zaloFake.queueText({ chatId: `zfuzz${i}`, text });
+        chats.push(`zfuzz${i}`);
         report.sent.zalo++;
       }
-      await waitFor(() => chats.every((c) => fake.sent(c).length > 0), 'zalo replies', 60_000).catch(() => undefined);
-      for (const c of chats) check(`zalo:${c}`, fake.sent(c).map((m) => m.text), false);
-    } finally {
-      await app.stop();
-      await fake.close();
-    }
-    log(`Zalo polling: ${report.sent.zalo} updates`);
-  }
+      return chats;
+    },
+    false,
+  );
+  log(`Zalo polling: ${report.sent.zalo} updates`);
   removeDataDirs();
   return report;
 }
