@@ -15,6 +15,8 @@ import { Conversation } from './conversation/conversation.js';
 import { Assistant } from './qa/assistant.js';
 import { AssistantPool } from './qa/pool.js';
 import { createHttpServer, listen } from './channels/http.js';
+import { loadSessionKey } from './channels/web/session.js';
+import { DEFAULT_HTTP_LIMITS } from './channels/http-limits.js';
 import { runRepl } from './channels/cli/repl.js';
 import { TelegramChannel } from './channels/telegram/bot.js';
 import { ZaloChannel } from './channels/zalo/bot.js';
@@ -102,6 +104,10 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     answerer,
     health: () => ({ documents: assistant.corpus.documents.length, tasks: assistant.corpus.tasks.length, telegram: Boolean(telegram), zalo: Boolean(zalo) }),
     ...(config.ACCESS_CODE && { apiToken: config.ACCESS_CODE }),
+    accessRequired: config.ALLOWED_CHAT_IDS.length > 0 || Boolean(config.ACCESS_CODE),
+    sessionKey: loadSessionKey(config.dataDir),
+    now: () => config.ASSISTANT_NOW,
+    limits: { ...DEFAULT_HTTP_LIMITS, maxConnections: config.HTTP_MAX_CONNECTIONS, requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS },
     ratePerMinute: Math.max(60, config.RATE_LIMIT_PER_MINUTE),
     ...(telegram && { telegramWebhook: (req, res) => telegram.handleWebhook(req, res) }),
     ...(zalo && { zaloWebhook: (req, res) => zalo.handleWebhook(req, res) }),
