@@ -16,6 +16,7 @@ import { Assistant } from './qa/assistant.js';
 import { AssistantPool } from './qa/pool.js';
 import { createHttpServer, listen } from './channels/http.js';
 import { loadSessionKey } from './channels/web/session.js';
+import { CorpusSource } from './channels/web/corpus-source.js';
 import { DEFAULT_HTTP_LIMITS } from './channels/http-limits.js';
 import { runRepl } from './channels/cli/repl.js';
 import { TelegramChannel } from './channels/telegram/bot.js';
@@ -107,6 +108,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     accessRequired: config.ALLOWED_CHAT_IDS.length > 0 || Boolean(config.ACCESS_CODE),
     sessionKey: loadSessionKey(config.dataDir),
     now: () => config.ASSISTANT_NOW,
+    web: { corpus: new CorpusSource(assistant.corpus.paths.root, assistant.registry), now: () => config.ASSISTANT_NOW },
     limits: { ...DEFAULT_HTTP_LIMITS, maxConnections: config.HTTP_MAX_CONNECTIONS, requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS },
     ratePerMinute: Math.max(60, config.RATE_LIMIT_PER_MINUTE),
     ...(telegram && { telegramWebhook: (req, res) => telegram.handleWebhook(req, res) }),

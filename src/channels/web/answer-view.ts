@@ -74,7 +74,7 @@ export function answerView(result: AskResult, now?: string): AnswerView {
         support: t.support,
         deadline: t.deadline ? formatVietnameseDate(t.deadline) : null,
         deadlineText: t.deadlineText,
-        status: t.status ?? (t.deadline === null ? 'không nêu thời hạn' : overdue ? 'đã quá hạn' : 'chưa đến hạn'),
+        status: t.status ?? (t.deadline === null ? (t.deadlineText ? 'không có ngày cụ thể' : 'không nêu thời hạn') : overdue ? 'đã quá hạn' : 'chưa đến hạn'),
         overdue,
         docId: t.docId,
         section: t.section,

@@ -34,6 +34,7 @@ export function layout(o: LayoutOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
 <title>${escapeHtml(o.title)}</title>
+<link rel="icon" href="data:,">
 ${css.map((href) => `<link rel="stylesheet" href="${href}">`).join('\n')}
 ${(o.scripts ?? []).map((src) => `<script src="${src}" defer></script>`).join('\n')}
 </head>
