@@ -17,6 +17,7 @@ import { AssistantPool } from './qa/pool.js';
 import { createHttpServer, listen } from './channels/http.js';
 import { loadSessionKey } from './channels/web/session.js';
 import { CorpusSource } from './channels/web/corpus-source.js';
+import { uploadsDir } from './channels/web/admin/routes.js';
 import { DEFAULT_HTTP_LIMITS } from './channels/http-limits.js';
 import { runRepl } from './channels/cli/repl.js';
 import { TelegramChannel } from './channels/telegram/bot.js';
@@ -98,6 +99,12 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       })
     : undefined;
 
+  // Questions are kept QUESTION_RETENTION_DAYS days: purged now and every six hours.
+  const purgeQuestions = () => store.questions.purge(config.QUESTION_RETENTION_DAYS);
+  purgeQuestions();
+  const purgeTimer = setInterval(purgeQuestions, 6 * 3600_000);
+  purgeTimer.unref();
+  const sessionKey = loadSessionKey(config.dataDir);
   const server: Server = createHttpServer({
     port: config.PORT,
     logger,
@@ -106,9 +113,15 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     health: () => ({ documents: assistant.corpus.documents.length, tasks: assistant.corpus.tasks.length, telegram: Boolean(telegram), zalo: Boolean(zalo) }),
     ...(config.ACCESS_CODE && { apiToken: config.ACCESS_CODE }),
     accessRequired: config.ALLOWED_CHAT_IDS.length > 0 || Boolean(config.ACCESS_CODE),
-    sessionKey: loadSessionKey(config.dataDir),
+    sessionKey,
     now: () => config.ASSISTANT_NOW,
-    web: { corpus: new CorpusSource(assistant.corpus.paths.root, assistant.registry), now: () => config.ASSISTANT_NOW },
+    web: {
+      corpus: new CorpusSource(assistant.corpus.paths.root, assistant.registry),
+      now: () => config.ASSISTANT_NOW,
+      ...(config.ADMIN_TOKEN && {
+        admin: { token: config.ADMIN_TOKEN, key: sessionKey, questions: store.questions, workDir: uploadsDir(config.dataDir), retentionDays: config.QUESTION_RETENTION_DAYS },
+      }),
+    },
     limits: { ...DEFAULT_HTTP_LIMITS, maxConnections: config.HTTP_MAX_CONNECTIONS, requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS },
     ratePerMinute: Math.max(60, config.RATE_LIMIT_PER_MINUTE),
     ...(telegram && { telegramWebhook: (req, res) => telegram.handleWebhook(req, res) }),
@@ -124,6 +137,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     await zalo?.stop().catch(() => undefined);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections?.();
+    clearInterval(purgeTimer);
     store.close();
     throw err;
   }
@@ -154,6 +168,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(purgeTimer);
       await scheduler?.stop();
       await telegram?.stop();
       await zalo?.stop();

@@ -15,12 +15,15 @@ import { WEB_CHAT_PAGE } from './page.js';
 import { parseTaskQuery, runTaskQuery } from './task-filter.js';
 import { tasksPage } from './tasks-page.js';
 import { documentPage } from './document-page.js';
+import { mountAdmin, type AdminOptions } from './admin/routes.js';
 
 export interface WebOptions {
   /** The corpus on disk (task browser, document view); without it those pages are not served. */
   corpus?: CorpusSource;
   /** The clock (YYYY-MM-DD), e.g. ASSISTANT_NOW. */
   now?: () => string | undefined;
+  /** The admin view; off (no /quan-tri routes) when ADMIN_TOKEN is unset. */
+  admin?: AdminOptions;
 }
 
 /** Plain-text error page (404/400) in Vietnamese. */
@@ -71,6 +74,7 @@ export function mountWeb(app: Hono<{ Bindings: HttpBindings }>, opts: WebOptions
   const download = (body: string | Buffer, type: string, name: string) =>
     new Response(body, { headers: { 'content-type': type, 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' } });
 
+  if (opts.admin) mountAdmin(app, source, source.registry, opts.admin);
   app.get('/van-ban/:docId', (c) => {
     const corpus = source.get();
     const meta = corpus.document(c.req.param('docId'));
