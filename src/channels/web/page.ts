@@ -21,12 +21,13 @@ export const WEB_CHAT_PAGE = layout({
 ${EXAMPLES.map((q) => `      <li><button type="button" class="sample">${escapeHtml(q)}</button></li>`).join('\n')}
     </ul>
   </section>
-  <div id="log" class="log" aria-live="polite" aria-label="Cuộc trò chuyện"></div>
+  <div id="log" class="log" role="log" aria-live="polite" aria-label="Cuộc trò chuyện"></div>
 </main>
 <div id="status" class="status" role="alert" hidden></div>
 <form id="f" class="bar" data-api="/api/chat" autocomplete="off">
   <label for="q" class="visually-hidden">Câu hỏi của bạn</label>
-  <textarea id="q" name="q" rows="1" maxlength="2000" placeholder="Nhập câu hỏi… (Enter để gửi, Shift+Enter xuống dòng)" required></textarea>
+  <span id="q-hint" class="visually-hidden">Enter để gửi, Shift+Enter để xuống dòng.</span>
+  <textarea id="q" name="q" rows="1" maxlength="2000" placeholder="Nhập câu hỏi (Enter để gửi)" aria-describedby="q-hint" required></textarea>
   <button type="submit" id="send">Gửi</button>
 </form>
 <form id="code-form" class="code-form" hidden>

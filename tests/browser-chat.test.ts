@@ -1,0 +1,192 @@
+/**
+ * The web chat in a real browser (Debian's Chromium via playwright-core) at a phone (390×844) and a
+ * desktop (1280×800) viewport: ask, follow-up, paging, feedback with a reason, history and
+ * "Cuộc trò chuyện mới", Enter / Shift+Enter, the source link opening the document at the
+ * highlighted quote, server-down and rate-limit messages, accessibility (axe-core), page weight,
+ * and the geometry rule: the bottom of the last answer is never under the input bar.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../src/main.js';
+import { DESKTOP, launchBrowser, PHONE, RUN_BROWSER, screenshot, seriousViolations } from './support/browser.js';
+import { freshDataDir, queryDb, removeDataDirs, startTestApp } from './support/channel-app.js';
+
+let app: App;
+let base: string;
+let browser: Browser;
+let dataDir: string;
+
+beforeAll(async () => {
+  if (!RUN_BROWSER) return;
+  dataDir = freshDataDir();
+  app = await startTestApp({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '600' });
+  base = `http://127.0.0.1:${app.port}`;
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+  removeDataDirs();
+});
+
+/** Geometry of the last bot message, the log and the input bar. */
+async function geometry(page: Page) {
+  return page.evaluate(() => {
+    const msgs = document.querySelectorAll('#log .msg');
+    const last = msgs[msgs.length - 1]!.getBoundingClientRect();
+    const log = document.getElementById('chat')!.getBoundingClientRect();
+    const bar = document.getElementById('f')!.getBoundingClientRect();
+    const status = document.getElementById('status')!;
+    const statusRect = status.hidden ? null : status.getBoundingClientRect();
+    return { lastTop: last.top, lastBottom: last.bottom, logTop: log.top, logBottom: log.bottom, barTop: bar.top, statusTop: statusRect?.top ?? null, statusBottom: statusRect?.bottom ?? null, viewport: innerHeight };
+  });
+}
+
+/** The new answer's first line is on screen, and scrolled to the end its bottom is above the input bar. */
+async function expectVisibleAnswer(page: Page, label: string) {
+  const g = await geometry(page);
+  expect(g.lastTop, `${label}: first line below the log top`).toBeGreaterThanOrEqual(g.logTop - 1);
+  expect(g.lastTop + 20, `${label}: first line above the input bar`).toBeLessThanOrEqual(g.barTop);
+  await expectBottomAboveBar(page, label);
+}
+
+/** Scrolled to the end, the bottom of the last message is above the input bar (and any error line). */
+async function expectBottomAboveBar(page: Page, label: string) {
+  await page.evaluate(() => {
+    const m = document.getElementById('chat')!;
+    m.scrollTop = m.scrollHeight;
+  });
+  const end = await geometry(page);
+  expect(end.lastBottom, `${label}: bottom of the last message above the input bar`).toBeLessThanOrEqual(end.barTop);
+  expect(end.logBottom, `${label}: the log ends where the bar (or the error line) starts`).toBeLessThanOrEqual(end.statusTop ?? end.barTop);
+  expect(end.barTop).toBeLessThan(end.viewport);
+}
+
+async function botCount(page: Page): Promise<number> {
+  return page.locator('#log .msg.bot').count();
+}
+
+async function ask(page: Page, text: string) {
+  const before = await botCount(page);
+  await page.getByLabel('Câu hỏi của bạn').fill(text);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((n) => document.querySelectorAll('#log .msg.bot').length > n, before);
+}
+
+describe.skipIf(!RUN_BROWSER)('web chat in Chromium', () => {
+  for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
+    it(`${name} ${viewport.width}×${viewport.height}: ask by sample, follow-up, paging, feedback, history, new conversation`, async () => {
+      const context = await browser.newContext({ viewport, locale: 'vi-VN' });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      let bytes = 0;
+      page.on('response', async (r) => {
+        if (r.request().resourceType() !== 'fetch') bytes += (await r.body().catch(() => Buffer.alloc(0))).length + 300; // + headers
+      });
+      await page.goto(base);
+      expect(bytes, 'chat page weight').toBeLessThan(150 * 1024);
+      expect(await seriousViolations(page)).toEqual([]);
+      // A sample question is a button: one tap asks it.
+      const started = Date.now();
+      await page.getByRole('button', { name: 'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?' }).click();
+      await page.waitForSelector('#log .msg.bot .task');
+      console.info(`[${name}] first answer on screen ${Date.now() - started} ms after the tap (measured, not asserted)`);
+      const first = page.locator('#log .msg.bot').last();
+      await expect.poll(() => first.locator('.task').count()).toBeGreaterThan(0);
+      expect(await first.locator('.task dd').allTextContents()).toContain('31/12/2024 («Hoàn thành trong năm 2024»)');
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('q');
+      await screenshot(page, `chat-${name}`);
+      await expectVisibleAnswer(page, 'first answer');
+
+      // Shift+Enter breaks the line, Enter sends.
+      const input = page.getByLabel('Câu hỏi của bạn');
+      await input.fill('Bộ Y tế');
+      await page.keyboard.press('Shift+Enter');
+      await page.keyboard.type('phải làm gì?');
+      expect(await input.inputValue()).toBe('Bộ Y tế\nphải làm gì?');
+      const before = await botCount(page);
+      await page.keyboard.press('Enter');
+      await page.waitForFunction((n) => document.querySelectorAll('#log .msg.bot').length > n, before);
+      expect(await input.inputValue()).toBe('');
+      const yte = page.locator('#log .msg.bot').last();
+      expect(await yte.textContent()).toContain('Bộ Y tế được giao');
+      await expectVisibleAnswer(page, 'long answer');
+
+      // Paging: "Xem tiếp" asks for the next page.
+      await yte.getByRole('button', { name: 'Xem tiếp' }).click();
+      await page.waitForFunction((n) => document.querySelectorAll('#log .msg.bot').length > n + 1, before);
+      expect(await page.locator('#log .msg.bot').last().textContent()).not.toContain('Xem tiếp');
+      await expectVisibleAnswer(page, 'page 2');
+
+      // Follow-up in the same conversation.
+      await ask(page, 'còn Bộ Tài chính thì sao?');
+      expect(await page.locator('#log .msg.bot').last().textContent()).toContain('Bộ Tài chính được giao');
+
+      // 👎 with a reason.
+      const last = page.locator('#log .msg.bot').last();
+      await last.getByRole('button', { name: 'Câu trả lời chưa đúng' }).click();
+      await last.getByLabel('Vì sao chưa đúng? (không bắt buộc)').selectOption('Thiếu nhiệm vụ');
+      await last.getByLabel('Ghi chú thêm').fill(`thiếu việc số hóa ${name}`);
+      await expectBottomAboveBar(page, 'reason form open');
+      await last.getByRole('button', { name: 'Gửi đánh giá' }).click();
+      await expect.poll(() => last.textContent()).toContain('chúng tôi sẽ xem lại');
+      expect(queryDb(dataDir, 'SELECT reason, vote FROM feedback WHERE reason LIKE ?', `%${name}`)).toEqual([{ reason: `Thiếu nhiệm vụ: thiếu việc số hóa ${name}`, vote: 'down' }]);
+      expect(await seriousViolations(page)).toEqual([]);
+
+      // History survives a reload; "Cuộc trò chuyện mới" clears it.
+      const count = await page.locator('#log .msg').count();
+      await page.reload();
+      expect(await page.locator('#log .msg').count()).toBe(count);
+      expect(await page.locator('#log .msg.bot').last().textContent()).toContain('Cảm ơn bạn — chúng tôi sẽ xem lại');
+      await page.getByRole('button', { name: 'Cuộc trò chuyện mới' }).click();
+      expect(await page.locator('#log .msg').count()).toBe(0);
+      await ask(page, 'tiếp');
+      expect(await page.locator('#log .msg.bot').last().textContent()).toContain('Không có danh sách nào');
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it(`${name}: a source opens the document at the highlighted quote`, async () => {
+      const context = await browser.newContext({ viewport, locale: 'vi-VN' });
+      const page = await context.newPage();
+      await page.goto(base);
+      await ask(page, 'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?');
+      const source = page.locator('#log .msg.bot').last().locator('.sources details').first();
+      await source.locator('summary').click();
+      expect(await source.locator('blockquote').textContent()).toBe('Khẩn trương xây dựng dự án Luật Dữ liệu để trình Quốc hội cho ý kiến tại kỳ họp thứ 8');
+      await source.getByRole('link', { name: 'Mở văn bản tại đoạn này' }).click();
+      await page.waitForURL(/\/van-ban\/tb-2024-07-19\?trich=.*#muc-B\.II\.6\.d\.\(1\)$/);
+      const mark = page.locator('mark#trich');
+      expect(await mark.textContent()).toBe('Khẩn trương xây dựng dự án Luật Dữ liệu để trình Quốc hội cho ý kiến tại kỳ họp thứ 8');
+      const box = (await mark.boundingBox())!;
+      expect(box.y).toBeGreaterThanOrEqual(0);
+      expect(box.y).toBeLessThan(viewport.height);
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, `document-${name}`);
+      await context.close();
+    });
+
+    it(`${name}: server down and rate limit are shown where the user looks, above the input`, async () => {
+      const context = await browser.newContext({ viewport, locale: 'vi-VN' });
+      const page = await context.newPage();
+      await page.goto(base);
+      await page.route('**/api/chat', (route) => route.abort('connectionrefused'));
+      await ask(page, 'Bộ Y tế phải làm gì?');
+      expect(await page.locator('#log .msg.bot').last().textContent()).toContain('Không kết nối được máy chủ');
+      expect(await page.getByRole('alert').textContent()).toContain('Không kết nối được máy chủ');
+      await expectVisibleAnswer(page, 'server down');
+      await page.unroute('**/api/chat');
+      await page.route('**/api/chat', (route) => route.fulfill({ status: 429, contentType: 'application/json', body: JSON.stringify({ error: 'Quá nhiều yêu cầu — vui lòng thử lại sau một phút.' }) }));
+      await ask(page, 'Bộ Y tế phải làm gì?');
+      expect(await page.getByRole('alert').textContent()).toContain('Quá nhiều yêu cầu');
+      await expectVisibleAnswer(page, 'rate limited');
+      await page.unroute('**/api/chat');
+      // Back to normal: the error line goes away with the next answer.
+      await ask(page, 'Bộ Y tế phải làm gì?');
+      expect(await page.locator('#status').isHidden()).toBe(true);
+      await screenshot(page, `chat-after-error-${name}`);
+      await context.close();
+    });
+  }
+});
