@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The web chat in a real browser (Debian's Chromium via playwright-core) at a phone (390×844) and a
  * desktop (1280×800) viewport: ask, follow-up, paging, feedback with a reason, history and

@@ -25,6 +25,11 @@ beforeAll(async () => {
   cpSync(join(process.cwd(), 'corpus'), corpusDir, { recursive: true });
   app = await startTestApp({ DATA_DIR: freshDataDir(), ADMIN_TOKEN: TOKEN, CORPUS_DIR: corpusDir });
   base = `http://127.0.0.1:${app.port}`;
+  // A few questions, so the admin view has figures to show.
+  const { sessionId } = (await (await fetch(`${base}/api/session`, { method: 'POST', body: '{}' })).json()) as { sessionId: string };
+  for (const text of ['Bộ Y tế phải làm gì?', 'Ai chủ trì xây dựng Luật Dữ liệu?', 'Ai chịu trách nhiệm xây dựng sân bay Long Thành?', 'Sân bay Long Thành khi nào xong?']) {
+    await fetch(`${base}/api/chat`, { method: 'POST', body: JSON.stringify({ chatId: sessionId, text }) });
+  }
   browser = await launchBrowser();
 });
 afterAll(async () => {

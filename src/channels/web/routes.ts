@@ -71,8 +71,8 @@ export function mountWeb(app: Hono<{ Bindings: HttpBindings }>, opts: WebOptions
     const titles = new Map(corpus.documents.map((d) => [d.docId, d.title]));
     return { corpus, q, result: runTaskQuery(corpus.tasks, source.registry, q, today()), titleOf: (id: string) => titles.get(id) ?? id };
   };
-  const download = (body: string | Buffer, type: string, name: string) =>
-    new Response(body, { headers: { 'content-type': type, 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' } });
+  const download = (body: string | Uint8Array, type: string, name: string) =>
+    new Response(typeof body === 'string' ? body : new Uint8Array(body), { headers: { 'content-type': type, 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' } });
 
   if (opts.admin) mountAdmin(app, source, source.registry, opts.admin);
   app.get('/van-ban/:docId', (c) => {
@@ -92,7 +92,7 @@ export function mountWeb(app: Hono<{ Bindings: HttpBindings }>, opts: WebOptions
   });
   app.get('/nhiem-vu.xlsx', async (c) => {
     const { result, titleOf } = filtered(c.req.url);
-    return download(await tasksXlsx(result.rows, titleOf, today()), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'nhiem-vu.xlsx');
+    return download(new Uint8Array(await tasksXlsx(result.rows, titleOf, today())), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'nhiem-vu.xlsx');
   });
   app.get('/lich/:file', (c) => {
     const file = c.req.param('file');

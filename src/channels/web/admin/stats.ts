@@ -41,7 +41,7 @@ export function questionsChart(rows: QuestionRow[], today: string, days = 30): s
   const H = 220;
   const left = 36;
   const bottom = 24;
-  const bw = (W - left) / list.length;
+  const bw = (W - left - 16) / list.length;
   const y = (v: number) => H - bottom - (v / max) * (H - bottom - 12);
   const bars: string[] = [];
   list.forEach((d, i) => {
