@@ -191,3 +191,30 @@ describe.skipIf(!RUN_BROWSER)('web chat in Chromium', () => {
     });
   }
 });
+
+describe.skipIf(!RUN_BROWSER)('web chat with ACCESS_CODE in Chromium', () => {
+  it('asks for the access code before the first question; a wrong code is refused, the right one opens the chat', async () => {
+    const guarded = await startTestApp({ DATA_DIR: freshDataDir(), ACCESS_CODE: 'ma-truy-cap-2024' });
+    const context = await browser.newContext({ viewport: PHONE, locale: 'vi-VN' });
+    try {
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${guarded.port}/`);
+      const code = page.getByLabel('Mã truy cập (do đơn vị quản lý cung cấp)');
+      await code.waitFor();
+      expect(await page.locator('#f').isHidden()).toBe(true);
+      await code.fill('sai-ma');
+      await page.getByRole('button', { name: 'Vào trò chuyện' }).click();
+      await expect.poll(() => page.getByRole('alert').textContent()).toBe('Mã truy cập không đúng.');
+      expect(await page.locator('#f').isHidden()).toBe(true);
+      await code.fill('ma-truy-cap-2024');
+      await page.getByRole('button', { name: 'Vào trò chuyện' }).click();
+      await page.getByLabel('Câu hỏi của bạn').waitFor();
+      await ask(page, 'Bộ Y tế phải làm gì?');
+      expect(await page.locator('#log .msg.bot').last().textContent()).toContain('Bộ Y tế được giao');
+      expect(await seriousViolations(page)).toEqual([]);
+    } finally {
+      await context.close();
+      await guarded.stop();
+    }
+  });
+});

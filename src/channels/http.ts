@@ -212,21 +212,22 @@ export function createHttpApp(opts: HttpServerOptions): Hono<{ Bindings: HttpBin
     return jsonResponse(200, { sessionId: sessions.issue('a'), access: 'code' });
   });
 
-  /** The session of a chat request, or the error response. */
-  const session = (body: Record<string, unknown>): string | Response => {
+  /** The body of a web chat request and its verified session, or the error response. */
+  const sessionRequest = async (c: HttpContext): Promise<{ body: Record<string, unknown>; chatId: string } | Response> => {
+    const body = await readJsonObject(c);
+    if (body instanceof Response) return body;
     if (typeof body.chatId !== 'string' || !/^[\w-]{6,64}$/.test(body.chatId)) return jsonResponse(400, { error: 'Thiếu mã phiên trò chuyện (chatId).' });
     const grant = sessions.verify(body.chatId);
     if (!grant || (accessRequired && grant !== 'a')) {
       return jsonResponse(401, { error: 'Phiên trò chuyện (chatId) không hợp lệ hoặc đã hết hạn — hãy tải lại trang.', session: 'invalid' });
     }
-    return body.chatId;
+    return { body, chatId: body.chatId };
   };
 
   app.post('/api/chat', async (c) => {
-    const body = await readJsonObject(c);
-    if (body instanceof Response) return body;
-    const chatId = session(body);
-    if (chatId instanceof Response) return chatId;
+    const request = await sessionRequest(c);
+    if (request instanceof Response) return request;
+    const { body, chatId } = request;
     const text = typeof body.text === 'string' ? body.text : '';
     const replies = await opts.conversation.handle({ channel: 'web', chatId, userId: chatId, text, chatType: 'private', authorized: true });
     const now = opts.now?.();
@@ -239,10 +240,9 @@ export function createHttpApp(opts: HttpServerOptions): Hono<{ Bindings: HttpBin
   });
 
   app.post('/api/feedback', async (c) => {
-    const body = await readJsonObject(c);
-    if (body instanceof Response) return body;
-    const chatId = session(body);
-    if (chatId instanceof Response) return chatId;
+    const request = await sessionRequest(c);
+    if (request instanceof Response) return request;
+    const { body, chatId } = request;
     const answerId = typeof body.answerId === 'string' ? body.answerId : '';
     const vote = body.vote === 'up' || body.vote === 'down' ? body.vote : null;
     const reason = typeof body.reason === 'string' ? body.reason.trim().slice(0, 500) : undefined;

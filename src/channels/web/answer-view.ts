@@ -5,22 +5,16 @@
  * view at their section, and the paging state. The page renders it with
  * textContent only.
  */
-import type { AskResult } from '../../qa/assistant.js';
+import type { AnswerTask, AskResult } from '../../qa/assistant.js';
 import { formatVietnameseDate, resolveNow } from '../../text/dates.js';
 
-export interface TaskCard {
-  id: string;
-  task: string;
-  lead: string[];
-  support: string[];
+/** A task of the answer as a card: the contract's row with the date as readers write it. */
+export interface TaskCard extends Omit<AnswerTask, 'deadline' | 'status'> {
   /** dd/mm/yyyy, or null when the document gives no date. */
   deadline: string | null;
-  deadlineText: string | null;
   /** As written in the document, else derived from the deadline and today. */
   status: string;
   overdue: boolean;
-  docId: string;
-  section: string;
   href: string;
 }
 
