@@ -98,6 +98,10 @@ describe('one access policy for every door', () => {
       // A forged id (right shape, wrong signature) is refused.
       const forged = `${json(ok.text).sessionId.slice(0, 26)}${'A'.repeat(22)}`;
       expect((await post(`${base}/api/chat`, { chatId: forged, text: 'Bộ Y tế phải làm gì?' })).status).toBe(401);
+      // The code cannot be guessed by brute force: /api/session is rate-limited per address.
+      let limited = false;
+      for (let i = 0; i < 70 && !limited; i++) limited = (await post(`${base}/api/session`, { code: `thu-${i}` })).status === 429;
+      expect(limited).toBe(true);
     } finally {
       await app.stop();
     }

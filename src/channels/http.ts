@@ -42,7 +42,7 @@ export interface HttpServerOptions {
   accessRequired?: boolean;
   /** Key that signs web chat session ids (see loadSessionKey); default a key for this process. */
   sessionKey?: Buffer;
-  /** Requests per client address per minute on /api/ask and /api/chat. */
+  /** Requests per client address per minute on /api/ask, /api/chat and /api/session. */
   ratePerMinute?: number;
   /** Timeouts and connection cap; default DEFAULT_HTTP_LIMITS. */
   limits?: HttpLimits;
@@ -170,7 +170,8 @@ export function createHttpApp(opts: HttpServerOptions): Hono<{ Bindings: HttpBin
   app.post('/zalo/webhook', webhook(opts.zaloWebhook));
 
   app.use('/api/*', async (c, next) => {
-    if (c.req.method === 'POST' && (c.req.path === '/api/ask' || c.req.path === '/api/chat') && !limiter.take(clientAddress(c))) {
+    // /api/session too: it checks the access code, which must not be guessable by brute force.
+    if (c.req.method === 'POST' && ['/api/ask', '/api/chat', '/api/session'].includes(c.req.path) && !limiter.take(clientAddress(c))) {
       c.env.incoming.resume();
       return jsonResponse(429, { error: 'Quá nhiều yêu cầu — vui lòng thử lại sau một phút.' });
     }
