@@ -9,7 +9,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/main.js';
-import { DESKTOP, launchBrowser, PHONE, RUN_BROWSER, screenshot, seriousViolations } from './support/browser.js';
+import { DESKTOP, launchBrowser, pageWeight, PHONE, RUN_BROWSER, screenshot, seriousViolations } from './support/browser.js';
 import { freshDataDir, queryDb, removeDataDirs, startTestApp } from './support/channel-app.js';
 
 let app: App;
@@ -81,11 +81,9 @@ describe.skipIf(!RUN_BROWSER)('web chat in Chromium', () => {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(String(e)));
-      let bytes = 0;
-      page.on('response', async (r) => {
-        if (r.request().resourceType() !== 'fetch') bytes += (await r.body().catch(() => Buffer.alloc(0))).length + 300; // + headers
-      });
       await page.goto(base);
+      const bytes = await pageWeight(page);
+      expect(bytes, 'chat page weight').toBeGreaterThan(10_000); // HTML, two stylesheets and the script were counted
       expect(bytes, 'chat page weight').toBeLessThan(150 * 1024);
       expect(await seriousViolations(page)).toEqual([]);
       // A sample question is a button: one tap asks it.

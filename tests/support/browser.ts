@@ -46,3 +46,12 @@ export async function seriousViolations(page: Page): Promise<Array<{ id: string;
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
 }
+
+/** Bytes the page loaded (document, styles, scripts: bodies as sent, plus ~300 B of headers each), from the Resource Timing API. */
+export async function pageWeight(page: Page): Promise<number> {
+  await page.waitForLoadState('load');
+  return page.evaluate(`(() => {
+    const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
+    return entries.filter((e) => e.initiatorType !== 'fetch').reduce((n, e) => n + e.encodedBodySize + 300, 0);
+  })()`) as Promise<number>;
+}
