@@ -114,7 +114,7 @@ export function uploadPage(job: UploadJob): string {
 ${job.error ? `<p class="error" role="alert">${e(job.error)}</p>` : ''}
 ${job.outcome ? `<p>Văn bản: <strong>${e(job.outcome.title)}</strong> (mã ${e(job.outcome.docId)}) — ${job.outcome.status === 'unchanged' ? 'đã có trong kho, nội dung không đổi' : `${job.rows.length} dòng nhiệm vụ`}.</p>` : ''}
 ${job.state === 'ready' ? `<form method="post" action="/quan-tri/tai-len/${e(job.id)}/cong-bo"><button type="submit">Công bố vào kho văn bản</button> <a href="/quan-tri">Hủy</a></form>` : ''}
-${job.state === 'published' && job.outcome ? `<p><a href="${e(documentHref(job.outcome.docId, null))}">Xem văn bản</a> · <a href="/nhiem-vu?van-ban=${encodeURIComponent(job.outcome.docId)}">Bảng nhiệm vụ của văn bản</a>. Trang web dùng văn bản mới ngay; khởi động lại dịch vụ để trợ lý chat trả lời theo văn bản mới.</p>` : ''}
+${job.state === 'published' && job.outcome ? `<p><a href="${e(documentHref(job.outcome.docId, null))}">Xem văn bản</a> · <a href="/nhiem-vu?van-ban=${encodeURIComponent(job.outcome.docId)}">Bảng nhiệm vụ của văn bản</a>.</p>` : ''}
 ${job.rows.length > 0 ? `<h2>Các dòng trích xuất</h2>${rowsTable(job.rows, job.state === 'published')}` : ''}
 <p><a href="/quan-tri">← Về trang quản trị</a></p>`,
     logout,

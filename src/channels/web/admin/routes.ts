@@ -34,6 +34,8 @@ export interface AdminOptions {
    * ASSISTANT_NOW says about the documents' deadlines). Default: the system clock.
    */
   clock?: () => Date;
+  /** Called after a publish or a row edit changed the corpus: the chat answers from the new one. */
+  onCorpusChanged?: () => Promise<void>;
 }
 
 type Ctx = Context<{ Bindings: HttpBindings }>;
@@ -112,7 +114,11 @@ export function mountAdmin(app: Hono<{ Bindings: HttpBindings }>, source: Corpus
 
   app.post('/quan-tri/tai-len/:id/cong-bo', formLimit, async (c) => {
     try {
-      await jobs.publish(c.req.param('id'));
+      const job = await jobs.publish(c.req.param('id'));
+      if (job.state === 'published') {
+        await opts.onCorpusChanged?.();
+        job.progress.push('Trợ lý đã nạp lại kho văn bản: câu hỏi từ giờ được trả lời theo cả văn bản này.');
+      }
       return c.redirect(`/quan-tri/tai-len/${c.req.param('id')}`, 303);
     } catch (err) {
       return html(uploadError((err as Error).message), 409);
@@ -130,6 +136,7 @@ export function mountAdmin(app: Hono<{ Bindings: HttpBindings }>, source: Corpus
     const id = field('id');
     try {
       saveRowEdit(source.get().paths.root, registry, { id, lead: field('lead'), deadlineDate: field('deadlineDate'), deadlineText: field('deadlineText'), remove: field('remove') === '1', note: field('note') });
+      await opts.onCorpusChanged?.();
     } catch (err) {
       if (!(err instanceof RowEditError)) throw err;
       return html(rowEditPage(source.get().tasks.find((t) => t.id === id), id, { error: err.message }), 400);
