@@ -246,9 +246,10 @@ describe('every row', () => {
   });
 
   it('matches the shipped corpus/tasks.json (the table is rebuilt from the stored texts and overrides.json)', () => {
-    const shipped = JSON.parse(readFileSync(join(REPO_CORPUS, 'tasks.json'), 'utf8')) as TaskRow[];
+    const shipped = (JSON.parse(readFileSync(join(REPO_CORPUS, 'tasks.json'), 'utf8')) as TaskRow[]).filter((r) => seeds.has(r.docId));
     const overrides = (JSON.parse(readFileSync(join(REPO_CORPUS, 'overrides.json'), 'utf8')) as OverridesFile).overrides;
     const byId = new Map(applyOverrides(allRows, overrides).map((r) => [r.id, r]));
+    // Rows of the seeds only: the shipped table also holds the 2025 directives (tests/extraction-2025.test.ts).
     expect(shipped.map((r) => r.id).sort()).toEqual([...byId.keys()].sort());
     for (const r of shipped) expect(byId.get(r.id)).toEqual(r);
   });
@@ -360,7 +361,8 @@ describe('documents the rules were not written for', () => {
     expect(baoCao!.deadline).toMatchObject({ date: '2025-12-15', precision: 'day' });
 
     const ca = rows.find((r) => r.task.startsWith('Công an tỉnh chủ trì'));
-    expect(ca).toMatchObject({ lead: ['Công an tỉnh'], support: ['Sở Khoa học và Công nghệ'] });
+    // The registry's unscoped name for "Công an tỉnh" (the extractor passes no province yet).
+    expect(ca).toMatchObject({ lead: ['Công an tỉnh, thành phố'], support: ['Sở Khoa học và Công nghệ'] });
     expect(ca!.deadline.date).toBeNull(); // "Thực hiện thường xuyên."
 
     for (const r of rows) expect(containsVerbatim(text, r.quote), r.id).toBe(true);
@@ -378,7 +380,7 @@ describe('documents the rules were not written for', () => {
     const soHoa = byTask('Số hóa hồ sơ thủ tục hành chính');
     expect(soHoa?.task).toBe('Số hóa hồ sơ thủ tục hành chính (ưu tiên hồ sơ đất đai)'); // a cell of two paragraphs
     expect(soHoa).toMatchObject({ lead: ['Sở Nội vụ'] });
-    expect(soHoa!.support).toContain('UBND cấp huyện');
+    expect(soHoa!.support).toContain('Ủy ban nhân dân cấp huyện'); // the registry's name for "UBND cấp huyện"
     expect(soHoa!.deadline).toEqual({ date: '2025-12-31', text: 'Tháng 12/2025', precision: 'month' });
 
     const tapHuan = byTask('Tập huấn kỹ năng số cho cán bộ, công chức');

@@ -14,20 +14,29 @@
  * điểm") yield no tasks, except explicit "giao X" and tables.
  */
 import type { AgencyMention } from '../corpus/agencies.js';
-import type { Deadline, DeadlinePrecision, TaskRow, TaskStatus } from '../corpus/types.js';
+import type { Deadline, DeadlinePrecision, DocumentKind, TaskRow, TaskStatus } from '../corpus/types.js';
 import { findDeadlines, NO_DEADLINE, parseDeadlineCell, type DeadlineMatch } from './deadlines.js';
 import { ancestors, titleOf, type Block, type DocumentStructure, type TableRow } from './structure.js';
+import { recogniseColumns } from './table-columns.js';
+import { fieldRecords, type FieldRecord } from './fields.js';
 import { fold, foldAligned, squashSpaces, stripSuperscripts, tokenize } from '../text/vietnamese.js';
 
 /** What the extractor needs from the agency registry. */
 export interface AgencyLookup {
-  findMentions(text: string, opts?: { caseSensitive?: boolean }): AgencyMention[];
+  findMentions(text: string, opts?: { caseSensitive?: boolean; province?: string }): AgencyMention[];
   get(name: string): { kind: string } | undefined;
+  /** The province whose organs issued a document (canonical name), or null for a central body. */
+  provinceOf?(issuer: string | null | undefined): string | null;
+  resolve?(name: string): { name: string; kind: string } | undefined;
 }
 
 export interface ExtractOptions {
   docId: string;
   agencies: AgencyLookup;
+  /** Issuing body (canonical name): provincial bodies a provincial document names belong to its province. */
+  issuer?: string | null;
+  /** Kind of document: a report restates targets, a directive sets them (see fromTable). */
+  kind?: DocumentKind;
 }
 
 const ALL = 'Các bộ, ngành, địa phương';
@@ -58,7 +67,11 @@ const ROLE_GROUPS: Array<[RegExp, string]> = [
 /** Verbs after a subject that report rather than assign. */
 const REPORTING_VERB = /^(?:da|dang|duoc|de xuat|kinh de nghi|bao cao|thong bao|ghi nhan|danh gia cao|tran trong)\b/;
 const INTRO_CUE = /(?::\s*$|\b(?:nhu sau|sau day|cu the|chu yeu sau|trong tam sau|sau)\s*(?:trong nam \d{4})?\s*:?\s*$)/;
-const CLOSING_FORMULA = /thong bao de .*biet|biet,? thuc hien|^tran trong|^noi nhan/;
+/** Closing and enacting formulas: no work is assigned by them. */
+const CLOSING_FORMULA =
+  /thong bao de .*biet|biet,? thuc hien|^tran trong|^noi nhan|^trong qua trinh (?:trien khai|thuc hien|to chuc).{0,160}(?:kho khan|vuong mac)|co hieu luc(?: thi hanh)? (?:ke )?tu ngay|chiu trach nhiem thi hanh|^(?:phe duyet|ban hanh) .{0,200}kem theo (?:quyet dinh|nghi quyet|chi thi|thong bao) nay/;
+/** An item that ends by announcing its own details ("… để:", "… theo hướng:", "… gồm:"), not a list of tasks. */
+const DETAILS_CUE = /\s(?:de|nham|theo huong|gom|bao gom|voi cac noi dung)\s*:\s*$/;
 const TASK_TITLE = /\b(?:nhiem vu|giai phap|de xuat|kien nghi|phuong huong|muc tieu|to chuc thuc hien|trach nhiem)\b/;
 const REPORT_TITLE = /\b(?:ket qua|tinh hinh|ton tai|han che|bai hoc|nguyen nhan|kho khan|vuong mac|thieu|cham tre|bat cap|yeu kem)\b/;
 
@@ -77,27 +90,74 @@ interface Assignment {
   deadlines: DeadlineMatch[];
   viaGiao: boolean;
   reported: boolean;
+  /** The subject "đã" did it (past): reported work, even with a date. */
+  past?: boolean;
+  /** Agencies a following "Giao X phối hợp triển khai" adds when the assignment already has a lead. */
+  support?: string[];
 }
 
 export function extractTasks(doc: DocumentStructure, opts: ExtractOptions): TaskRow[] {
-  return new Extractor(doc, opts).run();
+  const extractor = new Extractor(doc, opts);
+  return withoutBodyDuplicates(extractor.run(), extractor.tableRows);
+}
+
+/**
+ * Canonical leads of an agency phrase as a table cell would name them
+ * ("Bộ trưởng, Thủ trưởng cơ quan ngang bộ …, Chủ tịch UBND các tỉnh" → the
+ * groups): the same reading the extractor applies to documents, for gold files.
+ */
+export function readAgencyCell(text: string, opts: ExtractOptions): string[] {
+  return new Extractor({ text, blocks: [], roots: [] }, opts).agenciesOfCell(text);
+}
+
+/**
+ * A programme lists its tasks in the body without agencies and again in an
+ * appendix table with them ("chi tiết tại Phụ lục II"): the body copy of a row
+ * without a lead is dropped when a row with a lead states the same task.
+ */
+function withoutBodyDuplicates(rows: TaskRow[], fromTables: ReadonlySet<TaskRow>): TaskRow[] {
+  const key = (t: string) => fold(t).replace(/[^a-z0-9]+/g, ' ').trim().slice(0, 60);
+  const inTable = new Set(rows.filter((r) => r.lead.length > 0 && fromTables.has(r)).map((r) => key(r.task)));
+  const withLead = new Set(rows.filter((r) => r.lead.length > 0).map((r) => key(r.task)));
+  return rows.filter((r) => (fromTables.has(r) || !inTable.has(key(r.task))) && (r.lead.length > 0 || !withLead.has(key(r.task))));
 }
 
 class Extractor {
   private readonly rows: TaskRow[] = [];
+  /** Rows read from table cells: where the same task is also in the text, the table (with its agencies) wins. */
+  readonly tableRows = new Set<TaskRow>();
   private readonly ordinals = new Map<string, number>();
   private readonly addressees: string[];
   private readonly text: string;
 
+  /** "Sở Khoa học và Công nghệ" in a plan of UBND thành phố Hà Nội is Hà Nội's. */
+  private readonly province: string | null;
+
   constructor(private readonly doc: DocumentStructure, private readonly opts: ExtractOptions) {
     this.text = doc.text;
+    const issuer = opts.issuer ? opts.agencies.resolve?.(opts.issuer) : undefined;
+    this.province = opts.agencies.provinceOf?.(opts.issuer) ?? (issuer?.kind === 'province' ? issuer.name : null);
     this.addressees = this.findAddressees();
   }
 
   run(): TaskRow[] {
     let seenItem = false;
+    const covered = new Set<Block>();
     for (const block of this.doc.blocks) {
-      if (block.closing) break;
+      if (block.kind !== 'item' || block.closing) continue;
+      for (const record of fieldRecords(block)) {
+        this.fromFieldRecord(record);
+        for (const b of record.blocks) covered.add(b);
+      }
+    }
+    // "Sửa đổi Luật … để:" / "… theo hướng:" followed by bullets: the bullets are the aims or parts of that one task.
+    for (const block of this.doc.blocks) {
+      if (block.kind === 'item' && DETAILS_CUE.test(fold(block.text)) && !this.headingLeads(block)) {
+        for (const c of block.children) covered.add(c);
+      }
+    }
+    for (const block of this.doc.blocks) {
+      if (block.closing || covered.has(block)) continue;
       if (block.kind === 'item' && block.marker?.rank !== undefined && block.marker.rank < 5) seenItem = true;
       if (block.kind === 'table') {
         this.fromTable(block);
@@ -114,7 +174,7 @@ class Extractor {
   // ---------------------------------------------------------------- agencies
 
   private mentions(text: string): AgencyMention[] {
-    return this.opts.agencies.findMentions(text, { caseSensitive: true });
+    return this.opts.agencies.findMentions(text, { caseSensitive: true, ...(this.province && { province: this.province }) });
   }
 
   /** Collapses "Các bộ, ngành" + "Các địa phương" into the whole group, and removes duplicates. */
@@ -227,9 +287,11 @@ class Extractor {
       if (b.kind !== 'item' || !b.marker || b.marker.type === 'dash' || b.marker.type === 'plus') continue;
       const raw = titleOf(b);
       if (raw.length > 90) continue; // a task sentence, not a section title
+      if (!b.text.includes(':') && /[.;]\s*$/.test(b.text)) continue; // "c) Báo cáo kết quả … trước ngày 15/12." is a sentence
       const title = fold(raw).replace(/^ve\s+/, '');
       if (/^(?:ket qua|tinh hinh)/.test(title)) return 'report';
-      if (/\bquan diem\b/.test(title)) return 'explicit';
+      // Objectives, purposes and requirements state aims; only an explicit "X chủ trì …" there assigns work.
+      if (/\bquan diem\b|^(?:cac )?muc (?:tieu|dich)\b|^yeu cau\b|^muc dich,? yeu cau\b/.test(title)) return 'explicit';
       if (REPORT_TITLE.test(title)) return 'report';
       if (TASK_TITLE.test(title)) return 'task';
     }
@@ -260,7 +322,8 @@ class Extractor {
   private headingLeads(b: Block): Leads | null {
     if (b.kind !== 'item') return null;
     const colon = b.text.indexOf(':');
-    const head = colon > 0 ? b.text.slice(0, colon) : b.text;
+    // "Các bộ, ngành, địa phương có trách nhiệm:" names who as much as "Bộ Tài chính:".
+    const head = (colon > 0 ? b.text.slice(0, colon) : b.text).replace(/\s+(?:có|chịu) trách nhiệm(?: thực hiện)?$|\s+có nhiệm vụ$|\s+thực hiện các nhiệm vụ sau(?: đây)?$/u, '');
     const names = this.isOnlyLeadPhrase(head);
     if (!names) return null;
     const rest = colon > 0 ? b.text.slice(colon + 1) : '';
@@ -279,10 +342,26 @@ class Extractor {
     const candidates = [b, ...b.children.filter((c) => c.kind === 'paragraph')];
     for (const p of candidates.reverse()) {
       if (!INTRO_CUE.test(foldAligned(p.text).trim())) continue;
-      const lead = this.addresseeIn(p.text, /(?:de nghi|yeu cau|giao cho|giao|chi dao|phan cong cho)\s+/g);
+      // "… đề nghị X …: " or "…, các Bộ, … cần … các nhiệm vụ sau đây:" (the agencies as subject).
+      const lead = this.addresseeIn(p.text, /(?:de nghi|yeu cau|giao cho|giao|chi dao|phan cong cho)\s+/g) ?? this.obligedIn(p.text);
       if (lead) return lead;
     }
     return null;
+  }
+
+  // ---------------------------------------------------------------- labelled fields
+
+  /** One row from "Nhiệm vụ: … / Đơn vị chủ trì: … / Thời gian thực hiện: …". */
+  private fromFieldRecord(r: FieldRecord): void {
+    const task = r.task.value !== '' ? r.task.value : r.taskItems.map((b) => b.text.replace(/[;.]\s*$/, '')).join('; ');
+    const lead = r.lead.length > 0 ? r.lead.flatMap((f) => this.cellAgencies(f.value)) : r.agencies.flatMap((f) => this.cellAgencies(f.value));
+    const support = r.support.flatMap((f) => this.cellAgencies(f.value));
+    const timeText = r.time?.value ?? '';
+    const deadline = parseDeadlineCell(timeText) ?? (timeText ? pickDeadline(findDeadlines(timeText)) : NO_DEADLINE);
+    this.addRow({
+      path: r.owner.path, task, lead: this.normalizeLeads(lead), support, deadline,
+      quoteStart: r.start, quoteEnd: r.end,
+    });
   }
 
   // ---------------------------------------------------------------- text units
@@ -296,7 +375,8 @@ class Extractor {
     if (isIntro) return;
 
     // Notes such as "(Chi tiết tại Phụ lục I)" under an item do not make it a section heading.
-    const hasItemChildren = block.children.some((c) => c.kind === 'item' || (c.kind === 'paragraph' && !/^\(.*\)\.?$/.test(c.text.trim())));
+    const hasItemChildren =
+      !DETAILS_CUE.test(fold(block.text)) && block.children.some((c) => c.kind === 'item' || (c.kind === 'paragraph' && !/^\(.*\)\.?$/.test(c.text.trim())));
     const heading = this.headingLeads(block);
     const inherited = heading ?? this.inherited(block);
     let body = text;
@@ -326,7 +406,13 @@ class Extractor {
     const pieces = splitEnumeration(text);
     const prefixText = pieces ? text.slice(0, pieces[0]!.start) : '';
     // Only an enumeration of assignments is split ("Bộ Công an: (1) …", "Chủ trì, phối hợp …: (i) …"), not a list of themes.
-    const assigns = pieces !== null && (this.isOnlyLeadPhrase(prefixText.replace(/[:(\s]+$/, '')) !== null || context.lead.length > 0 || /chu tri|phoi hop|giao/.test(foldAligned(prefixText)));
+    const assigns =
+      pieces !== null &&
+      (this.isOnlyLeadPhrase(prefixText.replace(/[:(\s]+$/, '')) !== null ||
+        (context.lead.length > 0 && tokenize(prefixText).length < 4) ||
+        /chu tri|phoi hop|giao/.test(foldAligned(prefixText)) ||
+        // "…: (1) Thanh tra Chính phủ ban hành …; (2) Bộ Công an chủ trì …": each piece names its own agency.
+        pieces.filter((p) => this.subjectAt(text.slice(p.start, p.end)) !== null).length * 2 >= pieces.length);
     if (pieces && assigns) {
       const prefix = prefixText;
       const prefixLead = this.isOnlyLeadPhrase(prefix.replace(/[:(\s]+$/, ''));
@@ -353,8 +439,13 @@ class Extractor {
     }
 
     const assignments = this.assignments(text);
+    // "Bộ X chủ trì A, hoàn thành …; hướng dẫn B, hoàn thành …": the subject carries over to the next clauses.
+    let carried: string[] | null = null;
     for (const a of assignments) {
-      if (a.reported && a.deadlines.length === 0) continue;
+      if (a.lead !== null && a.lead.length > 0) carried = a.lead;
+      else if (carried && !a.reported) a.lead = carried;
+      // "Bộ X đã tổng hợp … trong năm 2022": past work with its date is a report, not a deadline.
+      if (a.reported && (a.deadlines.length === 0 || a.past)) continue;
       const explicit = a.lead !== null && a.lead.length > 0;
       const deadline = pickDeadline(a.deadlines);
       const unitText = text.slice(a.start, a.end);
@@ -367,7 +458,7 @@ class Extractor {
         continue;
       }
       const lead = explicit ? a.lead! : context.lead;
-      const support = [...new Set([...this.supportIn(unitText), ...(explicit ? [] : context.support)])].filter((s) => !lead.includes(s));
+      const support = [...new Set([...this.supportIn(unitText), ...(a.support ?? []), ...(explicit ? [] : context.support)])].filter((s) => !lead.includes(s));
       this.addRow({
         path: o.path, task: text.slice(a.start, a.taskEnd), lead, support, deadline,
         quoteStart: a === assignments[0] && o.quoteFrom !== undefined ? o.quoteFrom : offset + a.start, quoteEnd: offset + a.end,
@@ -404,9 +495,42 @@ class Extractor {
   }
 
   /** Splits a unit into sentences and groups them into assignments. */
+  /** The text with every agency name blanked out. */
+  private withoutAgencies(text: string): string {
+    let out = text;
+    for (const m of this.mentions(text)) out = out.slice(0, m.start) + ' '.repeat(m.end - m.start) + out.slice(m.end);
+    return out;
+  }
+
+  /** Agencies that open a clause as its subject ("Bộ Công an chủ trì …"), or null. */
+  private subjectAt(clause: string): string[] | null {
+    const start = skip(foldAligned(clause), 0, /^[\s\-–+]+/);
+    const subject = this.leadPhrase(clause, start);
+    if (subject.names.length === 0) return null;
+    const after = foldAligned(clause.slice(subject.end)).trim();
+    return after !== '' && !after.startsWith(':') && !REPORTING_VERB.test(after) ? subject.names : null;
+  }
+
+  /** Clauses, also cut at a ";" after which another agency is the subject ("…; Bộ Công an tổng hợp …"). */
+  private clausesOf(text: string): Clause[] {
+    const out: Clause[] = [];
+    for (const [s, e] of splitSentences(text)) {
+      let from = s;
+      for (const m of text.slice(s, e).matchAll(/;\s+/g)) {
+        const at = s + m.index + m[0].length;
+        const next = text.slice(at, e);
+        if (!/^\p{Lu}|^các\s/u.test(next) || this.subjectAt(next) === null) continue;
+        out.push(...splitAtDeadlines(text, from, s + m.index, from > s));
+        from = at;
+      }
+      out.push(...splitAtDeadlines(text, from, e, from > s));
+    }
+    return out;
+  }
+
   private assignments(text: string): Assignment[] {
     const out: Assignment[] = [];
-    for (const s of splitClauses(text)) {
+    for (const s of this.clausesOf(text)) {
       const sentence = text.slice(s.start, s.end);
       const folded = foldAligned(sentence).trim();
       if (CLOSING_FORMULA.test(folded)) continue;
@@ -415,7 +539,11 @@ class Extractor {
       const subject = this.leadPhrase(sentence, skip(foldAligned(sentence), 0, /^[\s\-–+]+/));
       const after = foldAligned(sentence.slice(subject.end)).trim();
       const subjectLead = subject.names.length > 0 && after !== '' && !after.startsWith(':') ? subject.names : null;
-      const reported = subjectLead !== null && REPORTING_VERB.test(after) && !giao;
+      // "Bộ X báo cáo …" reports in minutes, but "… báo cáo kết quả … định kỳ hằng quý / trước ngày …" is a duty.
+      const duty = /^bao cao\b/.test(after) && (deadlines.length > 0 || /\b(?:dinh ky|hang (?:thang|quy|nam))\b/.test(after));
+      // "Thành phố Hà Nội là đơn vị đi đầu …" describes; "Bộ X là cơ quan thường trực, chủ trì …" assigns.
+      const describes = /^la\b/.test(after) && !/^la (?:co quan|don vi) (?:thuong truc|chu tri|dau moi)/.test(after);
+      const reported = subjectLead !== null && (REPORTING_VERB.test(after) || describes) && !giao && !duty;
       const lead = giao ?? (reported ? null : subjectLead) ?? this.obligedIn(sentence);
       const current = out.at(-1);
       const deadlineOnly = deadlines.length === 1 && tokenize(sentence.slice(0, deadlines[0]!.start - s.start) + sentence.slice(deadlines[0]!.end - s.start)).length <= 3;
@@ -424,9 +552,17 @@ class Extractor {
         current.end = s.end;
         continue;
       }
+      // "Giao Bộ A, Bộ B phối hợp triển khai.": who does the work named just before.
+      if (current && giao && deadlines.length === 0 && isBareAssignment(this.withoutAgencies(sentence))) {
+        if (current.lead === null || current.lead.length === 0) current.lead = giao;
+        else current.support = [...(current.support ?? []), ...giao];
+        current.end = s.end;
+        current.viaGiao = true;
+        continue;
+      }
       const startsNew = !current || lead !== null || (deadlines.length > 0 && current.deadlines.length > 0) || s.forcedBreak;
       if (startsNew) {
-        out.push({ start: s.start, end: s.end, taskEnd: s.end, lead, deadlines, viaGiao: giao !== null, reported });
+        out.push({ start: s.start, end: s.end, taskEnd: s.end, lead, deadlines, viaGiao: giao !== null, reported, past: reported && /^da\b/.test(after) });
       } else if (current.deadlines.length === 0) {
         current.end = current.taskEnd = s.end;
         current.deadlines.push(...deadlines);
@@ -440,43 +576,59 @@ class Extractor {
 
   private fromTable(block: Block): void {
     const table = block.table!;
-    const header = table.header.map((h) => fold(h));
-    const col = (re: RegExp) => header.findIndex((h) => re.test(h));
-    const nameCol = col(/chi tieu|nhiem vu|noi dung|ten /);
-    const leadCol = col(/chu tri|co quan thuc hien|don vi thuc hien|trach nhiem/);
-    const supportCol = col(/phoi hop/);
-    const deadlineCol = col(/thoi han|thoi gian|tien do/);
-    const targetCol = col(/muc tieu/);
-    const resultCol = col(/ket qua/);
-    if (nameCol < 0 || (leadCol < 0 && deadlineCol < 0 && targetCol < 0)) return;
-    const indicatorTable = /chi tieu/.test(header[nameCol]!);
-    const yearOf = (i: number) => (i >= 0 ? Number(/\b(\d{4})\b/.exec(header[i]!)?.[1]) || undefined : undefined);
+    const cols = recogniseColumns(table.header, table.rows.map((r) => r.cells));
+    if (!cols) return;
+    const cell = (row: TableRow, i: number) => (i >= 0 ? stripSuperscripts(row.cells[i] ?? '').trim() : '');
+    // "Các nhiệm vụ … quá hạn chưa hoàn thành": a status stated by the heading above the table.
+    const headingStatus = statusOfText(block.parent ? titleOf(block.parent) : '');
     let previousLead: string[] = [];
-    for (const row of table.rows) {
-      const name = stripSuperscripts(row.cells[nameCol] ?? '').trim();
+    let previousGroup: string | null = null;
+    for (const [index, row] of table.rows.entries()) {
+      const name = cell(row, cols.name);
       if (name === '') continue;
-      const leadCell = leadCol >= 0 ? row.cells[leadCol] ?? '' : '';
-      let lead = leadCell.trim() === '' ? previousLead : this.cellAgencies(leadCell);
+      // "11 | Chỉ tiêu về thủ tục hành chính | | |" followed by "11.1 …": a heading row of its sub-rows.
+      const next = table.rows[index + 1];
+      const onlyName = row.cells.every((c, i) => i === cols.name || i === cols.number || c.trim() === '');
+      if (onlyName && row.number && next?.number?.startsWith(`${row.number}.`)) continue;
+      if (row.group !== previousGroup) previousLead = [];
+      previousGroup = row.group;
+      const leadCell = cell(row, cols.lead);
+      let lead = leadCell === '' ? previousLead : this.cellAgencies(leadCell);
+      // "Nhiệm vụ giao Bộ trưởng Bộ Công an chỉ đạo": a group row that names whom its rows are for.
+      if (lead.length === 0 && row.group) lead = this.mentions(row.group).map((m) => m.name);
       previousLead = lead;
-      const support = supportCol >= 0 ? this.cellAgencies(row.cells[supportCol] ?? '') : [];
-      const target = targetCol >= 0 ? stripSuperscripts(row.cells[targetCol] ?? '').trim() : '';
-      const result = resultCol >= 0 ? stripSuperscripts(row.cells[resultCol] ?? '').trim() : '';
+      const support = this.cellAgencies(cell(row, cols.support));
+      const target = cell(row, cols.target);
+      const result = cell(row, cols.result);
+      // "Đến năm 2030", "Giai đoạn 2025-2027": a group row that dates the rows under it.
+      const groupDeadline = [...row.groups].reverse().map((g) => parseDeadlineCell(g) ?? pickDeadline(findDeadlines(g))).find((d) => d.date !== null) ?? NO_DEADLINE;
+      const targetDeadline = parseDeadlineCell(target);
+      // "Mục tiêu 2026" over a directive's indicators: the target is due by the end of that year (a report only restates it).
+      const yearDeadline: Deadline | undefined =
+        cols.indicators && cols.targetYear && this.opts.kind !== 'báo cáo'
+          ? { date: `${cols.targetYear}-12-31`, text: table.header[cols.target]!, precision: 'year' }
+          : undefined;
       const deadline =
-        (deadlineCol >= 0 ? parseDeadlineCell(row.cells[deadlineCol] ?? '') : undefined) ??
-        (targetCol >= 0 ? parseDeadlineCell(target) : undefined);
-      const isIndicator = indicatorTable && !deadline;
+        parseDeadlineCell(cell(row, cols.deadline)) ?? targetDeadline ?? (groupDeadline.date !== null ? groupDeadline : undefined) ?? yearDeadline;
+      // "Mục tiêu năm 2023: Tháng 12/2023" in a list of indicators is a task with a deadline.
+      const isIndicator = cols.indicators && targetDeadline === undefined;
       const path = row.number ? (block.path ? `${block.path}.${row.number}` : row.number) : block.path;
-      lead = this.normalizeLeads(lead);
+      const year = cols.targetYear ?? (deadline?.precision === 'year' && deadline.date ? Number(deadline.date.slice(0, 4)) : undefined);
+      const before = this.rows.length;
       this.addRow({
-        path, task: name, lead, support, deadline: deadline ?? NO_DEADLINE,
+        path, task: name, lead: this.normalizeLeads(lead), support, deadline: deadline ?? NO_DEADLINE,
         quoteStart: row.line.start, quoteEnd: row.line.end,
         kind: isIndicator ? 'indicator' : 'task',
-        indicator: isIndicator
-          ? { ...(target && { target }), ...(result && { result }), ...((yearOf(targetCol) ?? yearOf(resultCol)) && { year: yearOf(targetCol) ?? yearOf(resultCol) }) }
-          : undefined,
-        status: statusOf(row),
+        indicator: isIndicator ? { ...(target && { target }), ...(result && { result }), ...(year && { year }) } : undefined,
+        status: statusOfText(cell(row, cols.status)) ?? statusOf(row) ?? headingStatus,
       });
+      if (this.rows.length > before) this.tableRows.add(this.rows.at(-1)!);
     }
+  }
+
+  /** {@link readAgencyCell}. */
+  agenciesOfCell(text: string): string[] {
+    return this.cellAgencies(text);
   }
 
   /** Agencies named in a table cell; "Bộ, ngành, địa phương" is the whole group. */
@@ -496,6 +648,8 @@ class Extractor {
       const g = genericAgencyAt(text, at + lead);
       if (g && !this.mentions(part).length) names.push(g.name);
     }
+    // A short cell that names no known body ("Các doanh nghiệp công nghệ số", "Ban Cơ yếu Chính phủ") is kept as written.
+    if (names.length === 0 && text.length <= 90 && /^\p{Lu}/u.test(text) && !/\d{4}|%/.test(text)) names.push(text.replace(/[.;,]+$/, ''));
     return this.normalizeLeads(names);
   }
 
@@ -542,10 +696,19 @@ function genericAgencyAt(text: string, pos: number): AgencyMention | undefined {
   if (!head) return undefined;
   const end = ORG_END.exec(rest.slice(head[0].length));
   const length = head[0].length + (end ? end.index : rest.length - head[0].length);
-  const name = rest.slice(0, length).trim();
+  // "UBND 06 thành phố …": the abbreviation spelled out, as the registry writes names.
+  const written = rest.slice(0, length).trim();
+  const name = written.replace(/^UBND\b/u, 'Ủy ban nhân dân');
   const words = name.split(/\s+/).length;
   if (words < 2 || words > 10) return undefined;
-  return { name, start: pos, end: pos + name.length, text: name };
+  return { name, start: pos, end: pos + written.length, text: written };
+}
+
+/** "Giao Bộ A, Bộ B phối hợp triển khai.": a sentence that only says who, with no work of its own. */
+function isBareAssignment(sentence: string): boolean {
+  const words = tokenize(sentence);
+  const generic = new Set(['giao', 'cho', 'cac', 'chu', 'tri', 'phoi', 'hop', 'trien', 'khai', 'thuc', 'hien', 'to', 'chuc', 'theo', 'doi', 'va', 'cung', 'voi', 'nhiem', 'vu', 'nay', 'tren', 'bo', 'nganh', 'dia', 'phuong', 'lien', 'quan', 'co']);
+  return words.every((w) => generic.has(w));
 }
 
 /** A section title rather than a task: short, without a sentence ending, or in capitals, or "Về …". */
@@ -582,10 +745,15 @@ function pickDeadline(found: DeadlineMatch[]): Deadline {
 }
 
 function statusOf(row: TableRow): TaskStatus | undefined {
-  const g = fold(row.group ?? '');
-  if (/chua hoan thanh/.test(g)) return 'chưa hoàn thành';
+  return statusOfText(row.group ?? '');
+}
+
+/** "Đã hoàn thành (quá hạn)", "Đang thực hiện", "… quá hạn chưa hoàn thành": a status the document states. */
+function statusOfText(text: string): TaskStatus | undefined {
+  const g = fold(text);
+  if (/chua hoan thanh|qua han/.test(g) && !/da hoan thanh/.test(g)) return 'chưa hoàn thành';
   if (/dang (?:trien khai|thuc hien)/.test(g)) return 'đang triển khai';
-  if (/hoan thanh/.test(g)) return 'hoàn thành';
+  if (/(?:^|da )hoan thanh/.test(g)) return 'hoàn thành';
   return undefined;
 }
 
@@ -602,6 +770,11 @@ interface Clause {
  * năm 2024") is split into two clauses at the separator before the second.
  */
 export function splitClauses(text: string): Clause[] {
+  return splitSentences(text).flatMap(([s, e]) => splitAtDeadlines(text, s, e, false));
+}
+
+/** Sentence spans of a unit (a full stop followed by a capital, a digit or a bracket). */
+export function splitSentences(text: string): Array<[number, number]> {
   const sentences: Array<[number, number]> = [];
   const re = /(?<![A-ZĐ]|\bTP|\bTp|\bv\.v)(?:[.!?]|…)+["”’)]?\s+(?=[\p{Lu}“"(\d])/gu;
   let start = 0;
@@ -611,29 +784,39 @@ export function splitClauses(text: string): Clause[] {
     start = m.index + m[0].length;
   }
   if (start < text.length) sentences.push([start, text.length]);
+  return sentences;
+}
 
+/** Cuts text[s, e) before a second deadline that belongs to a second action. */
+function splitAtDeadlines(text: string, s: number, e: number, forced: boolean): Clause[] {
   const out: Clause[] = [];
-  for (const [s, e] of sentences) {
-    const sentence = text.slice(s, e);
-    const deadlines = findDeadlines(sentence);
-    let clauseStart = 0;
-    for (let k = 1; k < deadlines.length; k++) {
-      const prev = deadlines[k - 1]!;
-      const cur = deadlines[k]!;
-      const between = sentence.slice(prev.end, cur.start);
-      if (tokenize(between).length <= 2) continue; // "trong Quý II/2023, hoàn thành trước 30/5/2023": one action, refined
-      const sep = Math.max(between.lastIndexOf(','), between.lastIndexOf(';'));
-      const cut = sep >= 0 ? prev.end + sep + 1 : prev.end;
-      out.push({ start: s + clauseStart, end: s + (sep >= 0 ? prev.end + sep : prev.end), forcedBreak: clauseStart > 0 });
-      clauseStart = cut + (/^\s*(?:và\s+)?/u.exec(sentence.slice(cut))?.[0].length ?? 0);
-    }
-    out.push({ start: s + clauseStart, end: e, forcedBreak: clauseStart > 0 });
+  const sentence = text.slice(s, e);
+  const deadlines = findDeadlines(sentence);
+  let clauseStart = 0;
+  for (let k = 1; k < deadlines.length; k++) {
+    const prev = deadlines[k - 1]!;
+    const cur = deadlines[k]!;
+    const between = sentence.slice(prev.end, cur.start);
+    if (tokenize(between).length <= 2) continue; // "trong Quý II/2023, hoàn thành trước 30/5/2023": one action, refined
+    // A ";" right after the first action ends it ("…, nhiệm vụ thường xuyên; nghiên cứu …, hoàn thành trước …").
+    const sep = between.includes(';') ? between.indexOf(';') : between.lastIndexOf(',');
+    const cut = sep >= 0 ? prev.end + sep + 1 : prev.end;
+    out.push({ start: s + clauseStart, end: s + (sep >= 0 ? prev.end + sep : prev.end), forcedBreak: forced || clauseStart > 0 });
+    clauseStart = cut + (/^\s*(?:và\s+)?/u.exec(sentence.slice(cut))?.[0].length ?? 0);
   }
+  out.push({ start: s + clauseStart, end: e, forcedBreak: forced || clauseStart > 0 });
   return out.filter((c) => c.end > c.start && text.slice(c.start, c.end).trim() !== '');
 }
 
 /** Inline "(i) … (ii) …" or "(1) … (2) …" enumeration with at least two items in sequence. */
 export function splitEnumeration(text: string): Array<{ label: string; start: number; end: number }> | null {
+  // "…: a) Là cơ quan thường trực …; b) Tổ chức sơ kết …": lettered items written inline.
+  const letters = [...text.matchAll(/(?:^|[:;.]\s+)([a-zđ])\)\s+/gu)];
+  const abc = 'abcdđeghiklmnopqrstuvxy';
+  const run = letters.filter((m, i) => m[1] === abc[i]);
+  if (run.length >= 2 && run[0]![1] === 'a') {
+    return run.map((m, i) => ({ label: m[1]!, start: m.index + m[0].length, end: i + 1 < run.length ? run[i + 1]!.index + (/^[:;.]/.test(run[i + 1]![0]) ? 1 : 0) : text.length }));
+  }
   const marks = [...text.matchAll(/\((i{1,3}|iv|v|vi{1,3}|ix|x|\d{1,2})\)\s*/g)];
   if (marks.length < 2) return null;
   const roman = ['i', 'ii', 'iii', 'iv', 'v', 'vi', 'vii', 'viii', 'ix', 'x'];

@@ -306,7 +306,7 @@ export class Assistant {
       .filter((x): x is { row: TaskRow; m: NonNullable<ReturnType<typeof match>> } => x.m !== null)
       .filter((x) => u.documents.length === 0 || u.documents.includes(x.row.docId))
       .map((x) => ({ ...x, cov: this.coverage(topic, this.rowBigrams.get(x.row.id)!) + (this.inPeriod(x.row, u) ? 0.3 : 0) }));
-    const direct = (v: string) => v === 'lead' || v === 'predecessor';
+    const direct = (v: string) => v === 'lead' || v === 'predecessor' || v === 'successor';
     // Rows on the asked topic first (own before shared), then the agency's own rows.
     const key = (x: { m: { via: string }; cov: number }) => x.cov + (direct(x.m.via) ? 0.25 : 0);
     scored.sort(
@@ -481,7 +481,7 @@ export class Assistant {
       let score = 0.55 * cov + 0.3 * lex;
       if (matchers.length > 0) {
         const m = matchers.map((f) => f(row)).find((x) => x !== null);
-        score += !m ? -0.15 : m.via === 'lead' || m.via === 'predecessor' ? 0.25 : m.via === 'support' ? 0.05 : 0.12;
+        score += !m ? -0.15 : m.via === 'lead' || m.via === 'predecessor' || m.via === 'successor' ? 0.25 : m.via === 'support' ? 0.05 : 0.12;
       }
       if (u.partners.some((p) => row.support.includes(p.name))) score += 0.1;
       if (u.documents.includes(row.docId)) score += 0.15;
