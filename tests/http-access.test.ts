@@ -40,16 +40,26 @@ describe('security headers and the web chat API', () => {
       const base = `http://127.0.0.1:${app.port}`;
       const { sessionId } = json((await post(`${base}/api/session`, {})).text);
       expect(sessionId).toMatch(/^wo/);
-      const body = json((await post(`${base}/api/chat`, { chatId: sessionId, text: 'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?' })).text);
+      const question = 'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?';
+      const body = json((await post(`${base}/api/chat`, { chatId: sessionId, text: question })).text);
+      const contract = json((await post(`${base}/api/ask`, { q: question, now: '2024-08-01' })).text);
       const view = body.results[0];
       expect(view.grounded).toBe(true);
       expect(view.direct).toContain('Bộ Công an chủ trì');
-      expect(view.tasks.map((t: any) => t.deadline)).toContain('31/12/2024');
-      expect(view.tasks[0].lead).toContain('Bộ Công an');
-      expect(view.sources[0].href).toMatch(/^\/van-ban\/tb-2024-07-19\?trich=.+#muc-B\.II\.6\.d/);
+      expect(view.direct).not.toMatch(/^\d+\. /m); // the numbered list became cards
+      expect(view.tasks.length).toBeGreaterThan(0);
+      for (const card of view.tasks) {
+        const row = contract.tasks.find((t: any) => t.id === card.id);
+        expect(card.deadline).toBe(row.deadline ? row.deadline.split('-').reverse().join('/') : null);
+        expect(card.lead).toEqual(row.lead);
+        expect(body.replies[0].text).toContain(`mục ${card.section}`); // only the rows on this page
+      }
+      expect(view.sources.map((s: any) => s.quote)).toEqual(contract.citations.map((c: any) => c.quote));
+      expect(view.sources[0].href).toBe(`/van-ban/${contract.citations[0].docId}?muc=${encodeURIComponent(contract.citations[0].section)}&trich=${encodeURIComponent(contract.citations[0].quote)}#trich`);
       const paged = json((await post(`${base}/api/chat`, { chatId: sessionId, text: 'Bộ Y tế phải làm gì?' })).text);
-      expect(paged.results[0].page).toEqual({ current: 1, total: 2 });
-      expect(paged.results[0].tasks).toHaveLength(3);
+      const pages = /Trang 1\/(\d+)/.exec(paged.replies[0].text)!;
+      expect(paged.results[0].page).toEqual({ current: 1, total: Number(pages[1]) });
+      expect(paged.results[0].tasks.length).toBe((paged.replies[0].text.match(/^\d+\. /gm) ?? []).length);
       const help = json((await post(`${base}/api/chat`, { chatId: sessionId, text: '/trogiup' })).text);
       expect(help.results).toEqual([null]);
     } finally {

@@ -62,8 +62,12 @@ describe('HTTP server', () => {
     const refusal = json((await post(`${base}/api/ask`, { q: 'Ai chịu trách nhiệm xây dựng sân bay Long Thành?' })).text);
     expect(refusal).toMatchObject({ grounded: false, intent: 'out_of_scope', tasks: [], citations: [] });
     expect(refusal.answer).toContain('không đề cập');
-    const later = json((await post(`${base}/api/ask`, { q: 'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?', now: '2024-12-01' })).text);
-    expect(later.answer).toContain('còn 30 ngày');
+    // Days left are counted from "now": four months later, 122 days fewer.
+    const daysLeft = async (now: string) => {
+      const answer = json((await post(`${base}/api/ask`, { q: 'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?', now })).text).answer as string;
+      return Number(/còn ([\d.]+) ngày/.exec(answer)![1]!.replace('.', ''));
+    };
+    expect((await daysLeft('2024-08-01')) - (await daysLeft('2024-12-01'))).toBe(122);
   });
 
   it('rejects bad requests with 400 and a Vietnamese error', async () => {

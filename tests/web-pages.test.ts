@@ -131,8 +131,9 @@ describe('document view /van-ban/<docId>', () => {
     const report = await (await fetch(`${base}/van-ban/bc-2023-02-25`)).text();
     expect(report).toMatch(/<table><thead><tr><th scope="col">/);
     expect(report).toContain('id="muc-III.34"');
-    const missing = await (await fetch(`${base}/van-ban/tb-2024-07-19?trich=${encodeURIComponent('câu này không có trong văn bản')}`)).text();
+    const missing = await (await fetch(`${base}/van-ban/tb-2024-07-19?muc=B.II.6.d&trich=${encodeURIComponent('câu này không có trong văn bản')}`)).text();
     expect(missing).toContain('Không tìm thấy đoạn trích dẫn');
+    expect(missing).toContain('<a href="#muc-B.II.6.d">Đến mục B.II.6.d</a>');
     const none = await fetch(`${base}/van-ban/khong-co`);
     expect(none.status).toBe(404);
     expect(await none.text()).toContain('Không có văn bản này');

@@ -38,10 +38,14 @@ export interface AnswerView {
   page: { current: number; total: number } | null;
 }
 
-/** Link to the document view at a section, with the quote to highlight. */
+/**
+ * Link to the document view at a section; with a quote, the page highlights it
+ * and the link lands on the highlight (#trich), the section named in ?muc=.
+ */
 export function documentHref(docId: string, section: string | null | undefined, quote?: string): string {
-  const query = quote ? `?trich=${encodeURIComponent(quote.slice(0, 400))}` : '';
-  return `/van-ban/${encodeURIComponent(docId)}${query}${section ? `#muc-${encodeURIComponent(section)}` : ''}`;
+  const path = `/van-ban/${encodeURIComponent(docId)}`;
+  if (quote) return `${path}?${section ? `muc=${encodeURIComponent(section)}&` : ''}trich=${encodeURIComponent(quote.slice(0, 400))}#trich`;
+  return `${path}${section ? `#muc-${encodeURIComponent(section)}` : ''}`;
 }
 
 export function answerView(result: AskResult, now?: string): AnswerView {

@@ -72,8 +72,14 @@ function renderBlocks(blocks: Block[], hit: [number, number] | null, sections: s
         const end = t.rows[i + 1]?.line.start ?? b.span.end;
         const isHit = hit !== null && hit[0] < end && hit[1] > r.line.start;
         const path = r.number ? (b.path ? `${b.path}.${r.number}` : r.number) : '';
-        const cells = r.cells.map((c) => `<td>${isHit ? `<mark${first.done ? '' : ' id="trich"'}>${e(c)}</mark>` : e(c)}</td>`).join('');
-        if (isHit) first.done = true;
+        const cells = r.cells
+          .map((c) => {
+            if (!isHit) return `<td>${e(c)}</td>`;
+            const id = first.done ? '' : ' id="trich"'; // one anchor: the first highlighted cell
+            first.done = true;
+            return `<td><mark${id}>${e(c)}</mark></td>`;
+          })
+          .join('');
         return `<tr${anchor(path)}>${cells}</tr>`;
       });
       const head = t.header.length ? `<thead><tr>${t.header.map((h) => `<th scope="col">${e(h)}</th>`).join('')}</tr></thead>` : '';
@@ -89,7 +95,7 @@ function renderBlocks(blocks: Block[], hit: [number, number] | null, sections: s
   return out.join('\n').replace(/<(\w+)([^>]*?) data-more="([^"]*)"/g, (_m, tag: string, attrs: string, more: string) => `${more.split(' ').map((id) => `<span id="${slug(id)}"></span>`).join('')}<${tag}${attrs}`);
 }
 
-export function documentPage(meta: DocumentMeta, text: string, rows: TaskRow[], quote: string | undefined): string {
+export function documentPage(meta: DocumentMeta, text: string, rows: TaskRow[], quote: string | undefined, section?: string): string {
   const hit = quote ? findQuote(text, quote) : null;
   const facts = [
     meta.number && `Số: ${meta.number}`,
@@ -109,8 +115,8 @@ export function documentPage(meta: DocumentMeta, text: string, rows: TaskRow[], 
 <article class="doc card" aria-labelledby="doc-title">
 <h1 id="doc-title">${e(meta.title)}</h1>
 <p class="muted">${e(facts.join(' · '))}</p>
-${quote && !hit ? '<p class="error" role="alert">Không tìm thấy đoạn trích dẫn trong văn bản này (văn bản có thể đã được cập nhật).</p>' : ''}
-${quote && hit ? '<p class="notice"><a href="#trich">Đến đoạn được trích dẫn</a> (tô vàng).</p>' : ''}
+${quote && !hit ? `<p class="error" role="alert">Không tìm thấy đoạn trích dẫn trong văn bản này (văn bản có thể đã được cập nhật).${section ? ` <a href="#${e(slug(section))}">Đến mục ${e(section)}</a>.` : ''}</p>` : ''}
+${quote && hit ? `<p class="notice"><a href="#trich">Đến đoạn được trích dẫn</a> (tô vàng)${section ? `, mục <a href="#${e(slug(section))}">${e(section)}</a>` : ''}.</p>` : ''}
 ${renderBlocks(parseStructure(text).blocks, hit, rows.map((r) => r.section))}
 </article>
 <aside class="doc-tasks card" aria-labelledby="tasks-title">

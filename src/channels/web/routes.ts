@@ -80,7 +80,8 @@ export function mountWeb(app: Hono<{ Bindings: HttpBindings }>, opts: WebOptions
     const meta = corpus.document(c.req.param('docId'));
     if (!meta) return textError(404, 'Không có văn bản này. Xem danh sách văn bản ở trang Nhiệm vụ.');
     const quote = c.req.query('trich')?.slice(0, 2000);
-    return htmlResponse(documentPage(meta, corpus.text(meta.docId), corpus.tasks.filter((t) => t.docId === meta.docId), quote));
+    const section = c.req.query('muc')?.slice(0, 100);
+    return htmlResponse(documentPage(meta, corpus.text(meta.docId), corpus.tasks.filter((t) => t.docId === meta.docId), quote, section));
   });
   app.get('/nhiem-vu', (c) => {
     const { corpus, q, result } = filtered(c.req.url);
