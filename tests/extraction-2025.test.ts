@@ -227,9 +227,10 @@ describe('the four 2025 directives against the hand-labelled gold', () => {
   });
 });
 
-describe('five 2026-style directives written by someone who never saw the extractor', () => {
-  // First measured before anyone looked at them: 84.0% of rows right; the general faults found there were fixed since.
-  const dir = join(FIXTURES, 'unseen-2026');
+// Two sets of 2026-style directives written by people who never saw the extractor. First measured before anyone
+// looked at them: 84.0% (unseen-2026) and 73.4% (unseen-2026-b) of rows right; the general faults found there were fixed since.
+describe.each(['unseen-2026', 'unseen-2026-b'])('directives written by someone who never saw the extractor: %s', (set) => {
+  const dir = join(FIXTURES, set);
   const files = readdirSync(dir).filter((f) => f.endsWith('.txt'));
   it('≥ 90% of their hand-labelled rows have the right lead and deadline (issuer and kind read from the text)', () => {
     const rows: TaskRow[] = [];
@@ -249,7 +250,7 @@ describe('five 2026-style directives written by someone who never saw the extrac
       return read.length > 0 ? read : names;
     };
     const e = evaluateTasks(rows, gold, files.map((f) => metaFor(f, f.replace('.txt', ''))), canon);
-    expect(gold.length).toBeGreaterThanOrEqual(90);
+    expect(gold.length).toBeGreaterThanOrEqual(60);
     expect(e.bothRight / e.goldRows, JSON.stringify(e.leadErrors.map(({ row }) => row.id))).toBeGreaterThanOrEqual(0.9);
   });
 });

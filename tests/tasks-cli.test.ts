@@ -213,7 +213,8 @@ describe('eval:tasks', () => {
     expect(Number(total![1])).toBeGreaterThanOrEqual(150); // rows extracted
     expect(Number(total![2])).toBeGreaterThanOrEqual(400); // gold rows of nine documents
     expect(Number(total![7])).toBeGreaterThanOrEqual(95); // lead and deadline both right
-    expect(r.stdout).toMatch(/Độ chính xác nhiệm vụ \(mẫu ngẫu nhiên 130 dòng gán nhãn tay\): [\d.]+% khi lấy mẫu; [\d.]+% trên \d+ dòng/);
+    expect(r.stdout).toMatch(/Độ chính xác nhiệm vụ, tasks-precision-sample\.json \(mẫu ngẫu nhiên 130 dòng gán nhãn tay\): [\d.]+% khi lấy mẫu; [\d.]+% trên \d+ dòng/);
+    expect(r.stdout).toMatch(/Độ chính xác nhiệm vụ, gộp các mẫu: [\d.]+% \(\d+\/\d+\)/);
     expect(r.stdout).not.toContain('BỎ SÓT');
   });
 });

@@ -96,7 +96,7 @@ function leadInStart(text: string, periodStart: number): number {
 }
 
 /** "…, nhiệm vụ thường xuyên;" "Thực hiện thường xuyên.": the clause states its timing, without a date. */
-const STANDING = /(?<![\p{L}])(?:(?:là\s+)?nhiệm vụ|thực hiện|triển khai)\s+thường xuyên(?![\p{L}])/giu;
+const STANDING = /(?<![\p{L}])(?:(?:(?:là\s+)?nhiệm vụ|thực hiện|triển khai)\s+thường xuyên|định kỳ\s+h[ằà]ng\s+(?:tháng|quý|năm))(?![\p{L}])/giu;
 
 /** Deadline phrases in a sentence or clause, left to right. */
 export function findDeadlines(sentence: string): DeadlineMatch[] {
