@@ -130,7 +130,7 @@ describe('HTTP limits', () => {
     });
   }
 
-  it('a request whose body never finishes is cut off after HTTP_REQUEST_TIMEOUT_MS', async () => {
+  it('a request whose body or headers never finish is cut off after HTTP_REQUEST_TIMEOUT_MS', async () => {
     const app = await startTestApp({ DATA_DIR: freshDataDir(), HTTP_REQUEST_TIMEOUT_MS: '1500' });
     try {
       const s = await slowClient(app.port, 'POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"q":');
@@ -138,8 +138,15 @@ describe('HTTP limits', () => {
       let closed = false;
       s.on('data', (d: Buffer) => (reply += d.toString()));
       s.on('close', () => (closed = true));
-      await waitFor(() => closed, 'the server to close the slow request', 20_000);
+      // Headers that never finish are cut off too.
+      const h = await slowClient(app.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n');
+      let hReply = '';
+      let hClosed = false;
+      h.on('data', (d: Buffer) => (hReply += d.toString()));
+      h.on('close', () => (hClosed = true));
+      await waitFor(() => closed && hClosed, 'the server to close the slow request and the slow headers', 20_000);
       expect(reply).toMatch(/^HTTP\/1\.1 408/);
+      expect(hReply).toMatch(/^HTTP\/1\.1 408/);
     } finally {
       await app.stop();
     }
