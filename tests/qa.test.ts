@@ -77,9 +77,10 @@ describe('deadlines relative to the asking date', () => {
   it('counts days to and past the deadline', () => {
     expect(relativeStatus('2024-08-31', '2024-08-01')).toBe('còn 30 ngày');
     expect(relativeStatus('2024-08-01', '2024-08-01')).toBe('đến hạn hôm nay');
-    expect(relativeStatus('2024-03-31', '2024-04-01')).toBe('đã quá hạn 1 ngày');
+    // Past deadlines: the documents do not record whether the task was done, so nothing is asserted.
+    expect(relativeStatus('2024-03-31', '2024-04-01')).toBe('hạn đã qua (văn bản không ghi nhận kết quả)');
     expect(relativeStatus('2024-02-29', '2024-02-28')).toBe('còn 1 ngày');
-    expect(relativeStatus('2024-12-31', '2025-01-01')).toBe('đã quá hạn 1 ngày');
+    expect(relativeStatus('2024-12-31', '2025-01-01', 'hoàn thành')).toBe('hạn đã qua (văn bản ghi: hoàn thành)');
   });
 
   it('shows dd/mm/yyyy with the original phrase, or says there is no date', () => {
@@ -228,7 +229,7 @@ describe('npm run ask', () => {
   it('--json prints only the JSON contract on stdout', () => {
     const out = execFileSync(tsx, ['scripts/ask.ts', '--json', '--now', NOW, 'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?'], { cwd: REPO_ROOT, env: env(), encoding: 'utf8' });
     const r = JSON.parse(out) as AskResult;
-    expect(Object.keys(r).sort()).toEqual(['answer', 'citations', 'grounded', 'intent', 'passages', 'question', 'tasks']);
+    expect(Object.keys(r)).toEqual(expect.arrayContaining(['answer', 'citations', 'grounded', 'intent', 'passages', 'question', 'tasks']));
     expect(r.tasks[0]).toMatchObject({ lead: ['Bộ Công an'], docId: 'tb-2024-07-19' });
     expect(Object.keys(r.tasks[0]!)).toEqual(expect.arrayContaining(['id', 'task', 'lead', 'support', 'deadline', 'deadlineText', 'docId', 'section']));
     expect(Object.keys(r.citations[0]!)).toEqual(expect.arrayContaining(['docId', 'title', 'quote']));

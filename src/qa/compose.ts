@@ -1,0 +1,264 @@
+/**
+ * Answer composition for one structured query: who / when / list from the
+ * best task row (with the other documents that assign the same task, newest
+ * first), figures from indicator rows or the sentence that states them,
+ * guidance from the best section (heading and items, condensed in order),
+ * comparisons side by side, and refusals that say what the documents cover
+ * nearest. The direct answer comes first, once; documents by short name.
+ */
+import type { TaskRow } from '../corpus/types.js';
+import { bigramSet, contentBigrams } from '../retrieval/analyzer.js';
+import type { PassageHit } from '../retrieval/index.js';
+import { agencyMatcher } from '../tasks/query.js';
+import { fold, squashSpaces } from '../text/vietnamese.js';
+import { shortenQuote, type Citation } from './citations.js';
+import { brief, describeDeadline, describeLeads, documentLabel, midSentence, shortLabel } from './format.js';
+import { MIN_COVERAGE, type RankedRow, type Ranker } from './ranking.js';
+import type { Understanding } from './understand.js';
+
+export const MAX_ANSWER_CHARS = 1500;
+
+export interface Draft {
+  grounded: boolean;
+  answer: string;
+  rows: TaskRow[];
+  citations: Citation[];
+}
+
+/** Composes answers over one ranker (corpus, registry, passages). */
+export class Composer {
+  constructor(readonly r: Ranker) {}
+
+  label(docId: string): string {
+    return shortLabel(this.r.docById.get(docId), this.r.registry);
+  }
+
+  /** A row or passage must cover the topic and its specific (rare) terms, not just the subject area. */
+  private answers(topic: string[], source: ReadonlySet<string>): number {
+    const cov = this.r.coverage(topic, source);
+    const key = this.r.keyTerms(topic);
+    if (key.length === 0) return cov;
+    return Math.min(cov, this.r.coverage(key, source) + 0.1);
+  }
+
+  /** Who / when / list: the best-matching assignment, with the other documents that assign the same task. */
+  async fromRows(u: Understanding): Promise<Draft> {
+    const ranked = this.rankedWithKeys(u);
+    const best = ranked[0];
+    if (!best || best.coverage < MIN_COVERAGE) return (await this.fromPassages(u)) ?? (await this.refuse(u));
+    // The same task in other documents: repeated, changed or superseded instructions.
+    // Only rows that say the same thing (the question's numbers, most of its topic or of the best row's words), one per other document.
+    const bestWords = contentBigrams(best.row.task);
+    const topic = this.r.topicBigrams(u, ...u.agencies, ...u.partners);
+    const numbers = topic.filter((t) => /^\d+$/.test(t) && this.r.rowBigramsOf(best.row).has(t));
+    const docs = new Set([best.row.docId]);
+    const same = ranked
+      .slice(1)
+      .filter((x) => x.raw >= Math.max(MIN_COVERAGE + 0.1, best.raw - 0.4) && x.coverage >= MIN_COVERAGE)
+      .filter((x) => numbers.every((n) => this.r.rowBigramsOf(x.row).has(n)))
+      .filter((x) => x.raw >= best.raw - 0.05 || x.raw >= 0.6 || this.r.coverage(bestWords, this.r.rowBigramsOf(x.row)) >= 0.3)
+      .filter((x) => !docs.has(x.row.docId) && docs.add(x.row.docId))
+      .slice(0, 2);
+    const group = [best, ...same].sort((a, b) => this.r.docDate(b.row).localeCompare(this.r.docDate(a.row)));
+    const lines: string[] = [];
+    const citations: Citation[] = [];
+    const head = group[0]!.row;
+    lines.push(this.directAnswer(head, u));
+    lines.push(...this.sourceLines(head, citations));
+    if (group.length > 1) {
+      lines.push('', `Việc này được nêu trong ${group.length} văn bản; chỉ đạo mới nhất là ${this.label(head.docId)}. Văn bản trước:`);
+      for (const g of group.slice(1)) {
+        lines.push(`• ${this.label(g.row.docId)}: ${this.directAnswer(g.row, u, true)}`);
+        lines.push(...this.sourceLines(g.row, citations, true));
+      }
+    }
+    const rows = [...group.map((g) => g.row), ...ranked.filter((x) => !group.includes(x)).slice(0, 3).filter((x) => x.coverage >= MIN_COVERAGE).map((x) => x.row)];
+    return { grounded: true, answer: fit(lines.join('\n')), rows, citations };
+  }
+
+  /** Rows ranked with coverage judged on the topic's specific terms too. */
+  private rankedWithKeys(u: Understanding): Array<RankedRow & { raw: number }> {
+    const topic = this.r.topicBigrams(u, ...u.agencies, ...u.partners);
+    return this.r
+      .rankRows(u)
+      .map((x) => ({ ...x, raw: x.coverage, coverage: topic.length === 0 ? x.coverage : this.answers(topic, this.r.rowBigramsOf(x.row)) }))
+      .sort((a, b) => b.score - a.score);
+  }
+
+  /** First line: who leads and by when — what the official asked for. */
+  directAnswer(row: TaskRow, u: Understanding, short = false): string {
+    const deadline = `Thời hạn: ${describeDeadline(row, u.now)}.`;
+    if (u.asks.includes('list') && row.lead.length > 1) {
+      const kind = row.lead.every((l) => this.r.registry.get(l)?.kind === 'province') ? 'địa phương' : 'cơ quan';
+      return `${row.lead.length} ${kind} được giao: ${row.lead.join(', ')}.${short ? '' : ` ${deadline}`}`;
+    }
+    const who =
+      row.lead.length === 0
+        ? 'Văn bản không nêu cơ quan chủ trì cụ thể.'
+        : `${describeLeads(row)} chủ trì${row.support.length > 0 ? `, phối hợp với ${row.support.map(midSentence).join(', ')}` : ''}.`;
+    return u.intent === 'when' || (u.asks.includes('when') && !u.asks.includes('who')) ? `${deadline} ${who}` : `${who} ${deadline}`;
+  }
+
+  /** "Việc: …" when the quote does not say it, and "Nguồn: TB 19/07/2024 (VPCP), mục …: “quote”". */
+  sourceLines(row: TaskRow, citations: Citation[], compact = false): string[] {
+    const doc = this.r.docById.get(row.docId);
+    const { quote, truncated } = shortenQuote(row.quote, compact ? 240 : 420);
+    citations.push({ docId: row.docId, title: doc?.title ?? row.docId, ...(row.section && { section: row.section }), quote });
+    const lines: string[] = [];
+    if (!compact && !squashSpaces(row.quote).startsWith(squashSpaces(row.task).slice(0, 60))) lines.push(`${row.kind === 'indicator' ? 'Chỉ tiêu' : 'Việc'}: ${brief(row.task, 200)}`);
+    if (!compact && row.indicator) lines.push(indicatorLine(row));
+    lines.push(`${compact ? '  ' : 'Nguồn: '}${compact ? '' : `${this.label(row.docId)}${row.section ? `, mục ${row.section}` : ''}: `}“${quote}”${truncated ? ' […]' : ''}`);
+    return lines;
+  }
+
+  /** Indicator figures: indicator rows when they cover the question, else the sentence that states the figure. */
+  async indicator(u: Understanding): Promise<Draft> {
+    const ranked = this.rankedWithKeys(u);
+    const indicators = ranked.filter((x) => x.row.kind === 'indicator' || x.row.indicator);
+    const best = indicators[0];
+    const bestAny = ranked[0];
+    const passage = await this.fromPassages(u, true);
+    if (best && best.coverage >= MIN_COVERAGE && (!bestAny || best.coverage >= bestAny.coverage - 0.1)) {
+      // The same indicator reported in several documents (figures differ between reports): newest first.
+      const same = indicators.filter((x) => x !== best && x.coverage >= best.coverage - 0.05 && fold(x.row.task) === fold(best.row.task));
+      const group = [best, ...same].sort((a, b) => this.r.docDate(b.row).localeCompare(this.r.docDate(a.row)));
+      const first = group[0]!.row;
+      const lines = [`${indicatorLine(first)} ${describeLeads(first)} chủ trì chỉ tiêu «${brief(first.task, 160)}».`];
+      const citations: Citation[] = [];
+      lines.push(...this.sourceLines(first, citations).filter((l) => !/^(?:Chỉ tiêu|Mục tiêu|Kết quả)/.test(l)));
+      if (group.length > 1) {
+        lines.push('', `Số liệu khác nhau giữa các văn bản; mới nhất là ${this.label(first.docId)}. Văn bản trước:`);
+        for (const g of group.slice(1)) {
+          lines.push(`• ${this.label(g.row.docId)}: ${indicatorLine(g.row)}`);
+          lines.push(...this.sourceLines(g.row, citations, true));
+        }
+      }
+      return { grounded: true, answer: fit(lines.join('\n')), rows: group.map((g) => g.row), citations };
+    }
+    if (passage) return passage;
+    if (bestAny && bestAny.coverage >= MIN_COVERAGE) return this.fromRows(u);
+    return this.refuse(u);
+  }
+
+  /**
+   * Guidance and figures from passages: the best sentence (a figure needs a number) and the
+   * sentences after it; for guidance whose best passage heads a section, the section's items
+   * condensed in order.
+   */
+  async fromPassages(u: Understanding, wantFigure = false): Promise<Draft | null> {
+    const topic = this.r.topicBigrams(u);
+    if (topic.length === 0) return null;
+    const hits = await this.r.searchPassages(u.corrected, u.documents);
+    let best: { hit: PassageHit; sentence: string; cov: number } | null = null;
+    for (const hit of hits) {
+      if (!this.r.mentionsYears(fold(`${hit.chunk.text} ${hit.chunk.context}`), null, u.years, hit.chunk.docId)) continue;
+      for (const s of sentencesOf(hit.chunk.text)) {
+        if (wantFigure && !/\d/.test(s)) continue;
+        const cov = this.answers(topic, bigramSet(`${s} ${hit.chunk.context}`));
+        if (!best || cov > best.cov + 1e-9) best = { hit, sentence: s, cov };
+      }
+    }
+    if (!best || best.cov < MIN_COVERAGE) return null;
+    const chunk = best.hit.chunk;
+    const doc = this.r.docById.get(chunk.docId);
+    // The best sentence with the sentences that follow it, while they fit: answers often run on ("Trước hết, …").
+    const all = sentencesOf(chunk.text);
+    const at = all.indexOf(best.sentence);
+    let passageText = best.sentence;
+    for (let i = at + 1; i < all.length && passageText.length + all[i]!.length < 650; i++) passageText += ` ${all[i]}`;
+    const { quote, truncated } = shortenQuote(passageText, 700);
+    const citations: Citation[] = [{ docId: chunk.docId, title: doc?.title ?? chunk.docId, ...(chunk.section && { section: chunk.section }), quote }];
+    const lines = [`Theo ${this.label(chunk.docId)}${chunk.section ? `, mục ${chunk.section}` : ''}:`, `“${quote}”${truncated ? ' […]' : ''}`];
+    // Guidance: the items of the section the passage opens ("… những việc sau: a) …; b) …").
+    if (!wantFigure && u.asks.includes('guidance')) {
+      const items = this.r.passages.chunks.filter((c) => c.docId === chunk.docId && chunk.section !== '' && c.section.startsWith(`${chunk.section}.`) && c.id !== chunk.id).slice(0, 6);
+      for (const c of items) {
+        const q = shortenQuote(c.text, 180);
+        lines.push(`• “${q.quote}”${q.truncated ? ' […]' : ''}`);
+        citations.push({ docId: c.docId, title: doc?.title ?? c.docId, ...(c.section && { section: c.section }), quote: q.quote });
+      }
+    }
+    return { grounded: true, answer: fit(lines.join('\n')), rows: [], citations };
+  }
+
+  /** Two documents or periods side by side, newest first: an agency's tasks per document, else the topic per document. */
+  async compare(u: Understanding, sides: string[][]): Promise<Draft> {
+    const agency = u.agencies[0];
+    const topic = this.r.topicBigrams(u, ...u.agencies);
+    const docs = sides.length > 1 ? sides : [...new Set(this.r.rankRows(u).slice(0, 12).map((x) => x.row.docId))].map((d) => [d]);
+    const ordered = docs.filter((d) => d.length > 0).sort((a, b) => (this.r.docById.get(b[0]!)?.date ?? '').localeCompare(this.r.docById.get(a[0]!)?.date ?? ''));
+    const lines: string[] = [];
+    const citations: Citation[] = [];
+    const rows: TaskRow[] = [];
+    const match = agency ? agencyMatcher(agency, this.r.registry, u.role !== 'lead', u.now) : null;
+    for (const side of ordered.slice(0, 3)) {
+      const candidates = this.r.corpus.tasks
+        .filter((row) => side.includes(row.docId) && (!match || match(row)?.via === 'lead' || match(row)?.via === 'predecessor' || (u.role === 'support' && match(row)?.via === 'support')))
+        .map((row) => ({ row, cov: topic.length > 0 ? this.r.coverage(topic, this.r.rowBigramsOf(row)) : 0.6 }))
+        .filter((x) => x.cov >= (agency ? 0 : MIN_COVERAGE))
+        .sort((a, b) => b.cov - a.cov)
+        .slice(0, agency ? 4 : 2);
+      lines.push('', `${this.label(side[0]!)}${candidates.length === 0 ? ': không có nhiệm vụ tương ứng.' : ':'}`);
+      for (const c of candidates) {
+        rows.push(c.row);
+        lines.push(`• ${brief(c.row.task, 150)} — hạn: ${describeDeadline(c.row, u.now)}`);
+        citations.push({ docId: c.row.docId, title: this.r.docById.get(c.row.docId)?.title ?? c.row.docId, ...(c.row.section && { section: c.row.section }), quote: shortenQuote(c.row.quote, 200).quote });
+      }
+    }
+    if (rows.length === 0) return (await this.fromPassages(u)) ?? this.refuse(u);
+    const who = agency ? ` giao ${agency.name}` : '';
+    lines.unshift(`So sánh${who} giữa ${ordered.length} văn bản, mới nhất trước:`);
+    return { grounded: true, answer: fit(lines.join('\n')), rows, citations };
+  }
+
+  /** Says plainly that the documents do not answer, and what they cover nearest. */
+  async refuse(u: Understanding, reason?: string): Promise<Draft> {
+    const hits = await this.r.searchPassages(u.corrected, [], 3);
+    const near = hits[0]?.chunk;
+    const nearLine = near
+      ? `Gần nhất, ${this.label(near.docId)}${near.section ? ` (mục ${near.section})` : ''} nói về: «${brief(near.context.split(' › ').slice(1).at(-1) ?? near.text, 120) || brief(near.text, 120)}».`
+      : '';
+    const docs = this.r.corpus.documents
+      .slice()
+      .sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''))
+      .slice(0, 9)
+      .map((d) => `• ${shortLabel(d, this.r.registry)}: ${brief(d.title, 90)}`);
+    const answer = [
+      reason ?? 'Các văn bản hiện có không đề cập đến nội dung này, nên tôi không trả lời để tránh đưa thông tin sai.',
+      ...(nearLine ? [nearLine] : []),
+      '',
+      'Tôi trả lời được về nhiệm vụ, cơ quan chủ trì, thời hạn và chỉ tiêu trong các văn bản:',
+      ...docs,
+    ].join('\n');
+    return { grounded: false, answer: fit(answer), rows: [], citations: [] };
+  }
+}
+
+export function indicatorLine(row: TaskRow): string {
+  const v = row.indicator;
+  if (!v) return '';
+  const parts = [v.target && `Mục tiêu${v.year ? ` năm ${v.year}` : ''}: ${v.target}`, v.result && `Kết quả${v.year ? ` năm ${v.year}` : ''}: ${v.result}`, row.status && `tình trạng: ${row.status}`];
+  return `${parts.filter(Boolean).join('; ')}.`;
+}
+
+export function sentencesOf(text: string): string[] {
+  const parts = text.split(/(?<=[.;!?…])\s+(?=[\p{Lu}\d“"(-])/u).map((s) => s.trim()).filter((s) => s.length > 0);
+  return parts.length > 0 ? parts : [text];
+}
+
+/**
+ * Keeps an answer within a chat message: cuts at a paragraph boundary. A list's
+ * "Trang p/n — gõ «tiếp»" footer is kept: the conversation layer pages on it.
+ */
+export function fit(text: string): string {
+  text = text.replace(/^\n+/, '');
+  if (text.length <= MAX_ANSWER_CHARS) return text;
+  const footer = /\n\n(Trang \d+\/\d+ — gõ «tiếp» để xem thêm\.)$/.exec(text);
+  const body = footer ? text.slice(0, footer.index) : text;
+  const budget = MAX_ANSWER_CHARS - 40 - (footer ? footer[1]!.length + 2 : 0);
+  const cut = Math.max(body.lastIndexOf('\n\n', budget), body.lastIndexOf('\n', budget));
+  const kept = `${body.slice(0, cut > 200 ? cut : budget).trimEnd()}\n\n(Còn nữa — gõ /nguon để xem đầy đủ nguồn.)`;
+  return footer ? `${kept}\n\n${footer[1]}` : kept;
+}
+
+export { documentLabel };

@@ -1,0 +1,228 @@
+/**
+ * Ranking for question answering: the topic of a structured query (its content
+ * bigrams, without question words, agency names or document references), task
+ * rows ranked by topic coverage and lexical score, passages searched once per
+ * question, and the hard constraints every source must meet (document scope,
+ * years named in the topic, the role asked about).
+ */
+import MiniSearch from 'minisearch';
+import type { AgencyRegistry } from '../corpus/agencies.js';
+import type { Corpus } from '../corpus/store.js';
+import type { AgencyEntry, DocumentMeta, TaskRow } from '../corpus/types.js';
+import { analyze, bigramSet, contentBigrams, expandAbbreviations } from '../retrieval/analyzer.js';
+import type { Chunk } from '../retrieval/chunks.js';
+import type { PassageHit, PassageIndex } from '../retrieval/index.js';
+import { agencyMatcher } from '../tasks/query.js';
+import { findPeriods } from '../text/periods.js';
+import { fold, squashSpaces } from '../text/vietnamese.js';
+import type { Understanding } from './understand.js';
+
+/** A row or passage covering less of the question's topic than this does not answer it. */
+export const MIN_COVERAGE = 0.5;
+
+/**
+ * Phrases (folded) that only say what kind of answer is wanted; removed from a
+ * question before its topic is read. Whole phrases, not single syllables, so
+ * "hội nghị" goes but "nghị định" stays.
+ */
+const QUESTION_FRAME = [
+  'co quan nao', 'don vi nao', 'bo nao', 'nganh nao', 'tinh nao', 'dia phuong nao', 'thanh pho nao', 'nhung tinh nao', 'cac tinh nao',
+  'chiu trach nhiem', 'phu trach', 'chu tri', 'khi nao', 'bao gio', 'luc nao', 'thoi han', 'han chot', 'han cuoi', 'thoi gian nao', 'truoc ngay nao',
+  'ngay nao', 'thang nao', 'nam nao', 'cham nhat', 'muon nhat', 'phai xong', 'hoan thanh', 'nhiem vu', 'cong viec', 'duoc giao', 'giao cho', 'phai lam', 'lam gi',
+  'la gi', 'nhung gi', 'nhung viec gi', 'viec gi', 'bao nhieu', 'the nao', 'nhu the nao', 'ra sao', 'theo ket luan', 'ket luan', 'hoi nghi', 'phien hop', 'sap den han', 'den han',
+  'qua han', 'co nhiem vu', 'trien khai', 'thuc hien', 'cho biet', 'xin hoi', 'cho hoi', 'cho minh hoi', 'cho em hoi', 'la ai', 'do ai', 'muc tieu', 'chi tieu', 'ket qua',
+  'ty le', 'dat duoc', 'nhom nhiem vu', 'so voi', 'khac gi', 'khac nhau', 'co giong', 'giong nhau', 'co khac', 'thay doi', 'so sanh', 'moi nhat', 'gan nhat',
+  'van ban nao', 'van ban', 'phoi hop', 'nam', 'thang', 'quy', 'han', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai',
+].sort((a, b) => b.length - a.length);
+const FRAME_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${QUESTION_FRAME.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
+
+/** Folded text without calendar dates and months ("03/11/2022", "tháng 02/2023"): what remains are years as such. */
+export function withoutDates(folded: string): string {
+  return folded
+    .replace(/\b(?:ngay\s+)?\d{1,2}\s*(?:thang\s*|[/.-])\s*\d{1,2}\s*(?:[/.-]|,?\s*nam)\s*\d{4}\b/g, ' ')
+    .replace(/\bthang\s+\d{1,2}\s*(?:[/.-]|nam)\s*\d{4}\b/g, ' ')
+    .replace(/\b\d{1,2}\s*\/\s*\d{4}\b/g, ' ');
+}
+
+export interface RankedRow {
+  row: TaskRow;
+  score: number;
+  coverage: number;
+}
+
+interface RowDoc {
+  id: string;
+  text: string;
+}
+
+export class Ranker {
+  readonly rowById: Map<string, TaskRow>;
+  readonly docById: Map<string, DocumentMeta>;
+  readonly chunkOfRow = new Map<string, Chunk>();
+  private readonly rowIndex: MiniSearch<RowDoc>;
+  private readonly rowBigrams = new Map<string, Set<string>>();
+  /** Folded text of a row with its headings: years named in a question are looked up here. */
+  private readonly rowText = new Map<string, string>();
+  /** In how many rows each index term occurs. */
+  private readonly rowTermFrequency = new Map<string, number>();
+  /** Inverse document frequency of terms over passages: a question's rare words weigh most. */
+  private readonly idf = new Map<string, number>();
+  private readonly unseenIdf: number;
+  /** Passage searches of the question being answered (several steps ask the same). */
+  private readonly searchMemo = new Map<string, Promise<PassageHit[]>>();
+
+  constructor(
+    readonly corpus: Corpus,
+    readonly registry: AgencyRegistry,
+    readonly passages: PassageIndex,
+  ) {
+    this.docById = new Map(corpus.documents.map((d) => [d.docId, d]));
+    const df = new Map<string, number>();
+    for (const c of passages.chunks) for (const t of bigramSet(c.text)) df.set(t, (df.get(t) ?? 0) + 1);
+    const n = passages.chunks.length;
+    for (const [t, d] of df) this.idf.set(t, Math.log((n + 1) / (d + 0.5)));
+    this.unseenIdf = Math.log((n + 1) / 0.5);
+    this.rowById = new Map(corpus.tasks.map((r) => [r.id, r]));
+    this.rowIndex = new MiniSearch<RowDoc>({
+      fields: ['text'],
+      // Rows name agencies in full; only questions need aliases expanded (done when the query is analysed).
+      tokenize: (text: string) => analyze(text),
+      processTerm: (t: string) => t,
+      searchOptions: { combineWith: 'OR' },
+    });
+    this.rowIndex.addAll(corpus.tasks.map((r) => ({ id: r.id, text: `${r.task} ${r.quote}` })));
+    for (const r of corpus.tasks) for (const t of new Set(analyze(`${r.task} ${r.quote}`))) this.rowTermFrequency.set(t, (this.rowTermFrequency.get(t) ?? 0) + 1);
+    const chunksByDoc = new Map<string, Array<{ chunk: Chunk; squashed: string }>>();
+    for (const c of passages.chunks) {
+      const list = chunksByDoc.get(c.docId) ?? [];
+      list.push({ chunk: c, squashed: squashSpaces(c.text) });
+      chunksByDoc.set(c.docId, list);
+    }
+    for (const r of corpus.tasks) {
+      const head = squashSpaces(r.quote).slice(0, 80);
+      const chunk = chunksByDoc.get(r.docId)?.find((c) => c.squashed.includes(head))?.chunk;
+      if (chunk) this.chunkOfRow.set(r.id, chunk);
+      // The headings above a row ("… trực tiếp chỉ đạo") describe it too.
+      const context = chunk?.context.split(' › ').slice(1).join(' ') ?? '';
+      const text = `${r.task} ${r.quote} ${r.indicator?.target ?? ''} ${r.indicator?.result ?? ''} ${context}`;
+      this.rowBigrams.set(r.id, bigramSet(text));
+      this.rowText.set(r.id, withoutDates(fold(`${text} ${r.indicator?.year ?? ''}`)));
+    }
+  }
+
+  /** Starts a new question: forgets the previous question's passage searches. */
+  reset(): void {
+    this.searchMemo.clear();
+  }
+
+  /** Topic of the question: content bigrams without question words, agencies' names or document references. */
+  topicBigrams(u: Understanding, ...exclude: AgencyEntry[]): string[] {
+    let text = expandAbbreviations(u.corrected);
+    for (const [s, e] of u.scope?.consumed ?? []) text = `${text.slice(0, s)}${' '.repeat(e - s)}${text.slice(e)}`;
+    for (const m of this.registry.findMentions(text, { fuzzy: true })) {
+      if (exclude.length === 0 || exclude.some((e) => e.name === m.name)) text = text.replace(m.text, ' | ');
+    }
+    // Exact dates and deadline windows name a meeting, a document or a period, matched separately.
+    for (const p of findPeriods(text).filter((x) => x.kind !== 'year').reverse()) text = `${text.slice(0, p.start)} | ${text.slice(p.end)}`;
+    // "… có … không?": the closing "không" asks, it is not the topic's "không" ("không dùng tiền mặt").
+    return fold(text).replace(/\bkhong(?=\s*(?:[?.!,;]|$))/g, ' | ').replace(FRAME_RE, ' | ').split('|').flatMap((part) => contentBigrams(part));
+  }
+
+  /** True when a row meets the question's hard constraints: its documents and the years its topic names. */
+  admits(row: TaskRow, u: Understanding): boolean {
+    if (u.scope && !u.documents.includes(row.docId)) return false;
+    return this.mentionsYears(this.rowText.get(row.id) ?? '', row, u.years);
+  }
+
+  /**
+   * Every year of the topic is named in the text (as a year, not inside a date such as
+   * "ngày 03/11/2022"), the row's indicator year or its document's title.
+   */
+  mentionsYears(foldedText: string, row: TaskRow | null, years: string[], docId?: string): boolean {
+    if (years.length === 0) return true;
+    const title = fold(this.docById.get(row?.docId ?? docId ?? '')?.title ?? '');
+    const text = row ? foldedText : withoutDates(foldedText);
+    return years.every((y) => text.includes(y) || String(row?.indicator?.year ?? '') === y || title.includes(y));
+  }
+
+  /** Task rows ranked for a question: topic coverage, lexical score, agency, partner and document agreement. */
+  rankRows(u: Understanding): RankedRow[] {
+    const topic = this.topicBigrams(u, ...u.agencies, ...u.partners);
+    // As for passages: a frequent syllable whose bigram is indexed adds cost, not ranking.
+    const analyzed = analyze(u.corrected, { registry: this.registry, query: true });
+    const paired = new Set(analyzed.filter((t) => t.includes('_') && this.rowTermFrequency.has(t)).flatMap((t) => t.split('_')));
+    const common = this.corpus.tasks.length * 0.05;
+    const terms = analyzed.filter((t) => t.includes('_') || !paired.has(t) || (this.rowTermFrequency.get(t) ?? 0) < common);
+    const hits = this.rowIndex.search({ queries: [...new Set(terms)], combineWith: 'OR' }, { tokenize: (t: string) => [t] });
+    const top = hits[0]?.score ?? 1;
+    const lexical = new Map(hits.slice(0, 60).map((h) => [h.id as string, h.score / top]));
+    // With a document scope, rows of that document are candidates even when the wording differs.
+    if (u.scope) for (const r of this.corpus.tasks) if (u.documents.includes(r.docId) && !lexical.has(r.id)) lexical.set(r.id, 0);
+    const matchers = u.agencies.map((a) => agencyMatcher(a, this.registry, u.role !== 'lead', u.now));
+    const out: RankedRow[] = [];
+    for (const [id, lex] of lexical) {
+      const row = this.rowById.get(id)!;
+      if (!this.admits(row, u)) continue;
+      const cov = topic.length === 0 ? (matchers.length > 0 ? 0.6 : 0) : this.coverage(topic, this.rowBigrams.get(id)!);
+      let score = 0.55 * cov + 0.3 * lex;
+      if (matchers.length > 0) {
+        const m = matchers.map((f) => f(row)).find((x) => x !== null);
+        if (u.role === 'support') score += m?.via === 'support' ? 0.25 : -0.15;
+        else score += !m ? -0.15 : m.via === 'lead' || m.via === 'predecessor' ? 0.25 : m.via === 'support' ? 0.05 : 0.12;
+      }
+      if (u.partners.some((p) => row.support.includes(p.name))) score += 0.1;
+      if (u.documents.includes(row.docId)) score += 0.15;
+      if (u.asks.includes('list') && row.lead.length > 1) score += 0.05;
+      if ((u.asks.includes('when') || u.asks.includes('due_soon')) && row.deadline.date) score += 0.05;
+      if (u.period && this.inPeriod(row, u)) score += 0.1;
+      out.push({ row, score, coverage: cov });
+    }
+    return out.sort((a, b) => b.score - a.score);
+  }
+
+  /** The row's deadline or its document's date falls in the question's period ("trong năm 2023"). */
+  inPeriod(row: TaskRow, u: Understanding): boolean {
+    if (!u.period) return false;
+    const { from, to } = u.period;
+    const d = row.deadline.date;
+    const doc = this.docDate(row);
+    return (d !== null && d >= from && d <= to) || (doc !== '' && doc >= from.slice(0, doc.length) && doc <= to);
+  }
+
+  /** Passages for a query, restricted to documents when given; memoised per question. */
+  searchPassages(query: string, docIds: string[], k = 8): Promise<PassageHit[]> {
+    const key = `${docIds.join(',')}|${k}|${query}`;
+    let hits = this.searchMemo.get(key);
+    if (!hits) {
+      hits = this.passages.search(query, { k, ...(docIds.length > 0 && { docIds: new Set(docIds) }) });
+      this.searchMemo.set(key, hits);
+    }
+    return hits;
+  }
+
+  /** IDF-weighted share of the question's topic present in a source: missing a rare word costs most. */
+  coverage(topic: string[], source: ReadonlySet<string>): number {
+    let total = 0;
+    let hit = 0;
+    for (const b of topic) {
+      const w = this.idf.get(b) ?? this.unseenIdf;
+      total += w;
+      if (source.has(b)) hit += w;
+    }
+    return total === 0 ? 0 : hit / total;
+  }
+
+  /** Topic terms found in fewer than one passage in twelve: what the question is specifically about. */
+  keyTerms(topic: string[]): string[] {
+    const generic = Math.log((this.passages.chunks.length + 1) / (this.passages.chunks.length / 12 + 0.5));
+    return topic.filter((b) => (this.idf.get(b) ?? this.unseenIdf) > generic);
+  }
+
+  rowBigramsOf(row: TaskRow): ReadonlySet<string> {
+    return this.rowBigrams.get(row.id) ?? new Set();
+  }
+
+  docDate(row: TaskRow): string {
+    return this.docById.get(row.docId)?.date ?? '';
+  }
+}
