@@ -265,7 +265,8 @@ const QUESTION_PHRASES = [
   'ai chủ trì', 'khi nào', 'bao giờ', 'bao nhiêu', 'thế nào', 'như thế nào', 'phải làm gì', 'làm những gì', 'có không', 'được chưa', 'rồi nhé',
   'ạ ơi vậy hả', 'hạn chót', 'hạn cuối', 'lúc nào', 'mấy', 'cho mình hỏi', 'cho em hỏi', 'giúp với nha nhỉ', 'xin hỏi', 'được giao những việc gì',
   'giống nhau', 'khác nhau', 'so với', 'còn thì sao', 'sắp đến hạn', 'đến hạn', 'quá hạn', 'hết hạn', 'trễ hạn', 'xử lý', 'ngành nào', 'đâu',
-  'nhiệm vụ nào', 'văn bản nào', 'mới nhất', 'phối hợp', 'chủ trì', 'tỉnh nào', 'bộ nào', 'sao', 'ko', 'dc', 'j', 'ad', 'nhé',
+  'nhiệm vụ nào', 'văn bản nào', 'mới nhất', 'thời gian nào', 'ngày nào', 'tháng nào', 'năm nào', 'cơ quan nào', 'đơn vị nào', 'việc gì',
+  'được không', 'có không', 'là gì', 'gồm những gì', 'hạn khi nào', 'chỉ đạo', 'trực tiếp chỉ đạo', 'phối hợp', 'chủ trì', 'tỉnh nào', 'bộ nào', 'sao', 'ko', 'dc', 'j', 'ad', 'nhé',
 ];
 
 /** Two or three answers in one message: each part's answer, its sources; grounded when any part is. */

@@ -33,14 +33,6 @@ export class Composer {
     return shortLabel(this.r.docById.get(docId), this.r.registry);
   }
 
-  /** A row or passage must cover the topic and its specific (rare) terms, not just the subject area. */
-  private answers(topic: string[], source: ReadonlySet<string>): number {
-    const cov = this.r.coverage(topic, source);
-    const key = this.r.keyTerms(topic);
-    if (key.length === 0) return cov;
-    return Math.min(cov, this.r.coverage(key, source) + 0.1);
-  }
-
   /** Who / when / list: the best-matching assignment, with the other documents that assign the same task. */
   async fromRows(u: Understanding): Promise<Draft> {
     const ranked = this.rankedWithKeys(u);
@@ -81,7 +73,7 @@ export class Composer {
     const topic = this.r.topicBigrams(u, ...u.agencies, ...u.partners);
     return this.r
       .rankRows(u)
-      .map((x) => ({ ...x, raw: x.coverage, coverage: topic.length === 0 ? x.coverage : this.answers(topic, this.r.rowBigramsOf(x.row)) }))
+      .map((x) => ({ ...x, raw: x.coverage, coverage: topic.length === 0 ? x.coverage : this.r.answerCoverage(topic, this.r.rowBigramsOf(x.row)) }))
       .sort((a, b) => b.score - a.score);
   }
 
@@ -136,7 +128,8 @@ export class Composer {
       return { grounded: true, answer: fit(lines.join('\n')), rows: group.map((g) => g.row), citations };
     }
     if (passage) return passage;
-    if (bestAny && bestAny.coverage >= MIN_COVERAGE) return this.fromRows(u);
+    const unit = unitAsked(u.folded);
+    if (bestAny && bestAny.coverage >= MIN_COVERAGE && (!unit || fold(`${bestAny.row.task} ${bestAny.row.quote}`).includes(unit))) return this.fromRows(u);
     return this.refuse(u);
   }
 
@@ -149,12 +142,17 @@ export class Composer {
     const topic = this.r.topicBigrams(u);
     if (topic.length === 0) return null;
     const hits = await this.r.searchPassages(u.corrected, u.documents);
+    // "bao nhiêu tỷ đồng / tài khoản / điểm": a figure answers only in the unit asked.
+    const unit = wantFigure ? unitAsked(u.folded) : null;
     let best: { hit: PassageHit; sentence: string; cov: number } | null = null;
     for (const hit of hits) {
       if (!this.r.mentionsYears(fold(`${hit.chunk.text} ${hit.chunk.context}`), null, u.years, hit.chunk.docId)) continue;
-      for (const s of sentencesOf(hit.chunk.text)) {
-        if (wantFigure && !/\d/.test(s)) continue;
-        const cov = this.answers(topic, bigramSet(`${s} ${hit.chunk.context}`));
+      const sentences = sentencesOf(hit.chunk.text);
+      for (const [i, s] of sentences.entries()) {
+        if (wantFigure && (!/\d/.test(s) || (unit && !fold(s).includes(unit)))) continue;
+        // A sentence with the one after it: the subject is often named first ("Tổ … phổ cập kỹ năng số. Trước hết, giúp người dân …").
+        const next = wantFigure ? '' : sentences[i + 1] ?? '';
+        const cov = Math.max(this.r.answerCoverage(topic, bigramSet(`${s} ${hit.chunk.context}`)), next ? this.r.answerCoverage(topic, bigramSet(`${s} ${next} ${hit.chunk.context}`)) - 0.05 : 0);
         if (!best || cov > best.cov + 1e-9) best = { hit, sentence: s, cov };
       }
     }
@@ -239,6 +237,18 @@ export function indicatorLine(row: TaskRow): string {
   if (!v) return '';
   const parts = [v.target && `Mục tiêu${v.year ? ` năm ${v.year}` : ''}: ${v.target}`, v.result && `Kết quả${v.year ? ` năm ${v.year}` : ''}: ${v.result}`, row.status && `tình trạng: ${row.status}`];
   return `${parts.filter(Boolean).join('; ')}.`;
+}
+
+/** The unit of "bao nhiêu <unit>" (folded), when it is a measure a sentence must name. */
+function unitAsked(folded: string): string | null {
+  const m = /\bbao nhieu\s+([a-z]+(?:\s+[a-z]+)?)/.exec(folded);
+  if (!m) return null;
+  const words = m[1]!.split(' ');
+  if (/^(?:phan|phan tram)$/.test(words[0]!)) return null;
+  if (words[0] === 'ty' && words[1] === 'dong') return 'ty dong';
+  if (words[0] === 'tien' || words[0] === 'kinh' || words[0] === 'von') return 'dong';
+  if (/^(?:nam|la|vay|a|the|so|ti|ty|thi|con|trong|duoc|nhiem|muc)$/.test(words[0]!)) return null;
+  return words[0]!;
 }
 
 export function sentencesOf(text: string): string[] {

@@ -51,7 +51,7 @@ export class Lists {
   tasksOf(u: Understanding, page: number): Draft {
     const agency = u.agencies[0]!;
     const match = agencyMatcher(agency, this.r.registry, u.role !== 'lead', u.now);
-    const topic = this.r.topicBigrams(u, agency);
+    const topic = this.r.topicBigrams(u, ...u.agencies);
     const all: Matched[] = this.r.corpus.tasks.map((row) => ({ row, m: match(row) })).filter((x): x is Matched => x.m !== null);
     const inRole = all.filter((x) => (u.role === 'support' ? x.m.via === 'support' : u.role === 'lead' ? direct(x.m.via) : true));
     const admitted = inRole.filter((x) => this.r.admits(x.row, u));
@@ -68,11 +68,20 @@ export class Lists {
       else pool = within;
     }
     if (periodMiss) return { grounded: true, answer: periodMiss, rows: [], citations: [] };
-    const scored = pool.map((x) => ({ ...x, cov: topic.length > 0 ? this.r.coverage(topic, this.r.rowBigramsOf(x.row)) : 0 }));
+    const scored = pool.map((x) => ({ ...x, cov: topic.length > 0 ? this.r.answerCoverage(topic, this.r.rowBigramsOf(x.row)) : 0 }));
     // The topic narrows the agency's own tasks when some cover it; shared tasks only when on topic.
     const ownAll = scored.filter((s) => u.role === 'support' || direct(s.m.via));
     const ownOnTopic = ownAll.filter((x) => x.cov >= MIN_COVERAGE);
     const sharedOnTopic = scored.filter((s) => !ownAll.includes(s) && (topic.length === 0 || x_cov(s) >= MIN_COVERAGE));
+    // A specific topic no task of the agency covers is reported as such, not answered with its other tasks.
+    if (topic.length > 0 && ownOnTopic.length === 0 && sharedOnTopic.length === 0 && this.r.keyTerms(topic).length > 0) {
+      return {
+        grounded: false,
+        answer: `Các văn bản hiện có không giao ${agency.name} nhiệm vụ nào về nội dung này${this.filters(u)} (văn bản không đề cập). ${agency.name} được giao ${pool.length} nhiệm vụ khác — hỏi «${agency.name} phải làm gì?» để xem.`,
+        rows: [],
+        citations: [],
+      };
+    }
     const list0 = [...(topic.length > 0 && ownOnTopic.length > 0 ? ownOnTopic : ownAll), ...sharedOnTopic];
     list0.sort(
       (a, b) =>

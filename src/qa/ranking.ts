@@ -32,7 +32,8 @@ const QUESTION_FRAME = [
   'la gi', 'nhung gi', 'nhung viec gi', 'viec gi', 'bao nhieu', 'the nao', 'nhu the nao', 'ra sao', 'theo ket luan', 'ket luan', 'hoi nghi', 'phien hop', 'sap den han', 'den han',
   'qua han', 'co nhiem vu', 'trien khai', 'thuc hien', 'cho biet', 'xin hoi', 'cho hoi', 'cho minh hoi', 'cho em hoi', 'la ai', 'do ai', 'muc tieu', 'chi tieu', 'ket qua',
   'ty le', 'dat duoc', 'nhom nhiem vu', 'so voi', 'khac gi', 'khac nhau', 'co giong', 'giong nhau', 'co khac', 'thay doi', 'so sanh', 'moi nhat', 'gan nhat',
-  'van ban nao', 'van ban', 'phoi hop', 'nam', 'thang', 'quy', 'han', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai',
+  'van ban nao', 'van ban', 'phoi hop', 'nam', 'thang', 'quy', 'han', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai', 'theo', 'trong', 've', 'tai',
+  'doi voi', 'lien quan', 'ke thua', 'duoc khong', 'hay khong', 'ad', 'ko', 'gi', 'nao', 'dc',
 ].sort((a, b) => b.length - a.length);
 const FRAME_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${QUESTION_FRAME.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
 
@@ -208,14 +209,28 @@ export class Ranker {
       const w = this.idf.get(b) ?? this.unseenIdf;
       total += w;
       if (source.has(b)) hit += w;
+      // A pair is often two words the question put side by side that the source writes apart
+      // ("trình đề án", "đề án nhân lực"): half credit when the source has both words.
+      else if (b.includes('_') && b.split('_').every((x) => source.has(x))) hit += w / 2;
     }
     return total === 0 ? 0 : hit / total;
   }
 
-  /** Topic terms found in fewer than one passage in twelve: what the question is specifically about. */
+  /** Coverage of the topic and of its specific (rare) terms: a source must cover both, not just the subject area. */
+  answerCoverage(topic: string[], source: ReadonlySet<string>): number {
+    const cov = this.coverage(topic, source);
+    const key = this.keyTerms(topic);
+    if (key.length === 0) return cov;
+    return Math.min(cov, this.coverage(key, source) + 0.1);
+  }
+
+  /**
+   * Topic terms the corpus uses, but in fewer than one passage in twelve: what the question is
+   * specifically about ("ngân sách", "du lịch"), as opposed to its subject area ("chuyển đổi số").
+   */
   keyTerms(topic: string[]): string[] {
     const generic = Math.log((this.passages.chunks.length + 1) / (this.passages.chunks.length / 12 + 0.5));
-    return topic.filter((b) => (this.idf.get(b) ?? this.unseenIdf) > generic);
+    return topic.filter((b) => this.idf.has(b) && this.idf.get(b)! > generic);
   }
 
   rowBigramsOf(row: TaskRow): ReadonlySet<string> {

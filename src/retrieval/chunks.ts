@@ -76,5 +76,27 @@ export function chunkDocument(doc: DocumentMeta, text: string, firstId: number):
       push({ section: block.path, text: line.slice(w.start, w.end), context, start: lineStart + w.start });
     }
   }
+  linkFootnotes(chunks);
   return chunks;
+}
+
+const SUPERSCRIPT = /[\u00b9\u00b2\u00b3\u2070-\u2079]+/g;
+
+/**
+ * A footnote ("² Số liệu Quý II năm 2022 do …") and the passage carrying its mark ("… 66% ²")
+ * describe each other: each gets the other's text as context, so a question about either finds
+ * both. Marks are matched to the nearest earlier passage carrying them.
+ */
+function linkFootnotes(chunks: Chunk[]): void {
+  for (const [i, c] of chunks.entries()) {
+    const mark = /^\s*([\u00b9\u00b2\u00b3\u2070-\u2079]+)\s/.exec(c.text)?.[1];
+    if (!mark) continue;
+    for (let j = i - 1; j >= 0 && j >= i - 60; j--) {
+      const marked = chunks[j]!;
+      if (!((marked.text.match(SUPERSCRIPT) ?? []) as string[]).includes(mark) || /^\s*[\u00b9\u00b2\u00b3\u2070-\u2079]/.test(marked.text)) continue;
+      c.context = `${c.context} › ${marked.text.replace(/\s+/g, ' ').slice(0, 300)}`;
+      marked.context = `${marked.context} › ${c.text.replace(/\s+/g, ' ').slice(0, 300)}`;
+      break;
+    }
+  }
 }

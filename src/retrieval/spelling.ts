@@ -55,23 +55,22 @@ export function confusions(word: string): string[] {
   return [...out];
 }
 
+/** Words that carry the question itself ("hạn", "nào", "gì"): never swapped for a document word. */
+const QUESTION_WORDS = new Set(['han', 'nao', 'gi', 'ai', 'khi', 'bao', 'gio', 'sao', 'dau', 'lam', 'phai', 'co', 'khong', 'duoc', 'nhieu', 'may', 'chua', 'roi']);
+
 export class Speller {
   private readonly frequency = new Map<string, number>();
   private readonly bigrams = new Map<string, number>();
   private readonly deletes = new Map<string, string[]>();
 
-  /** Words users type in questions: known, and never replaced by a confusion variant. */
-  private readonly protectedWords = new Set<string>();
-
   /**
    * `texts`: the corpus. `phrases`: how questions are worded ("sắp đến hạn", "xử lý"); their
-   * words are protected and their word pairs count as well attested.
+   * words are known and their word pairs count as well attested.
    */
   constructor(texts: Iterable<string>, phrases: readonly string[] = []) {
     for (const p of phrases) {
       const words = fold(p).match(/[\p{L}\p{N}]+/gu) ?? [];
       words.forEach((w, i) => {
-        this.protectedWords.add(w);
         this.frequency.set(w, (this.frequency.get(w) ?? 0) + 1);
         if (i > 0) this.bigrams.set(`${words[i - 1]} ${w}`, (this.bigrams.get(`${words[i - 1]} ${w}`) ?? 0) + 5);
       });
@@ -130,7 +129,7 @@ export class Speller {
     const out = words.map((m) => m[0]);
     for (let i = 0; i < out.length; i++) {
       const w = out[i]!;
-      if (/\d/.test(w) || w.length < 2 || this.protectedWords.has(w)) continue;
+      if (/\d/.test(w) || w.length < 2 || QUESTION_WORDS.has(w)) continue;
       const prev = out[i - 1];
       const next = words[i + 1]?.[0];
       const known = this.frequency.has(w);
