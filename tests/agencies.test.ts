@@ -14,10 +14,16 @@ const names = (text: string, opts = {}) => registry.findMentions(text, opts).map
 describe('agencies.json', () => {
   const file = JSON.parse(readFileSync(join(ROOT, 'corpus', 'agencies.json'), 'utf8')) as AgencyFile;
 
-  it('is version 1 and names every province of 2022–2024 exactly once', () => {
+  it('is version 1 and names every province of 2022–2024 exactly once, and the 34 units of 2025', () => {
     expect(file.version).toBe(1);
     const provinces = file.agencies.filter((e) => e.kind === 'province');
-    expect(provinces).toHaveLength(63);
+    expect(provinces.filter((e) => !e.since)).toHaveLength(63);
+    // 28 tỉnh + 6 thành phố trực thuộc trung ương since 01/7/2025: the provinces nobody absorbed.
+    const current = provinces.filter((e) => !e.succession);
+    expect(current).toHaveLength(34);
+    expect(current.filter((e) => e.name.startsWith('Thành phố ')).map((e) => e.name).sort()).toEqual(
+      ['Cần Thơ', 'Huế', 'Hà Nội', 'Hải Phòng', 'Hồ Chí Minh', 'Đà Nẵng'].map((c) => `Thành phố ${c}`).sort(),
+    );
     for (const city of ['Hà Nội', 'Hồ Chí Minh', 'Hải Phòng', 'Đà Nẵng', 'Cần Thơ']) {
       expect(registry.get(`Thành phố ${city}`)?.kind).toBe('province');
     }
@@ -89,7 +95,7 @@ describe('resolve', () => {
     ['UBND thành phố Hà Nội', 'Thành phố Hà Nội'],
     ['Thừa Thiên - Huế', 'Thừa Thiên Huế'],
     ['thua thien hue', 'Thừa Thiên Huế'],
-    ['Huế', 'Thừa Thiên Huế'],
+    ['Huế', 'Thành phố Huế'],
     ['tỉnh Bạc Liêu', 'Bạc Liêu'],
     ['UBND tỉnh Bạc Liêu', 'Bạc Liêu'],
     ['Khánh Hoà', 'Khánh Hòa'],
@@ -108,7 +114,8 @@ describe('resolve', () => {
 
   it('needs the whole string to be one name', () => {
     expect(registry.resolve('Bộ Công an và Bộ Quốc phòng')).toBeUndefined();
-    expect(registry.resolve('Sở KH&ĐT')).toBeUndefined();
+    // A province's department, not the ministry.
+    expect(registry.resolve('Sở KH&ĐT')?.name).toBe('Sở Kế hoạch và Đầu tư');
     expect(registry.resolve('')).toBeUndefined();
   });
 
@@ -210,7 +217,7 @@ describe('findMentions', () => {
     expect(names('theo hướng dẫn tại Văn bản số 5406/BTTTT-CĐSQG ngày 03/11/2022 của Bộ Thông tin và Truyền thông', DOC)).toEqual([
       'Bộ Thông tin và Truyền thông',
     ]);
-    expect(names('Sở KH&ĐT chủ trì, phối hợp với Bộ KH&ĐT', DOC)).toEqual(['Bộ Kế hoạch và Đầu tư']);
+    expect(names('Sở KH&ĐT chủ trì, phối hợp với Bộ KH&ĐT', DOC)).toEqual(['Sở Kế hoạch và Đầu tư', 'Bộ Kế hoạch và Đầu tư']);
   });
 
   it('finds groups written with "các" but not generic phrases in running text', () => {
@@ -274,7 +281,8 @@ describe('findMentions', () => {
 
 describe('groups', () => {
   it('lists members by kind', () => {
-    expect(registry.membersOf('Các địa phương')).toHaveLength(63);
+    // The 63 provinces of 2022–2024 (documents of those years name them) and Thành phố Huế.
+    expect(registry.membersOf('Các địa phương')).toHaveLength(64);
     expect(registry.membersOf('Các địa phương')).toContain('Cà Mau');
     expect(registry.membersOf('Các bộ, ngành')).toContain('Bộ Công an');
     expect(registry.membersOf('Các bộ, ngành')).toContain('Bảo hiểm xã hội Việt Nam');
@@ -299,7 +307,7 @@ describe('2025 restructuring', () => {
 
   it('records who inherited the tasks of merged ministries', () => {
     expect(pred('Bộ Khoa học và Công nghệ')).toContain('Bộ Thông tin và Truyền thông');
-    expect(pred('Bộ Tài chính')).toEqual(['Bộ Kế hoạch và Đầu tư']);
+    expect(pred('Bộ Tài chính')).toEqual(['Bộ Kế hoạch và Đầu tư', 'Ủy ban Quản lý vốn nhà nước tại doanh nghiệp']);
     expect(pred('Bộ Xây dựng')).toEqual(['Bộ Giao thông vận tải']);
     expect(pred('Bộ Nông nghiệp và Môi trường').sort()).toEqual([
       'Bộ Nông nghiệp và Phát triển nông thôn',

@@ -127,7 +127,27 @@ describe('parseDeadlineCell — "Thời hạn" / "Mục tiêu" table cells', () 
     expect(parseDeadlineCell('Kỳ họp thứ 8')).toEqual({ date: null, text: 'Kỳ họp thứ 8', precision: 'none' });
   });
 
-  it.each(['Trên 30%', '100% các bộ ngành, địa phương', 'Thường xuyên', '', '   ', '31/4/2024', 'Tháng 13/2024', '2023', 'Đã báo cáo Ủy ban thường vụ Quốc hội'])(
+  it.each(['Thường xuyên', 'Hằng năm', 'Nhiệm vụ thường xuyên', 'Theo lộ trình của Bộ, ngành', 'Bắt đầu triển khai từ năm 2026'])(
+    'a stated time without a date in «%s»',
+    (cell) => {
+      expect(parseDeadlineCell(cell)).toEqual({ date: null, text: cell, precision: 'none' });
+    },
+  );
+
+  it.each([
+    ['2023', '2023-12-31'],
+    ['Năm 2026', '2026-12-31'],
+    ['6/2027', '2027-06-30'],
+    ['01/2028', '2028-01-31'],
+    ['2025-2026', '2026-12-31'],
+    ['Năm 2026 - 2030', '2030-12-31'],
+    ['Kỳ họp thứ 10 (10/2025)', '2025-10-31'],
+    ['Quý II/2026', '2026-06-30'],
+  ])('a 2025-style deadline cell «%s» ends on %s', (cell, date) => {
+    expect(parseDeadlineCell(cell)?.date).toBe(date);
+  });
+
+  it.each(['Trên 30%', '100% các bộ ngành, địa phương', '', '   ', '31/4/2024', 'Tháng 13/2024', 'Đã báo cáo Ủy ban thường vụ Quốc hội'])(
     'no deadline in «%s»',
     (cell) => {
       expect(parseDeadlineCell(cell)).toBeUndefined();

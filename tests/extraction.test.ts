@@ -360,7 +360,8 @@ describe('documents the rules were not written for', () => {
     expect(baoCao!.deadline).toMatchObject({ date: '2025-12-15', precision: 'day' });
 
     const ca = rows.find((r) => r.task.startsWith('Công an tỉnh chủ trì'));
-    expect(ca).toMatchObject({ lead: ['Công an tỉnh'], support: ['Sở Khoa học và Công nghệ'] });
+    // The registry's unscoped name for "Công an tỉnh" (the extractor passes no province yet).
+    expect(ca).toMatchObject({ lead: ['Công an tỉnh, thành phố'], support: ['Sở Khoa học và Công nghệ'] });
     expect(ca!.deadline.date).toBeNull(); // "Thực hiện thường xuyên."
 
     for (const r of rows) expect(containsVerbatim(text, r.quote), r.id).toBe(true);
@@ -378,7 +379,7 @@ describe('documents the rules were not written for', () => {
     const soHoa = byTask('Số hóa hồ sơ thủ tục hành chính');
     expect(soHoa?.task).toBe('Số hóa hồ sơ thủ tục hành chính (ưu tiên hồ sơ đất đai)'); // a cell of two paragraphs
     expect(soHoa).toMatchObject({ lead: ['Sở Nội vụ'] });
-    expect(soHoa!.support).toContain('UBND cấp huyện');
+    expect(soHoa!.support).toContain('Ủy ban nhân dân cấp huyện'); // the registry's name for "UBND cấp huyện"
     expect(soHoa!.deadline).toEqual({ date: '2025-12-31', text: 'Tháng 12/2025', precision: 'month' });
 
     const tapHuan = byTask('Tập huấn kỹ năng số cho cán bộ, công chức');

@@ -1,18 +1,20 @@
 /**
- * The agency registry (corpus/agencies.json) and the resolver that finds agencies
- * in documents and in users' questions.
- *
- * Matching works on folded syllable tokens, so diacritics, case, "&", hyphens and
- * other punctuation do not matter: "Bộ KH&ĐT", "bo kh-dt" and "Bộ KHĐT"… all reach
- * the same trie path or an alias of it. The trie is built once per registry, and
- * findMentions() walks it from each token, keeping the longest acceptable match.
+ * The agency registry (corpus/agencies.json): canonical names, groups, the bodies every
+ * province has, and the 2025 restructuring (merged ministries, the 34 provincial units
+ * of 01/7/2025, two-tier local government); plus the resolver that finds agencies in
+ * documents and in users' questions. Matching itself lives in agency-trie.ts; the
+ * per-province bodies in provincial.ts.
  */
 
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { editDistance, fold, nfc, tokenizeWithOffsets, type Token } from '../text/vietnamese.js';
+import { nfc, tokenizeWithOffsets, type Token } from '../text/vietnamese.js';
+import { AgencyTrie, type Hit, type MatchContext, type MatchOptions } from './agency-trie.js';
+import { expandPerProvince, provinceForms, scopedName, SCOPED_IS_PROVINCE } from './provincial.js';
 import type { AgencyEntry, AgencyFile } from './types.js';
+
+export type { MatchOptions } from './agency-trie.js';
 
 /** One agency named in a text. */
 export interface AgencyMention {
@@ -25,68 +27,19 @@ export interface AgencyMention {
   text: string;
 }
 
-/** How strictly a text is matched against the registry. */
-export interface MatchOptions {
-  /**
-   * Documents: an alias written with a capital first letter only matches text whose
-   * first letter is capital (so "hòa bình" (peace) is not the province Hòa Bình); a
-   * name capitalised word by word ("Hòa Bình") also needs a second capital unless a
-   * prefix such as "TP." or "tỉnh" precedes it ("TP. Hải phòng" is fine, a sentence
-   * opening "Hòa bình là …" is not); an all-caps acronym only matches all-caps text;
-   * and very generic group phrases ("địa phương", "bộ, ngành" …) need a "các" or a
-   * clause/list position (see {@link AgencyRegistry.findMentions}).
-   * Default false (user queries are case-insensitive).
-   */
-  caseSensitive?: boolean;
-  /**
-   * User queries: tolerate one edit in each folded token of ≥ 4 letters (and 2 edits
-   * for ≥ 8), in words of a name but not in acronyms, and in at most half of a name's
-   * tokens. Default false.
-   */
-  fuzzy?: boolean;
-}
-
-/**
- * Documents only. 0: any case; 1: the written name starts with a capital; 2: all
- * capitals (acronyms); 3: a proper name whose every word is capitalised in the
- * registry ("Hòa Bình", "Bộ Công Thương"): it starts with a capital and at least one
- * more word is capitalised, so a sentence opening "Hòa bình là …" is not the province.
- */
-type CaseRule = 0 | 1 | 2 | 3;
-
-/** The conditions under which one written form (alias or generated variant) matches. */
-interface Variant {
-  /** Token index where the written name proper starts, after a generated prefix such as "tỉnh". */
-  core: number;
-  caseRule: CaseRule;
-  /** Single-token acronym ("BTTTT"): not matched inside document numbers such as "5406/BTTTT-CĐSQG". */
-  acronym: boolean;
-  /** Bare group phrase ("địa phương"): restricted in documents, see findMentions. */
-  generic: boolean;
-  /** Single syllable written with diacritics ("Huế"): its tone-normalised form, so "Huệ" (a given name) does not match. */
-  toneKey: string | undefined;
-}
-
-interface Terminal {
+/** Why tasks recorded under another name concern the agency asked about. */
+export interface Related {
   entry: AgencyEntry;
-  /** Number of tokens of the alias. */
-  length: number;
-  /** True when an explicit alias (not only a generated variant) ends here. */
-  explicit: boolean;
-  variants: Variant[];
-}
-
-interface TrieNode {
-  next: Map<string, TrieNode>;
-  /** Child keys that may be matched with edits in fuzzy mode (words of ≥ 4 letters, not acronyms). */
-  fuzzyKeys: string[];
-  term: Terminal | undefined;
-}
-
-interface Hit {
-  end: number;
-  terminal: Terminal;
-  edits: number;
+  /**
+   * predecessor: its tasks passed to the agency asked about (merged ministry, merged
+   * province, renamed department); successor: the province (or provincial body) the
+   * agency asked about was merged into on 01/7/2025 — its tasks now cover the former
+   * province's territory; body: a body of the province asked about, or the scoped
+   * form of a body asked about without a province.
+   */
+  via: 'predecessor' | 'successor' | 'body';
+  /** Vietnamese explanation shown with the task. */
+  note: string;
 }
 
 /** A mention in token indices. */
@@ -95,25 +48,6 @@ interface Span {
   startTok: number;
   endTok: number;
 }
-
-/**
- * Prefixes that turn a province's name into the way documents address it. They are
- * generated here rather than listed in agencies.json so the 63 entries stay short.
- */
-const PROVINCE_PREFIXES = [
-  'tỉnh',
-  'thành phố',
-  'TP.',
-  'thủ đô',
-  'UBND',
-  'UBND tỉnh',
-  'UBND thành phố',
-  'UBND TP.',
-  'Ủy ban nhân dân',
-  'Ủy ban nhân dân tỉnh',
-  'Ủy ban nhân dân thành phố',
-  'Ủy ban nhân dân TP.',
-].map(tokensOf);
 
 /**
  * Titles and addressing words resolve() strips from the front of a name, so that
@@ -141,64 +75,15 @@ const TITLE_PREFIXES = [
   'tỉnh',
   'thành phố',
   'tp',
-].map(tokensOf);
+].map((p) => tokenizeWithOffsets(p).map((t) => t.text));
 
-/** Group phrases starting with one of these are specific enough to match anywhere. */
-const SPECIFIC_GROUP_STARTS = [['cac'], ['ubnd'], ['uy', 'ban', 'nhan', 'dan']];
-
+/** Between a body's name and its province: spaces or a line break (a header), not a table cell. */
+const BODY_PROVINCE_GAP = /^[^\S\t]*$/;
 /**
- * Characters that, between two tokens, mark the start of a clause or of a table cell.
- * Not "*": the seeds use "**63/63** địa phương" for bold figures.
+ * Words that open the name of a province's own organs in a document header or issuer:
+ * "ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI", "HĐND tỉnh", "Tỉnh ủy", "Thành ủy".
  */
-const CLAUSE_BREAK = /[\n\t.:;!?()[\]•]/;
-/** What may separate a generated prefix from the name: "tỉnh Lào Cai", "TP.HCM" — not "địa bàn tỉnh: An Giang". */
-const PREFIX_SEPARATOR = /^[\s.]*$/;
-/** Separators allowed between two items of a list of agencies. */
-const LIST_SEPARATOR = /^[\s,;]+$/;
-const TONE_MARKS = /[\u0300\u0301\u0303\u0309\u0323]/g;
-/** Same syllable pattern as tokenizeWithOffsets (src/text/vietnamese.ts). */
-const SYLLABLE = /[\p{L}\p{N}]+/gu;
-const ALNUM = /[\p{L}\p{N}]/u;
-
-function tokensOf(text: string): string[] {
-  return tokenizeWithOffsets(text).map((t) => t.text);
-}
-
-function startsWith(tokens: readonly string[], prefix: readonly string[]): boolean {
-  return prefix.length <= tokens.length && prefix.every((p, i) => tokens[i] === p);
-}
-
-function isUpper(ch: string): boolean {
-  return ch !== ch.toLowerCase() && ch === ch.toUpperCase();
-}
-
-/**
- * Lower-cased syllable with its tone mark moved to the end, so that the old and new
- * tone placements ("hoà"/"hòa") compare equal while "Huế" and "Huệ" do not.
- */
-function toneKey(syllable: string): string {
-  const d = syllable.toLowerCase().normalize('NFD');
-  const tones = d.match(TONE_MARKS)?.join('') ?? '';
-  return `${d.replace(TONE_MARKS, '').normalize('NFC')}|${tones}`;
-}
-
-function caseRuleOf(written: string): CaseRule {
-  const letters = written.replace(/[^\p{L}]/gu, '');
-  if (letters.length >= 2 && letters === letters.toUpperCase()) return 2;
-  if (letters.length === 0 || !isUpper(letters.charAt(0))) return 0;
-  const words = written.match(SYLLABLE) ?? [];
-  return words.length >= 2 && words.every((w) => isUpper(w.charAt(0))) ? 3 : 1;
-}
-
-function sameVariant(a: Variant, b: Variant): boolean {
-  return (
-    a.core === b.core &&
-    a.caseRule === b.caseRule &&
-    a.acronym === b.acronym &&
-    a.generic === b.generic &&
-    a.toneKey === b.toneKey
-  );
-}
+const ISSUER_HEAD = /(?:uy ban nhan dan|ubnd|hoi dong nhan dan|hdnd|tinh uy|thanh uy)\s*$/;
 
 /** Default registry file: <repo>/corpus/agencies.json, found from this module's location. */
 function defaultPath(): string {
@@ -214,17 +99,29 @@ export class AgencyRegistry {
 
   private readonly entries: readonly AgencyEntry[];
   private readonly byName = new Map<string, AgencyEntry>();
-  private readonly root: TrieNode = newNode();
+  private readonly trie: AgencyTrie;
   /** successor name → agencies that passed their tasks to it. */
   private readonly predecessors = new Map<string, AgencyEntry[]>();
+  /** province or per-province entry → its scoped entries. */
+  private readonly scoped = new Map<string, AgencyEntry[]>();
 
-  private constructor(entries: readonly AgencyEntry[]) {
-    this.entries = entries;
-    for (const e of entries) {
+  private constructor(listed: readonly AgencyEntry[]) {
+    for (const e of listed) {
       if (this.byName.has(e.name)) throw new Error(`agencies: duplicate entry "${e.name}"`);
       this.byName.set(e.name, e);
     }
-    for (const e of entries) {
+    const generated = expandPerProvince(listed);
+    this.entries = [...listed, ...generated];
+    for (const e of generated) {
+      if (this.byName.has(e.name)) throw new Error(`agencies: generated entry "${e.name}" is also listed`);
+      this.byName.set(e.name, e);
+      for (const key of [e.province!, e.template!]) {
+        const list = this.scoped.get(key) ?? [];
+        list.push(e);
+        this.scoped.set(key, list);
+      }
+    }
+    for (const e of this.entries) {
       for (const m of e.members ?? []) {
         if (!this.byName.has(m)) throw new Error(`agencies: group "${e.name}" lists unknown member "${m}"`);
       }
@@ -235,7 +132,7 @@ export class AgencyRegistry {
         this.predecessors.set(s, list);
       }
     }
-    this.buildTrie();
+    this.trie = new AgencyTrie(listed);
   }
 
   /**
@@ -257,15 +154,25 @@ export class AgencyRegistry {
 
   /** Builds a registry from entries (tests, or a registry assembled in code). */
   static fromEntries(entries: AgencyEntry[]): AgencyRegistry {
-    return new AgencyRegistry(entries.map((e) => ({ ...e, name: nfc(e.name), aliases: e.aliases.map(nfc) })));
+    return new AgencyRegistry(
+      entries.map((e) => ({
+        ...e,
+        name: nfc(e.name),
+        aliases: e.aliases.map(nfc),
+        ...(e.scopedAliases && { scopedAliases: e.scopedAliases.map(nfc) }),
+      })),
+    );
   }
 
-  /** Every entry, in file order. */
+  /**
+   * Every entry: those of the file in file order, then the scoped entries generated
+   * for each per-province body ("Sở Khoa học và Công nghệ Hà Nội" …).
+   */
   all(): readonly AgencyEntry[] {
     return this.entries;
   }
 
-  /** The entry with exactly this canonical name. */
+  /** The entry with exactly this canonical name (scoped entries included). */
   get(canonicalName: string): AgencyEntry | undefined {
     return this.byName.get(nfc(canonicalName));
   }
@@ -273,6 +180,8 @@ export class AgencyRegistry {
   /**
    * The agency the whole string names (canonical name or alias), case/diacritic-insensitive;
    * prefixes like "tỉnh", "thành phố", "TP.", "UBND tỉnh", "Bộ trưởng", "Thống đốc" … tolerated.
+   * A province's body is scoped by the province written after it ("Sở KH&CN Hà Nội"),
+   * else by `opts.province`, else it is the unscoped entry ("Sở Khoa học và Công nghệ").
    */
   resolve(name: string, opts: MatchOptions = {}): AgencyEntry | undefined {
     const exact = this.byName.get(nfc(name).trim());
@@ -281,15 +190,10 @@ export class AgencyRegistry {
     const toks = tokenizeWithOffsets(text);
     let from = 0;
     while (from < toks.length) {
-      let best: Hit | undefined;
-      this.walk(toks, from, toks.length, opts, (hit) => {
-        if (hit.end !== toks.length) return;
-        if (!this.accepts(text, toks, from, hit, opts, -1, false)) return;
-        if (!best || hit.edits < best.edits) best = hit;
-      });
-      if (best) return best.terminal.entry;
+      const hit = this.matchAt(text, toks, from, toks.length, opts, { lastEnd: -1, inRunningText: false }, true);
+      if (hit) return hit.entry;
       const rest = toks.slice(from).map((t) => t.text);
-      const title = TITLE_PREFIXES.find((p) => startsWith(rest, p));
+      const title = TITLE_PREFIXES.find((p) => p.length <= rest.length && p.every((w, i) => rest[i] === w));
       if (!title) return undefined;
       from += title.length;
     }
@@ -307,6 +211,10 @@ export class AgencyRegistry {
    * rather than assign ("chính quyền địa phương", "Tỷ lệ bộ, ngành, địa phương ban hành …").
    * Queries (not caseSensitive) match them anywhere: a user typing "địa phương" means the group.
    *
+   * A name inside a longer name is not a mention of its own: "Đại học Quốc gia Hà Nội"
+   * and "Công an Thành phố Hồ Chí Minh" are one mention each (the university; the
+   * city's police), never also the city.
+   *
    * With `fuzzy`, exact mentions are found first and typos are only looked for in the
    * gaps between them, so a near-miss cannot swallow the start of an exact name
    * ("tin tỉnh Bình Định" is Bình Định, not "tinh Bình" ≈ Ninh Bình).
@@ -321,8 +229,7 @@ export class AgencyRegistry {
       let lastEnd = -1;
       for (const m of [...exact, undefined]) {
         const to = m ? m.startTok : toks.length;
-        const found = this.scan(text, toks, from, to, opts, lastEnd);
-        spans.push(...found);
+        spans.push(...this.scan(text, toks, from, to, opts, lastEnd));
         if (!m) break;
         spans.push(m);
         from = lastEnd = m.endTok;
@@ -336,9 +243,36 @@ export class AgencyRegistry {
   }
 
   /**
-   * Canonical names of a group's members (empty for a non-group), in file order. Members
-   * are the entries of the group's memberKinds plus its named members, including the
-   * ministries created in 2025, so a task for "các bộ, ngành" also concerns them.
+   * The province (canonical name) whose organs issued a document, from its issuer or
+   * header block: "UBND THÀNH PHỐ HÀ NỘI", "Ủy ban nhân dân tỉnh Ninh Bình", "Sở Tài
+   * chính tỉnh Lào Cai" → "Thành phố Hà Nội", "Ninh Bình", "Lào Cai". Null for central
+   * bodies ("Văn phòng Chính phủ", "Thủ tướng Chính phủ") — a place-date line such
+   * as "Hà Nội, ngày 09 tháng 01 năm 2025" does not count. Pass the result as
+   * `MatchOptions.province` when matching the document's text.
+   */
+  provinceOf(issuerOrHeader: string | null | undefined): string | null {
+    if (!issuerOrHeader) return null;
+    const text = nfc(issuerOrHeader);
+    const toks = foldedTokens(text);
+    for (const m of this.scan(text, toks, 0, toks.length, {}, -1)) {
+      const e = m.entry;
+      if (e.province) return e.province;
+      if (e.kind !== 'province') continue;
+      const before = toks
+        .slice(Math.max(0, m.startTok - 4), m.startTok)
+        .map((t) => t.text)
+        .join(' ');
+      const own = toks.slice(m.startTok, m.endTok).map((t) => t.text).join(' ');
+      if (ISSUER_HEAD.test(before) || /^(?:ubnd|uy ban nhan dan)\b/.test(own)) return e.name;
+    }
+    return null;
+  }
+
+  /**
+   * Canonical names of a group's members (empty for a non-group), in registry order.
+   * Members are the entries of the group's memberKinds plus its named members, including
+   * the ministries created in 2025, so a task for "các bộ, ngành" also concerns them; a
+   * group scoped to a province ("Các sở, ban, ngành thành phố Hà Nội") has that province's bodies.
    */
   membersOf(groupName: string): string[] {
     const group = this.get(groupName) ?? this.resolve(groupName);
@@ -358,7 +292,7 @@ export class AgencyRegistry {
 
   /**
    * Agencies whose tasks this agency inherited in 2025 (Bộ Khoa học và Công nghệ →
-   * [Bộ Thông tin và Truyền thông]); recursive, nearest first.
+   * [Bộ Thông tin và Truyền thông]; Ninh Bình → [Hà Nam, Nam Định]); recursive, nearest first.
    */
   predecessorsOf(name: string): AgencyEntry[] {
     const entry = this.get(name) ?? this.resolve(name);
@@ -377,220 +311,123 @@ export class AgencyRegistry {
     return out;
   }
 
-  // ---------------------------------------------------------------- trie
-
-  private buildTrie(): void {
-    // Explicit names first, so a collision between two entries is a data error we can
-    // report, while generated variants simply give way to explicit aliases.
-    for (const e of this.entries) {
-      for (const written of [e.name, ...e.aliases]) this.addWritten(e, written, [], true);
-    }
-    for (const e of this.entries) {
-      for (const written of [e.name, ...e.aliases]) {
-        const tokens = tokensOf(written);
-        if (e.kind === 'province') {
-          if (PROVINCE_PREFIXES.some((p) => startsWith(tokens, p))) continue;
-          for (const prefix of PROVINCE_PREFIXES) this.addWritten(e, written, prefix, false);
-        } else if (e.kind === 'group' && isGenericGroupPhrase(tokens)) {
-          this.addWritten(e, written, ['cac'], false);
-        }
-      }
-    }
-  }
-
-  private addWritten(entry: AgencyEntry, written: string, prefix: string[], explicit: boolean): void {
-    const parts = tokenizeWithOffsets(written);
-    if (parts.length === 0) return;
-    const writtenParts = parts.map((t) => written.slice(t.start, t.end));
-    const tokens = [...prefix, ...parts.map((t) => t.text)];
-    const isGroup = entry.kind === 'group';
-    let caseRule: CaseRule = isGroup ? 0 : caseRuleOf(written);
-    // A prefix ("TP. Hải phòng") is evidence enough that a name follows.
-    if (caseRule === 3 && prefix.length > 0) caseRule = 1;
-    const single = parts.length === 1 && prefix.length === 0;
-    const head = writtenParts[0]!;
-    const variant: Variant = {
-      core: prefix.length,
-      caseRule,
-      acronym: single && caseRule === 2,
-      generic: isGroup && prefix.length === 0 && isGenericGroupPhrase(tokens),
-      toneKey: single && caseRule !== 2 && fold(head) !== head.toLowerCase() ? toneKey(head) : undefined,
-    };
-
-    let node = this.root;
-    tokens.forEach((tok, i) => {
-      let child = node.next.get(tok);
-      if (!child) {
-        child = newNode();
-        node.next.set(tok, child);
-      }
-      // Only words of the name may be matched with edits: a typo in an acronym is
-      // rare, while "NHNN" is one edit from "nhân" and would match half of all
-      // questions; generated prefixes ("tỉnh") would turn "tin" into a prefix.
-      const part = i >= prefix.length ? writtenParts[i - prefix.length]! : undefined;
-      const isWord = part !== undefined && (part.length < 2 || part !== part.toUpperCase());
-      if (isWord && tok.length >= 4 && !node.fuzzyKeys.includes(tok)) node.fuzzyKeys.push(tok);
-      node = child;
-    });
-
-    const term = node.term;
-    if (!term) {
-      node.term = { entry, length: tokens.length, explicit, variants: [variant] };
-      return;
-    }
-    if (term.entry !== entry) {
-      if (explicit && term.explicit) {
-        throw new Error(`agencies: "${written}" names both "${term.entry.name}" and "${entry.name}"`);
-      }
-      if (explicit) node.term = { entry, length: tokens.length, explicit, variants: [variant] };
-      return;
-    }
-    term.explicit ||= explicit;
-    if (!term.variants.some((v) => sameVariant(v, variant))) term.variants.push(variant);
+  /**
+   * Scoped entries of a province ("Thành phố Hà Nội" → "Sở Tài chính Hà Nội", "Công an
+   * thành phố Hà Nội" …) or of a per-province entry ("Sở Tài chính" → one per province).
+   */
+  scopedOf(name: string): readonly AgencyEntry[] {
+    return this.scoped.get(name) ?? [];
   }
 
   /**
-   * Longest acceptable mentions in tokens [from, to), left to right. `lastEnd` is the
-   * token index just after the previous mention (for list continuations).
+   * Whose tasks concern someone asking about (or subscribed to) `name` on `asOf`
+   * (YYYY-MM-DD; default: every change counts), besides the agency's own:
+   * - predecessors whose main successor it is, through chains (Bộ Khoa học và Công nghệ
+   *   ← Bộ Thông tin và Truyền thông; Ninh Bình ← Nam Định; Sở Khoa học và Công nghệ
+   *   Ninh Bình ← Sở Thông tin và Truyền thông Nam Định), each once its change took effect;
+   * - for a former province (or a body of one), the unit it was merged into, whose tasks
+   *   now cover its territory (Nam Định → Ninh Bình);
+   * - for a province, its own bodies and those of the provinces merged into it; for a
+   *   body named without a province, the body of every province.
    */
+  related(name: string, asOf?: string): Related[] {
+    const entry = this.get(name) ?? this.resolve(name);
+    if (!entry) return [];
+    const inForce = (e: AgencyEntry): boolean => !asOf || !e.succession || asOf >= e.succession.date;
+    const out: Related[] = [];
+    const seen = new Set([entry.name]);
+    const push = (e: AgencyEntry, via: Related['via'], note: string): void => {
+      if (seen.has(e.name)) return;
+      seen.add(e.name);
+      out.push({ entry: e, via, note });
+    };
+    const queue = [entry.name];
+    while (queue.length > 0) {
+      const current = queue.shift()!;
+      for (const p of this.predecessors.get(current) ?? []) {
+        if (p.succession!.successors[0] !== current || !inForce(p)) continue;
+        push(p, 'predecessor', p.succession!.note);
+        queue.push(p.name);
+      }
+    }
+    const predecessors = out.map((r) => r.entry);
+    for (let e = entry; e.succession && inForce(e); ) {
+      const next = this.get(e.succession.successors[0] ?? '');
+      if (!next || !territorial(e, next)) break;
+      push(next, 'successor', entry.succession!.note);
+      e = next;
+    }
+    if (entry.kind === 'province') {
+      for (const p of [entry, ...predecessors.filter((p) => p.kind === 'province')]) {
+        for (const b of this.scopedOf(p.name)) push(b, 'body', `giao cho ${b.name}`);
+      }
+    } else if (entry.perProvince && entry.perProvince !== SCOPED_IS_PROVINCE) {
+      for (const b of this.scopedOf(entry.name)) push(b, 'body', `giao cho ${b.name}`);
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- matching
+
+  /** Longest acceptable mentions in tokens [from, to), left to right. */
   private scan(text: string, toks: Token[], from: number, to: number, opts: MatchOptions, lastEnd: number): Span[] {
     const out: Span[] = [];
     let i = from;
     while (i < to) {
       // Most tokens start no name: skip them before paying for a walk.
-      if (!opts.fuzzy && !this.root.next.has(toks[i]!.text)) {
+      if (!opts.fuzzy && !this.trie.starts(toks[i]!.text)) {
         i++;
         continue;
       }
-      let best: Hit | undefined;
-      this.walk(toks, i, to, opts, (hit) => {
-        if (!this.accepts(text, toks, i, hit, opts, lastEnd, true)) return;
-        if (!best || hit.end > best.end || (hit.end === best.end && hit.edits < best.edits)) best = hit;
-      });
-      if (!best) {
+      const hit = this.matchAt(text, toks, i, to, opts, { lastEnd, inRunningText: true }, false);
+      if (!hit) {
         i++;
         continue;
       }
-      out.push({ entry: best.terminal.entry, startTok: i, endTok: best.end });
-      lastEnd = i = best.end;
+      out.push({ entry: hit.entry, startTok: i, endTok: hit.end });
+      lastEnd = i = hit.end;
     }
     return out;
   }
 
   /**
-   * Calls `visit` for every alias path that starts at token `from` and ends by `to`.
-   *
-   * A "và" of the name may be left out ("Bộ Lao động Thương binh Xã hội", "Bộ Tài
-   * nguyên Môi trường"): officials drop it when typing and some tables drop it too.
-   *
-   * In fuzzy mode a word of ≥ 4 letters may differ from a text token of ≥ 4 letters by
-   * one edit (two for ≥ 8); at most half of an alias's tokens may be inexact, so one
-   * fuzzy syllable cannot turn an ordinary phrase into a two-word agency name.
+   * The mention at token `from`: the trie's best match, and for a per-province body
+   * the province named right after it ("Sở KH&CN" + "tỉnh Ninh Bình") or else the
+   * scope of `opts.province`. With `exactEnd` the mention must end at `to`.
    */
-  private walk(toks: Token[], from: number, to: number, opts: MatchOptions, visit: (hit: Hit) => void): void {
-    if (!opts.fuzzy) {
-      this.walkExact(toks, from, this.root, from, to, visit);
-      return;
-    }
-    const step = (node: TrieNode, j: number, inexact: number, edits: number): void => {
-      if (node.term && j > from && inexact <= Math.ceil(node.term.length / 2)) {
-        visit({ end: j, terminal: node.term, edits });
-      }
-      if (j >= to) return;
-      const tok = toks[j]!.text;
-      const exact = node.next.get(tok);
-      if (exact) step(exact, j + 1, inexact, edits);
-      if (tok !== 'va' && j > from) {
-        const skipVa = node.next.get('va');
-        if (skipVa) step(skipVa, j, inexact, edits);
-      }
-      if (tok.length < 4) return;
-      for (const key of node.fuzzyKeys) {
-        if (key === tok) continue;
-        const max = key.length >= 8 ? 2 : 1;
-        if (Math.abs(key.length - tok.length) > max) continue;
-        const d = max === 1 ? (oneEditApart(key, tok) ? 1 : 2) : editDistance(key, tok, max);
-        if (d <= max) step(node.next.get(key)!, j + 1, inexact + 1, edits + d);
-      }
-    };
-    step(this.root, from, 0, 0);
-  }
-
-  /** The exact part of {@link walk}: a plain loop, branching only where a "và" may be skipped. */
-  private walkExact(
-    toks: Token[],
-    from: number,
-    start: TrieNode,
-    j0: number,
-    to: number,
-    visit: (hit: Hit) => void,
-  ): void {
-    let node: TrieNode | undefined = start;
-    for (let j = j0; j < to; j++) {
-      const tok = toks[j]!.text;
-      if (tok !== 'va' && j > from) {
-        const skipVa = node.next.get('va');
-        if (skipVa) this.walkExact(toks, from, skipVa, j, to, visit);
-      }
-      node = node.next.get(tok);
-      if (!node) return;
-      if (node.term) visit({ end: j + 1, terminal: node.term, edits: 0 });
-    }
-  }
-
-  /** True when some written form ending at this trie node accepts the text at tokens [from, hit.end). */
-  private accepts(
+  private matchAt(
     text: string,
     toks: Token[],
     from: number,
-    hit: Hit,
+    to: number,
     opts: MatchOptions,
-    lastEnd: number,
-    inRunningText: boolean,
-  ): boolean {
-    const first = toks[from]!;
-    const last = toks[hit.end - 1]!;
-    // "Sở KH&ĐT", "Sở LĐTBXH" are provincial departments, not the ministry.
-    if (inRunningText && from > 0) {
-      const prev = toks[from - 1]!;
-      if (prev.text === 'so') {
-        const written = text.slice(prev.start, prev.end).toLowerCase();
-        if (written === 'sở' || written === 'so') return false;
+    ctx: MatchContext,
+    exactEnd: boolean,
+  ): Hit | undefined {
+    const hit = this.trie.best(text, toks, from, to, opts, ctx);
+    if (hit?.entry.perProvince) {
+      const gap = hit.end < toks.length ? text.slice(toks[hit.end - 1]!.end, toks[hit.end]!.start) : '';
+      const province =
+        hit.end < to && BODY_PROVINCE_GAP.test(gap)
+          ? this.trie.best(text, toks, hit.end, to, opts, { ...ctx, provinceAfterBody: true }, exactEnd)
+          : undefined;
+      if (province) return { ...hit, end: province.end, entry: this.scopedEntry(hit.entry, province.entry) };
+      if (!hit.needsProvince && (!exactEnd || hit.end === to)) {
+        const scope = opts.province ? this.get(opts.province) ?? this.resolve(opts.province) : undefined;
+        return scope?.kind === 'province' ? { ...hit, entry: this.scopedEntry(hit.entry, scope) } : hit;
       }
+    } else if (hit && (!exactEnd || hit.end === to)) {
+      return hit;
     }
-    return hit.terminal.variants.some((v) => {
-      if (v.core > 0) {
-        const sep = text.slice(toks[from + v.core - 1]!.end, toks[from + v.core]!.start);
-        if (!PREFIX_SEPARATOR.test(sep)) return false;
-      }
-      if (v.toneKey !== undefined) {
-        const written = text.slice(first.start, first.end).toLowerCase();
-        if (written !== first.text && toneKey(written) !== v.toneKey) return false;
-      }
-      if (v.acronym && inRunningText && insideCode(text, first.start, last.end)) return false;
-      if (opts.caseSensitive) {
-        if (!caseAccepts(text, toks, from + v.core, hit.end, v.caseRule)) return false;
-        if (v.generic && inRunningText && !clauseOrListPosition(text, toks, from, lastEnd)) return false;
-      }
-      return true;
-    });
+    if (!exactEnd) return undefined;
+    const whole = this.trie.best(text, toks, from, to, opts, ctx, true);
+    return whole && !whole.needsProvince && !whole.entry.perProvince ? whole : undefined;
   }
-}
 
-/** The written tokens [from, to) satisfy a case rule (see {@link CaseRule}). */
-function caseAccepts(text: string, toks: Token[], from: number, to: number, rule: CaseRule): boolean {
-  if (rule === 0) return true;
-  if (!isUpper(text.charAt(toks[from]!.start))) return false;
-  if (rule === 1) return true;
-  if (rule === 2) {
-    for (let k = from; k < to; k++) {
-      const w = text.slice(toks[k]!.start, toks[k]!.end);
-      if (w !== w.toUpperCase()) return false;
-    }
-    return true;
+  private scopedEntry(template: AgencyEntry, province: AgencyEntry): AgencyEntry {
+    if (template.perProvince === SCOPED_IS_PROVINCE) return province;
+    return this.byName.get(scopedName(template, province.name)) ?? template;
   }
-  for (let k = from + 1; k < to; k++) if (isUpper(text.charAt(toks[k]!.start))) return true;
-  return false;
 }
 
 /**
@@ -601,48 +438,17 @@ export function foldedTokens(text: string): Token[] {
   return tokenizeWithOffsets(text);
 }
 
-/** Levenshtein distance ≤ 1 for distinct strings, in one pass (the common fuzzy case). */
-function oneEditApart(a: string, b: string): boolean {
-  if (a.length < b.length) [a, b] = [b, a];
-  if (a.length - b.length > 1) return false;
-  let i = 0;
-  while (i < b.length && a[i] === b[i]) i++;
-  // Substitution: the tails after the first difference are equal; deletion: a skips one.
-  return a.length === b.length ? a.slice(i + 1) === b.slice(i + 1) : a.slice(i + 1) === b.slice(i);
-}
-
-function newNode(): TrieNode {
-  return { next: new Map(), fuzzyKeys: [], term: undefined };
+/** A province (or a body of one) passing to the unit that absorbed it, not a change of functions. */
+function territorial(from: AgencyEntry, to: AgencyEntry): boolean {
+  if (from.kind === 'province') return to.kind === 'province';
+  return from.template !== undefined && from.template === to.template && from.province !== to.province;
 }
 
 function isMember(group: AgencyEntry, e: AgencyEntry): boolean {
   if (e.kind === 'group' || group.kind !== 'group') return false;
+  if (group.province && e.province !== group.province) return false;
   return (group.memberKinds?.includes(e.kind) ?? false) || (group.members?.includes(e.name) ?? false);
 }
 
-/** A group phrase without "các"/"UBND …": an ordinary noun phrase in running text. */
-function isGenericGroupPhrase(tokens: readonly string[]): boolean {
-  return !SPECIFIC_GROUP_STARTS.some((p) => startsWith(tokens, p));
-}
-
-/** "5406/BTTTT-CĐSQG", "1034/QĐ-BTTTT": an acronym glued into a document number. */
-function insideCode(text: string, start: number, end: number): boolean {
-  const before = text.charAt(start - 1);
-  if (before === '/' || (before === '-' && ALNUM.test(text.charAt(start - 2)))) return true;
-  const after = text.charAt(end);
-  return (after === '-' || after === '/') && ALNUM.test(text.charAt(end + 1));
-}
-
-/** The token starts a clause or cell, or continues a list right after another mention. */
-function clauseOrListPosition(text: string, toks: Token[], i: number, lastEnd: number): boolean {
-  if (i === 0) return true;
-  const prev = toks[i - 1]!;
-  const sep = text.slice(prev.end, toks[i]!.start);
-  if (CLAUSE_BREAK.test(sep)) return true;
-  if (lastEnd === i && LIST_SEPARATOR.test(sep)) return true;
-  // "Bộ Công an và doanh nghiệp nhà nước"
-  if (lastEnd === i - 1 && prev.text === 'va' && /^[\s,]*$/.test(text.slice(toks[i - 2]!.end, prev.start))) {
-    return true;
-  }
-  return false;
-}
+/** Short and addressed forms of a province's name ("Hà Nội", "thành phố Hà Nội"). */
+export { provinceForms };

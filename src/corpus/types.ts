@@ -84,13 +84,18 @@ export type AgencyKind =
   | 'judicial'
   | 'committee'
   | 'other'
+  /** A body that every province has (a Sở, Công an tỉnh, Văn phòng UBND …), see {@link AgencyEntry.perProvince}. */
+  | 'provincial'
   | 'group';
 
 /** The 2025 restructuring: who inherited an agency's tasks. */
 export interface Succession {
   /** Date the change took effect (YYYY-MM-DD). */
   date: string;
-  /** Canonical names of the successor(s); the first inherits the main functions. */
+  /**
+   * Canonical names of the successor(s); the first inherits the main functions. Empty
+   * when the body was abolished without a direct successor (UBND cấp huyện, 01/07/2025).
+   */
   successors: string[];
   /** Vietnamese note shown to users, e.g. "hợp nhất vào Bộ Khoa học và Công nghệ". */
   note: string;
@@ -111,6 +116,27 @@ export interface AgencyEntry {
   succession?: Succession;
   /** Set for entries created in the 2025 restructuring (not found in 2022–2024 documents). */
   since?: string;
+  /**
+   * A body every province has ("Sở Khoa học và Công nghệ", "Công an tỉnh, thành phố",
+   * "Các sở, ban, ngành"): the entry itself is the unscoped form (a central document,
+   * a question naming no province), and the registry generates one scoped entry per
+   * province ("Sở Khoa học và Công nghệ Hà Nội"). The value is the scoped name pattern:
+   * "{short}" is the province's short name ("Hà Nội", "Ninh Bình"), "{unit}" the way
+   * it is addressed ("thành phố Hà Nội", "tỉnh Ninh Bình"), "{name}" the entry's name;
+   * "=province" makes the scoped form the province entry itself (UBND tỉnh).
+   */
+  perProvince?: string;
+  /**
+   * Aliases of a per-province body that only count when a province is named right
+   * after them ("Công an" in "Công an tỉnh Ninh Bình", not "lực lượng Công an").
+   */
+  scopedAliases?: string[];
+  /** Since 2025 part of this body (canonical name): Bảo hiểm xã hội Việt Nam → Bộ Tài chính. Shown, not used for matching. */
+  parent?: string;
+  /** Generated scoped entries: the province (canonical name) the body belongs to. */
+  province?: string;
+  /** Generated scoped entries: the per-province entry they were made from. */
+  template?: string;
 }
 
 export interface AgencyFile {

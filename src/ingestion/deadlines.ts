@@ -49,7 +49,9 @@ function isTriggered(before: string, period: PeriodMatch): boolean {
   if (words.at(-1) === 'la' && ['nhat', 'han', 'chot'].includes(words.at(-2) ?? '')) words = words.slice(0, -1);
   const last = words.at(-1);
   const prev = words.at(-2);
-  if (period.kind === 'session') return true; // "tại kỳ họp thứ 8" is always a time reference
+  if (period.kind === 'session' || /^ky\s+hop/.test(fold(period.text))) return true; // "tại kỳ họp thứ 8 (10/2026)" is always a time reference
+  // "… báo cáo Chính phủ tại Phiên họp Chính phủ thường kỳ tháng 12/2026": the meeting dates the duty.
+  if (/\btai (?:phien hop|ky hop|hoi nghi)\b/.test(tokenize(before).slice(-8).join(' '))) return true;
   if (!last) return false;
   const tail = words.join(' ');
   // Report cut-offs ("tính đến hết ngày …", "tính đến cuối năm …") and programme horizons are not deadlines.
@@ -70,7 +72,7 @@ function isTriggered(before: string, period: PeriodMatch): boolean {
     case 'chot':
       return prev === 'han';
     case 'han':
-      return true; // "thời hạn", "hạn"
+      return !['trung', 'dai', 'ngan', 'gia'].includes(prev ?? ''); // "thời hạn", "hạn" — not "trung hạn", "dài hạn"
     case 'thanh':
       return prev === 'hoan';
     case 'nghiem':
@@ -112,21 +114,38 @@ export function findDeadlines(sentence: string): DeadlineMatch[] {
   return out;
 }
 
+/** Recurring or open-ended timing: a stated time, but no date ("Thường xuyên", "Hằng năm", "Theo lộ trình …"). */
+const UNDATED = /\b(?:thuong xuyen|hang nam|hang quy|hang thang|dinh ky|lien tuc|theo lo trinh|theo tien do|theo ke hoach)\b/;
+
 /**
- * A table cell in a "Thời hạn" or "Mục tiêu" column that is itself a time
- * ("Tháng 12/2023", "Quý I/2023", "Hoàn thành thử nghiệm Quý I/2023"): no
- * trigger word is needed. Returns undefined for "Trên 30%" and the like.
+ * A table cell or labelled field that is itself a time ("Tháng 12/2023",
+ * "Quý I/2023", "6/2025", "2025", "Năm 2025-2026", "Kỳ họp thứ 9 (5/2025)",
+ * "Hoàn thành thử nghiệm Quý I/2023"): no trigger word is needed, and a range
+ * ends with its last period. "Thường xuyên", "Hằng năm" and the like give a
+ * deadline without a date. Returns undefined for "Trên 30%" and other values.
  */
 export function parseDeadlineCell(cell: string): Deadline | undefined {
-  const text = cell.replace(/\s+/g, ' ').trim();
+  const text = cell.replace(/\s+/g, ' ').trim().replace(/[.;,]$/, '');
   if (text === '' || /%/.test(text)) return undefined;
-  const periods = findPeriods(text);
-  if (periods.length !== 1) return undefined;
-  const p = periods[0]!;
-  // The cell must be mostly the period itself, possibly with a short lead-in.
-  const rest = (text.slice(0, p.start) + text.slice(p.end)).trim();
-  if (tokenize(rest).length > 4) return undefined;
-  return toDeadline(p, text);
+  const bareYear = /^(?:năm\s+)?(\d{4})$/iu.exec(text);
+  if (bareYear && Number(bareYear[1]) >= 1990 && Number(bareYear[1]) <= 2100) {
+    return { date: `${bareYear[1]}-12-31`, text, precision: 'year' };
+  }
+  const found = findPeriods(text);
+  // "Kỳ họp thứ 8": a time stated without a date.
+  if (found.length > 0 && found.every((p) => p.kind === 'session')) return { date: null, text, precision: 'none' };
+  const periods = found.filter((p) => p.to !== null);
+  // "Bắt đầu triển khai từ năm 2026": when the work starts, not when it is due.
+  if (periods.length > 0 && /\b(?:tu|bat dau)\s+(?:nam\s+|thang\s+|quy\s+|ngay\s+)?$/.test(fold(text.slice(0, periods[0]!.start)))) {
+    return { date: null, text, precision: 'none' };
+  }
+  if (periods.length === 0) return UNDATED.test(fold(text)) ? { date: null, text, precision: 'none' } : undefined;
+  // The cell must be mostly the period(s) itself, possibly with a short lead-in.
+  let rest = text;
+  for (const p of [...periods].reverse()) rest = rest.slice(0, p.start) + rest.slice(p.end);
+  if (tokenize(rest).length > 6) return undefined;
+  const last = periods.reduce((a, b) => ((b.to ?? '') > (a.to ?? '') ? b : a));
+  return toDeadline(last, text);
 }
 
 /** No deadline stated: date null, precision none. */

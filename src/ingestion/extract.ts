@@ -14,20 +14,28 @@
  * điểm") yield no tasks, except explicit "giao X" and tables.
  */
 import type { AgencyMention } from '../corpus/agencies.js';
-import type { Deadline, DeadlinePrecision, TaskRow, TaskStatus } from '../corpus/types.js';
+import type { Deadline, DeadlinePrecision, DocumentKind, TaskRow, TaskStatus } from '../corpus/types.js';
 import { findDeadlines, NO_DEADLINE, parseDeadlineCell, type DeadlineMatch } from './deadlines.js';
 import { ancestors, titleOf, type Block, type DocumentStructure, type TableRow } from './structure.js';
+import { recogniseColumns } from './table-columns.js';
+import { fieldRecords, type FieldRecord } from './fields.js';
 import { fold, foldAligned, squashSpaces, stripSuperscripts, tokenize } from '../text/vietnamese.js';
 
 /** What the extractor needs from the agency registry. */
 export interface AgencyLookup {
-  findMentions(text: string, opts?: { caseSensitive?: boolean }): AgencyMention[];
+  findMentions(text: string, opts?: { caseSensitive?: boolean; province?: string }): AgencyMention[];
   get(name: string): { kind: string } | undefined;
+  /** The province whose organs issued a document (canonical name), or null for a central body. */
+  provinceOf?(issuer: string | null | undefined): string | null;
 }
 
 export interface ExtractOptions {
   docId: string;
   agencies: AgencyLookup;
+  /** Issuing body (canonical name): provincial bodies a provincial document names belong to its province. */
+  issuer?: string | null;
+  /** Kind of document: a report restates targets, a directive sets them (see fromTable). */
+  kind?: DocumentKind;
 }
 
 const ALL = 'Các bộ, ngành, địa phương';
@@ -77,10 +85,32 @@ interface Assignment {
   deadlines: DeadlineMatch[];
   viaGiao: boolean;
   reported: boolean;
+  /** Agencies a following "Giao X phối hợp triển khai" adds when the assignment already has a lead. */
+  support?: string[];
 }
 
 export function extractTasks(doc: DocumentStructure, opts: ExtractOptions): TaskRow[] {
-  return new Extractor(doc, opts).run();
+  return withoutBodyDuplicates(new Extractor(doc, opts).run());
+}
+
+/**
+ * Canonical leads of an agency phrase as a table cell would name them
+ * ("Bộ trưởng, Thủ trưởng cơ quan ngang bộ …, Chủ tịch UBND các tỉnh" → the
+ * groups): the same reading the extractor applies to documents, for gold files.
+ */
+export function readAgencyCell(text: string, opts: ExtractOptions): string[] {
+  return new Extractor({ text, blocks: [], roots: [] }, opts).agenciesOfCell(text);
+}
+
+/**
+ * A programme lists its tasks in the body without agencies and again in an
+ * appendix table with them ("chi tiết tại Phụ lục II"): the body copy of a row
+ * without a lead is dropped when a row with a lead states the same task.
+ */
+function withoutBodyDuplicates(rows: TaskRow[]): TaskRow[] {
+  const key = (t: string) => fold(t).replace(/[^a-z0-9]+/g, ' ').trim().slice(0, 60);
+  const withLead = new Set(rows.filter((r) => r.lead.length > 0).map((r) => key(r.task)));
+  return rows.filter((r) => r.lead.length > 0 || !withLead.has(key(r.task)));
 }
 
 class Extractor {
@@ -89,15 +119,27 @@ class Extractor {
   private readonly addressees: string[];
   private readonly text: string;
 
+  /** "Sở Khoa học và Công nghệ" in a plan of UBND thành phố Hà Nội is Hà Nội's. */
+  private readonly province: string | null;
+
   constructor(private readonly doc: DocumentStructure, private readonly opts: ExtractOptions) {
     this.text = doc.text;
+    this.province = opts.agencies.provinceOf?.(opts.issuer) ?? null;
     this.addressees = this.findAddressees();
   }
 
   run(): TaskRow[] {
     let seenItem = false;
+    const covered = new Set<Block>();
     for (const block of this.doc.blocks) {
-      if (block.closing) break;
+      if (block.kind !== 'item' || block.closing) continue;
+      for (const record of fieldRecords(block)) {
+        this.fromFieldRecord(record);
+        for (const b of record.blocks) covered.add(b);
+      }
+    }
+    for (const block of this.doc.blocks) {
+      if (block.closing || covered.has(block)) continue;
       if (block.kind === 'item' && block.marker?.rank !== undefined && block.marker.rank < 5) seenItem = true;
       if (block.kind === 'table') {
         this.fromTable(block);
@@ -114,7 +156,7 @@ class Extractor {
   // ---------------------------------------------------------------- agencies
 
   private mentions(text: string): AgencyMention[] {
-    return this.opts.agencies.findMentions(text, { caseSensitive: true });
+    return this.opts.agencies.findMentions(text, { caseSensitive: true, ...(this.province && { province: this.province }) });
   }
 
   /** Collapses "Các bộ, ngành" + "Các địa phương" into the whole group, and removes duplicates. */
@@ -227,6 +269,7 @@ class Extractor {
       if (b.kind !== 'item' || !b.marker || b.marker.type === 'dash' || b.marker.type === 'plus') continue;
       const raw = titleOf(b);
       if (raw.length > 90) continue; // a task sentence, not a section title
+      if (!b.text.includes(':') && /[.;]\s*$/.test(b.text)) continue; // "c) Báo cáo kết quả … trước ngày 15/12." is a sentence
       const title = fold(raw).replace(/^ve\s+/, '');
       if (/^(?:ket qua|tinh hinh)/.test(title)) return 'report';
       if (/\bquan diem\b/.test(title)) return 'explicit';
@@ -285,6 +328,21 @@ class Extractor {
     return null;
   }
 
+  // ---------------------------------------------------------------- labelled fields
+
+  /** One row from "Nhiệm vụ: … / Đơn vị chủ trì: … / Thời gian thực hiện: …". */
+  private fromFieldRecord(r: FieldRecord): void {
+    const task = r.task.value !== '' ? r.task.value : r.taskItems.map((b) => b.text.replace(/[;.]\s*$/, '')).join('; ');
+    const lead = r.lead.length > 0 ? r.lead.flatMap((f) => this.cellAgencies(f.value)) : r.agencies.flatMap((f) => this.cellAgencies(f.value));
+    const support = r.support.flatMap((f) => this.cellAgencies(f.value));
+    const timeText = r.time?.value ?? '';
+    const deadline = parseDeadlineCell(timeText) ?? (timeText ? pickDeadline(findDeadlines(timeText)) : NO_DEADLINE);
+    this.addRow({
+      path: r.owner.path, task, lead: this.normalizeLeads(lead), support, deadline,
+      quoteStart: r.start, quoteEnd: r.end,
+    });
+  }
+
   // ---------------------------------------------------------------- text units
 
   private fromBlock(block: Block): void {
@@ -326,7 +384,13 @@ class Extractor {
     const pieces = splitEnumeration(text);
     const prefixText = pieces ? text.slice(0, pieces[0]!.start) : '';
     // Only an enumeration of assignments is split ("Bộ Công an: (1) …", "Chủ trì, phối hợp …: (i) …"), not a list of themes.
-    const assigns = pieces !== null && (this.isOnlyLeadPhrase(prefixText.replace(/[:(\s]+$/, '')) !== null || context.lead.length > 0 || /chu tri|phoi hop|giao/.test(foldAligned(prefixText)));
+    const assigns =
+      pieces !== null &&
+      (this.isOnlyLeadPhrase(prefixText.replace(/[:(\s]+$/, '')) !== null ||
+        context.lead.length > 0 ||
+        /chu tri|phoi hop|giao/.test(foldAligned(prefixText)) ||
+        // "…: (1) Thanh tra Chính phủ ban hành …; (2) Bộ Công an chủ trì …": each piece names its own agency.
+        pieces.filter((p) => this.subjectAt(text.slice(p.start, p.end)) !== null).length * 2 >= pieces.length);
     if (pieces && assigns) {
       const prefix = prefixText;
       const prefixLead = this.isOnlyLeadPhrase(prefix.replace(/[:(\s]+$/, ''));
@@ -367,7 +431,7 @@ class Extractor {
         continue;
       }
       const lead = explicit ? a.lead! : context.lead;
-      const support = [...new Set([...this.supportIn(unitText), ...(explicit ? [] : context.support)])].filter((s) => !lead.includes(s));
+      const support = [...new Set([...this.supportIn(unitText), ...(a.support ?? []), ...(explicit ? [] : context.support)])].filter((s) => !lead.includes(s));
       this.addRow({
         path: o.path, task: text.slice(a.start, a.taskEnd), lead, support, deadline,
         quoteStart: a === assignments[0] && o.quoteFrom !== undefined ? o.quoteFrom : offset + a.start, quoteEnd: offset + a.end,
@@ -404,9 +468,35 @@ class Extractor {
   }
 
   /** Splits a unit into sentences and groups them into assignments. */
+  /** Agencies that open a clause as its subject ("Bộ Công an chủ trì …"), or null. */
+  private subjectAt(clause: string): string[] | null {
+    const start = skip(foldAligned(clause), 0, /^[\s\-–+]+/);
+    const subject = this.leadPhrase(clause, start);
+    if (subject.names.length === 0) return null;
+    const after = foldAligned(clause.slice(subject.end)).trim();
+    return after !== '' && !after.startsWith(':') && !REPORTING_VERB.test(after) ? subject.names : null;
+  }
+
+  /** Clauses, also cut at a ";" after which another agency is the subject ("…; Bộ Công an tổng hợp …"). */
+  private clausesOf(text: string): Clause[] {
+    const out: Clause[] = [];
+    for (const [s, e] of splitSentences(text)) {
+      let from = s;
+      for (const m of text.slice(s, e).matchAll(/;\s+/g)) {
+        const at = s + m.index + m[0].length;
+        const next = text.slice(at, e);
+        if (!/^\p{Lu}|^các\s/u.test(next) || this.subjectAt(next) === null) continue;
+        out.push(...splitAtDeadlines(text, from, s + m.index, from > s));
+        from = at;
+      }
+      out.push(...splitAtDeadlines(text, from, e, from > s));
+    }
+    return out;
+  }
+
   private assignments(text: string): Assignment[] {
     const out: Assignment[] = [];
-    for (const s of splitClauses(text)) {
+    for (const s of this.clausesOf(text)) {
       const sentence = text.slice(s.start, s.end);
       const folded = foldAligned(sentence).trim();
       if (CLOSING_FORMULA.test(folded)) continue;
@@ -415,13 +505,23 @@ class Extractor {
       const subject = this.leadPhrase(sentence, skip(foldAligned(sentence), 0, /^[\s\-–+]+/));
       const after = foldAligned(sentence.slice(subject.end)).trim();
       const subjectLead = subject.names.length > 0 && after !== '' && !after.startsWith(':') ? subject.names : null;
-      const reported = subjectLead !== null && REPORTING_VERB.test(after) && !giao;
+      // "Bộ X báo cáo …" reports in minutes, but "… báo cáo kết quả … định kỳ hằng quý / trước ngày …" is a duty.
+      const duty = /^bao cao\b/.test(after) && (deadlines.length > 0 || /\b(?:dinh ky|hang (?:thang|quy|nam))\b/.test(after));
+      const reported = subjectLead !== null && REPORTING_VERB.test(after) && !giao && !duty;
       const lead = giao ?? (reported ? null : subjectLead) ?? this.obligedIn(sentence);
       const current = out.at(-1);
       const deadlineOnly = deadlines.length === 1 && tokenize(sentence.slice(0, deadlines[0]!.start - s.start) + sentence.slice(deadlines[0]!.end - s.start)).length <= 3;
       if (current && deadlineOnly && current.deadlines.length === 0) {
         current.deadlines.push(...deadlines);
         current.end = s.end;
+        continue;
+      }
+      // "Giao Bộ A, Bộ B phối hợp triển khai.": who does the work named just before.
+      if (current && giao && deadlines.length === 0 && isBareAssignment(sentence)) {
+        if (current.lead === null || current.lead.length === 0) current.lead = giao;
+        else current.support = [...(current.support ?? []), ...giao];
+        current.end = s.end;
+        current.viaGiao = true;
         continue;
       }
       const startsNew = !current || lead !== null || (deadlines.length > 0 && current.deadlines.length > 0) || s.forcedBreak;
@@ -440,43 +540,53 @@ class Extractor {
 
   private fromTable(block: Block): void {
     const table = block.table!;
-    const header = table.header.map((h) => fold(h));
-    const col = (re: RegExp) => header.findIndex((h) => re.test(h));
-    const nameCol = col(/chi tieu|nhiem vu|noi dung|ten /);
-    const leadCol = col(/chu tri|co quan thuc hien|don vi thuc hien|trach nhiem/);
-    const supportCol = col(/phoi hop/);
-    const deadlineCol = col(/thoi han|thoi gian|tien do/);
-    const targetCol = col(/muc tieu/);
-    const resultCol = col(/ket qua/);
-    if (nameCol < 0 || (leadCol < 0 && deadlineCol < 0 && targetCol < 0)) return;
-    const indicatorTable = /chi tieu/.test(header[nameCol]!);
-    const yearOf = (i: number) => (i >= 0 ? Number(/\b(\d{4})\b/.exec(header[i]!)?.[1]) || undefined : undefined);
+    const cols = recogniseColumns(table.header, table.rows.map((r) => r.cells));
+    if (!cols) return;
+    const cell = (row: TableRow, i: number) => (i >= 0 ? stripSuperscripts(row.cells[i] ?? '').trim() : '');
+    // "Các nhiệm vụ … quá hạn chưa hoàn thành": a status stated by the heading above the table.
+    const headingStatus = statusOfText(block.parent ? titleOf(block.parent) : '');
     let previousLead: string[] = [];
+    let previousGroup: string | null = null;
     for (const row of table.rows) {
-      const name = stripSuperscripts(row.cells[nameCol] ?? '').trim();
+      const name = cell(row, cols.name);
       if (name === '') continue;
-      const leadCell = leadCol >= 0 ? row.cells[leadCol] ?? '' : '';
-      let lead = leadCell.trim() === '' ? previousLead : this.cellAgencies(leadCell);
+      if (row.group !== previousGroup) previousLead = [];
+      previousGroup = row.group;
+      const leadCell = cell(row, cols.lead);
+      let lead = leadCell === '' ? previousLead : this.cellAgencies(leadCell);
+      // "Nhiệm vụ giao Bộ trưởng Bộ Công an chỉ đạo": a group row that names whom its rows are for.
+      if (lead.length === 0 && row.group) lead = this.mentions(row.group).map((m) => m.name);
       previousLead = lead;
-      const support = supportCol >= 0 ? this.cellAgencies(row.cells[supportCol] ?? '') : [];
-      const target = targetCol >= 0 ? stripSuperscripts(row.cells[targetCol] ?? '').trim() : '';
-      const result = resultCol >= 0 ? stripSuperscripts(row.cells[resultCol] ?? '').trim() : '';
+      const support = this.cellAgencies(cell(row, cols.support));
+      const target = cell(row, cols.target);
+      const result = cell(row, cols.result);
+      // "Đến năm 2030", "Giai đoạn 2025-2027": a group row that dates the rows under it.
+      const groupDeadline = [...row.groups].reverse().map((g) => parseDeadlineCell(g) ?? pickDeadline(findDeadlines(g))).find((d) => d.date !== null) ?? NO_DEADLINE;
+      const targetDeadline = parseDeadlineCell(target);
+      // "Mục tiêu 2026" over a directive's indicators: the target is due by the end of that year (a report only restates it).
+      const yearDeadline: Deadline | undefined =
+        cols.indicators && cols.targetYear && this.opts.kind !== 'báo cáo'
+          ? { date: `${cols.targetYear}-12-31`, text: table.header[cols.target]!, precision: 'year' }
+          : undefined;
       const deadline =
-        (deadlineCol >= 0 ? parseDeadlineCell(row.cells[deadlineCol] ?? '') : undefined) ??
-        (targetCol >= 0 ? parseDeadlineCell(target) : undefined);
-      const isIndicator = indicatorTable && !deadline;
+        parseDeadlineCell(cell(row, cols.deadline)) ?? targetDeadline ?? (groupDeadline.date !== null ? groupDeadline : undefined) ?? yearDeadline;
+      // "Mục tiêu năm 2023: Tháng 12/2023" in a list of indicators is a task with a deadline.
+      const isIndicator = cols.indicators && targetDeadline === undefined;
       const path = row.number ? (block.path ? `${block.path}.${row.number}` : row.number) : block.path;
-      lead = this.normalizeLeads(lead);
+      const year = cols.targetYear ?? (deadline?.precision === 'year' && deadline.date ? Number(deadline.date.slice(0, 4)) : undefined);
       this.addRow({
-        path, task: name, lead, support, deadline: deadline ?? NO_DEADLINE,
+        path, task: name, lead: this.normalizeLeads(lead), support, deadline: deadline ?? NO_DEADLINE,
         quoteStart: row.line.start, quoteEnd: row.line.end,
         kind: isIndicator ? 'indicator' : 'task',
-        indicator: isIndicator
-          ? { ...(target && { target }), ...(result && { result }), ...((yearOf(targetCol) ?? yearOf(resultCol)) && { year: yearOf(targetCol) ?? yearOf(resultCol) }) }
-          : undefined,
-        status: statusOf(row),
+        indicator: isIndicator ? { ...(target && { target }), ...(result && { result }), ...(year && { year }) } : undefined,
+        status: statusOfText(cell(row, cols.status)) ?? statusOf(row) ?? headingStatus,
       });
     }
+  }
+
+  /** {@link readAgencyCell}. */
+  agenciesOfCell(text: string): string[] {
+    return this.cellAgencies(text);
   }
 
   /** Agencies named in a table cell; "Bộ, ngành, địa phương" is the whole group. */
@@ -548,6 +658,13 @@ function genericAgencyAt(text: string, pos: number): AgencyMention | undefined {
   return { name, start: pos, end: pos + name.length, text: name };
 }
 
+/** "Giao Bộ A, Bộ B phối hợp triển khai.": a sentence that only says who, with no work of its own. */
+function isBareAssignment(sentence: string): boolean {
+  const words = tokenize(sentence.replace(/\p{Lu}[\p{L}&]*(?:\s+(?:\p{Lu}[\p{L}&]*|và|và\s+\p{Lu}[\p{L}&]*))*/gu, ' '));
+  const generic = new Set(['giao', 'cho', 'cac', 'chu', 'tri', 'phoi', 'hop', 'trien', 'khai', 'thuc', 'hien', 'to', 'chuc', 'theo', 'doi', 'va', 'cung', 'voi', 'nhiem', 'vu', 'nay', 'tren', 'bo', 'nganh', 'dia', 'phuong', 'lien', 'quan', 'co']);
+  return words.every((w) => generic.has(w));
+}
+
 /** A section title rather than a task: short, without a sentence ending, or in capitals, or "Về …". */
 function looksLikeHeading(text: string): boolean {
   const t = text.trim();
@@ -582,10 +699,15 @@ function pickDeadline(found: DeadlineMatch[]): Deadline {
 }
 
 function statusOf(row: TableRow): TaskStatus | undefined {
-  const g = fold(row.group ?? '');
-  if (/chua hoan thanh/.test(g)) return 'chưa hoàn thành';
+  return statusOfText(row.group ?? '');
+}
+
+/** "Đã hoàn thành (quá hạn)", "Đang thực hiện", "… quá hạn chưa hoàn thành": a status the document states. */
+function statusOfText(text: string): TaskStatus | undefined {
+  const g = fold(text);
+  if (/chua hoan thanh|qua han/.test(g) && !/da hoan thanh/.test(g)) return 'chưa hoàn thành';
   if (/dang (?:trien khai|thuc hien)/.test(g)) return 'đang triển khai';
-  if (/hoan thanh/.test(g)) return 'hoàn thành';
+  if (/(?:^|da )hoan thanh/.test(g)) return 'hoàn thành';
   return undefined;
 }
 
@@ -602,6 +724,11 @@ interface Clause {
  * năm 2024") is split into two clauses at the separator before the second.
  */
 export function splitClauses(text: string): Clause[] {
+  return splitSentences(text).flatMap(([s, e]) => splitAtDeadlines(text, s, e, false));
+}
+
+/** Sentence spans of a unit (a full stop followed by a capital, a digit or a bracket). */
+export function splitSentences(text: string): Array<[number, number]> {
   const sentences: Array<[number, number]> = [];
   const re = /(?<![A-ZĐ]|\bTP|\bTp|\bv\.v)(?:[.!?]|…)+["”’)]?\s+(?=[\p{Lu}“"(\d])/gu;
   let start = 0;
@@ -611,29 +738,38 @@ export function splitClauses(text: string): Clause[] {
     start = m.index + m[0].length;
   }
   if (start < text.length) sentences.push([start, text.length]);
+  return sentences;
+}
 
+/** Cuts text[s, e) before a second deadline that belongs to a second action. */
+function splitAtDeadlines(text: string, s: number, e: number, forced: boolean): Clause[] {
   const out: Clause[] = [];
-  for (const [s, e] of sentences) {
-    const sentence = text.slice(s, e);
-    const deadlines = findDeadlines(sentence);
-    let clauseStart = 0;
-    for (let k = 1; k < deadlines.length; k++) {
-      const prev = deadlines[k - 1]!;
-      const cur = deadlines[k]!;
-      const between = sentence.slice(prev.end, cur.start);
-      if (tokenize(between).length <= 2) continue; // "trong Quý II/2023, hoàn thành trước 30/5/2023": one action, refined
-      const sep = Math.max(between.lastIndexOf(','), between.lastIndexOf(';'));
-      const cut = sep >= 0 ? prev.end + sep + 1 : prev.end;
-      out.push({ start: s + clauseStart, end: s + (sep >= 0 ? prev.end + sep : prev.end), forcedBreak: clauseStart > 0 });
-      clauseStart = cut + (/^\s*(?:và\s+)?/u.exec(sentence.slice(cut))?.[0].length ?? 0);
-    }
-    out.push({ start: s + clauseStart, end: e, forcedBreak: clauseStart > 0 });
+  const sentence = text.slice(s, e);
+  const deadlines = findDeadlines(sentence);
+  let clauseStart = 0;
+  for (let k = 1; k < deadlines.length; k++) {
+    const prev = deadlines[k - 1]!;
+    const cur = deadlines[k]!;
+    const between = sentence.slice(prev.end, cur.start);
+    if (tokenize(between).length <= 2) continue; // "trong Quý II/2023, hoàn thành trước 30/5/2023": one action, refined
+    const sep = Math.max(between.lastIndexOf(','), between.lastIndexOf(';'));
+    const cut = sep >= 0 ? prev.end + sep + 1 : prev.end;
+    out.push({ start: s + clauseStart, end: s + (sep >= 0 ? prev.end + sep : prev.end), forcedBreak: forced || clauseStart > 0 });
+    clauseStart = cut + (/^\s*(?:và\s+)?/u.exec(sentence.slice(cut))?.[0].length ?? 0);
   }
+  out.push({ start: s + clauseStart, end: e, forcedBreak: forced || clauseStart > 0 });
   return out.filter((c) => c.end > c.start && text.slice(c.start, c.end).trim() !== '');
 }
 
 /** Inline "(i) … (ii) …" or "(1) … (2) …" enumeration with at least two items in sequence. */
 export function splitEnumeration(text: string): Array<{ label: string; start: number; end: number }> | null {
+  // "…: a) Là cơ quan thường trực …; b) Tổ chức sơ kết …": lettered items written inline.
+  const letters = [...text.matchAll(/(?:^|[:;.]\s+)([a-zđ])\)\s+/gu)];
+  const abc = 'abcdđeghiklmnopqrstuvxy';
+  const run = letters.filter((m, i) => m[1] === abc[i]);
+  if (run.length >= 2 && run[0]![1] === 'a') {
+    return run.map((m, i) => ({ label: m[1]!, start: m.index + m[0].length, end: i + 1 < run.length ? run[i + 1]!.index + (/^[:;.]/.test(run[i + 1]![0]) ? 1 : 0) : text.length }));
+  }
   const marks = [...text.matchAll(/\((i{1,3}|iv|v|vi{1,3}|ix|x|\d{1,2})\)\s*/g)];
   if (marks.length < 2) return null;
   const roman = ['i', 'ii', 'iii', 'iv', 'v', 'vi', 'vii', 'viii', 'ix', 'x'];

@@ -15,7 +15,7 @@ import type { DocumentMeta, TaskRow } from '../corpus/types.js';
 import { extractTasks } from './extract.js';
 import { parseIsoDate } from '../text/dates.js';
 import { IngestError, loadDocumentFile } from './loaders.js';
-import { inferMetadata, makeDocId } from './metadata.js';
+import { inferMetadata, issuerAsWritten, makeDocId } from './metadata.js';
 import { normalizeDocument } from './normalize.js';
 import { parseStructure } from './structure.js';
 
@@ -171,7 +171,7 @@ function buildTaskTable(
 ): TaskRow[] {
   const rows: TaskRow[] = [];
   for (const d of sortDocuments(documents)) {
-    rows.push(...extractTasks(parseStructure(textOf(d.docId)), { docId: d.docId, agencies: registry }));
+    rows.push(...extractTasks(parseStructure(textOf(d.docId)), { docId: d.docId, agencies: registry, issuer: d.issuer, kind: d.kind }));
   }
   return applyOverrides(rows, overrides);
 }
@@ -185,7 +185,9 @@ function resolveIssuer(candidates: string[], registry: AgencyRegistry): string |
     const hit = registry.resolve(c);
     if (hit && hit.kind !== 'group') return hit.name;
   }
-  return null;
+  // "CHÍNH PHỦ", "THỦ TƯỚNG CHÍNH PHỦ": issuers that assign rather than carry out tasks, as written.
+  const first = candidates.find((c) => /^(?:CHÍNH PHỦ|THỦ TƯỚNG)/u.test(c));
+  return first ? issuerAsWritten(first) : null;
 }
 
 /** True when a corpus directory has been initialised. */

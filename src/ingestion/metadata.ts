@@ -28,6 +28,8 @@ const KIND_HEADINGS: Array<[RegExp, DocumentKind]> = [
   [/^cong van\b/, 'công văn'],
 ];
 
+/** The line naming the authority that decides, between a title and the grounds. */
+const AUTHORITY_LINE = /^(?:CHÍNH PHỦ|THỦ TƯỚNG CHÍNH PHỦ|BỘ TRƯỞNG\b|CHỦ TỊCH\b|ỦY BAN NHÂN DÂN\b|UỶ BAN NHÂN DÂN\b|HỘI ĐỒNG NHÂN DÂN\b)/u;
 const PLACE_DATE = /(?:^|\s)[\p{Lu}][\p{L} .]{1,30},\s*ngày\s*(\d{1,2})?\s*tháng\s*(\d{1,2})?\s*năm\s*(\d{4})/u;
 const ANY_DATE = /\bngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})/iu;
 
@@ -50,11 +52,17 @@ const PROPER_TERMS = [
 /** Sentence-cases an all-capitals heading: "KẾT LUẬN HỘI NGHỊ … CHÍNH PHỦ" → "Kết luận Hội nghị … Chính phủ". */
 function sentenceCase(text: string): string {
   if (!isAllCaps(text)) return text;
-  let out = text.toLocaleLowerCase('vi');
+  // Document numbers keep their capitals: "NGHỊ QUYẾT SỐ 214/NQ-CP" → "nghị quyết số 214/NQ-CP".
+  let out = text.split(' ').map((w) => (/\d/.test(w) ? w : w.toLocaleLowerCase('vi'))).join(' ');
   for (const term of PROPER_TERMS) {
     out = out.replace(new RegExp(`(^|\\s)${term.toLocaleLowerCase('vi')}(?=$|[\\s,.;:])`, 'gu'), `$1${term}`);
   }
   return out.charAt(0).toLocaleUpperCase('vi') + out.slice(1);
+}
+
+/** An issuer written in capitals, in ordinary case: "THỦ TƯỚNG CHÍNH PHỦ" → "Thủ tướng Chính phủ". */
+export function issuerAsWritten(line: string): string {
+  return sentenceCase(squashSpaces(line));
 }
 
 export function inferMetadata(text: string): InferredMetadata {
@@ -73,7 +81,9 @@ export function inferMetadata(text: string): InferredMetadata {
       const parts = [line];
       for (let j = i + 1; j < Math.min(head.length, i + 4); j++) {
         const next = head[j]!;
-        if (ANY_DATE.test(next) || PLACE_DATE.test(next) || next.length > 220 || /[.;]$/.test(next)) break;
+        // The title ends at the place and date, the issuing authority's line ("THỦ TƯỚNG CHÍNH PHỦ") or the grounds ("Căn cứ …").
+        if (/^ngày\s/iu.test(next) || PLACE_DATE.test(next) || AUTHORITY_LINE.test(next) || /^căn cứ\b/iu.test(next)) break;
+        if (next.length > 400 || /[.;]$/.test(next)) break;
         parts.push(next.replace(/^\(|\)$/g, ''));
         if (!isAllCaps(next) && next.length > 60) break;
       }
@@ -127,7 +137,9 @@ export function inferMetadata(text: string): InferredMetadata {
 
   const issuerCandidates: string[] = [];
   for (const line of [...lines.slice(0, 4), ...lines.slice(-6)]) {
-    if (isAllCaps(line) && !/CỘNG HÒA|ĐỘC LẬP|TỰ DO/u.test(line)) issuerCandidates.push(line);
+    // "CHÍNH PHỦ CỘNG HÒA XÃ HỘI …": a two-column letterhead copied onto one line.
+    const issuerPart = line.split(/\s*CỘNG HÒA\b/u)[0]!.trim();
+    if (issuerPart !== '' && isAllCaps(issuerPart) && !/ĐỘC LẬP|TỰ DO/u.test(issuerPart)) issuerCandidates.push(issuerPart);
   }
   for (const line of lines) {
     const m = /^(.{3,80}?) thông báo để/u.exec(line);

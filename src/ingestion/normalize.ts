@@ -8,9 +8,13 @@
  * only ever remove layout, never words.
  */
 import { isAllCaps, nfc, startsLowercase } from '../text/vietnamese.js';
+import { unflattenLayout } from './layout.js';
 import { startsWithMarker } from './structure.js';
 
 const PAGE_NUMBER = /^\s*(?:trang\s+)?[-–]?\s*\d{1,3}\s*[-–]?(?:\s*\/\s*\d{1,3})?\s*$/i;
+/** Words a Vietnamese sentence cannot end on: connectives, and head nouns that need a name after them. */
+const DANGLING_END =
+  /(?:^|\s)(?:của|và|với|các|cho|về|trong|tại|theo|để|từ|đến|là|những|được|do|hoặc|cùng|như|thuộc|vào|gồm|phối hợp|chủ trì|nhằm|bảo đảm|đảm bảo|Bộ|Sở|Ban|Ủy ban|Văn phòng|Thủ tướng|Chủ tịch|Tập đoàn|Ngân hàng|Trung tâm)$/u;
 const TERMINAL = /[.!?…:;]["”’)\]]*$/u;
 
 /** Removes markdown/HTML emphasis left by document converters; keeps the words. */
@@ -19,7 +23,10 @@ function stripMarkup(line: string): string {
     .replace(/<\/?(?:i|b|u|em|strong|sup|sub)>/gi, '')
     .replace(/<(https?:\/\/[^>\s]+)>/g, '$1')
     .replace(/\*\*/g, '')
-    .replace(/(^|[\s(“"])\*(?=\S)([^*\n]*?\S)\*(?=$|[\s)”".,;:])/g, '$1$2');
+    .replace(/(^|[\s(“"])\*(?=\S)([^*\n]*?\S)\*(?=$|[\s)”".,;:])/g, '$1$2')
+    // Emphasis opened on one line and closed on a later one ("*Hà Nội, ngày 01" … "tháng 12 năm 2025*").
+    .replace(/^(\s*)\*(?=[\p{L}\p{N}(])(?!.*\*)/u, '$1')
+    .replace(/(?<=[\p{L}\p{N}.;:,)])\*(\s*)$/u, '$1');
 }
 
 /** Tidies one physical line: markup, non-breaking spaces, repeated spaces (tabs are kept: they separate table cells). */
@@ -30,6 +37,31 @@ function tidyLine(line: string): string {
     .replace(/ +$/, '') // trailing tabs stay: they mark empty cells
     .replace(/^\*\(/, '(')
     .replace(/\)\*$/, ')');
+}
+
+/**
+ * Letterheads and titles copied from web pages break capitalised lines after
+ * a single word ("VĂN" / "PHÒNG CHÍNH PHỦ", "THỦ TƯỚNG CHÍNH" / "PHỦ", "KẾT" /
+ * "LUẬN PHIÊN HỌP …"): a lone capitalised word joins the next capitalised line,
+ * or the previous one when no capitalised line follows.
+ */
+function joinSplitCapitals(lines: string[]): string[] {
+  const out: string[] = [];
+  const loneWord = (l: string) => /^\p{Lu}{2,7}$/u.test(l.trim());
+  const capsLine = (l: string | undefined) => l !== undefined && l.trim() !== '' && !l.includes('\t') && isAllCaps(l.trim()) && /\p{Lu}{2}/u.test(l);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (loneWord(line) && capsLine(lines[i + 1])) {
+      lines[i + 1] = `${line.trim()} ${lines[i + 1]!.trim()}`;
+      continue;
+    }
+    if (loneWord(line) && capsLine(out.at(-1)) && !/[.:;]$/.test(out.at(-1)!.trim())) {
+      out[out.length - 1] = `${out.at(-1)!.trim()} ${line.trim()}`;
+      continue;
+    }
+    out.push(line);
+  }
+  return out;
 }
 
 /** Cells of a tab-separated line that hold text. */
@@ -93,6 +125,14 @@ function continues(cur: string, next: string, width: number | undefined, blankBe
   if (startsWithMarker(n) || /^[¹²³⁴⁵⁶⁷⁸⁹⁰]/u.test(n) || /^\[\d+\]/.test(n)) return false;
   if (/[.!?…]["”’)\]]*$/u.test(c) && !/\b(?:TP|Tp|v\.v)\.$/.test(c)) return false;
   if (startsLowercase(n)) return true;
+  // "… trước ngày" / "15 tháng 12 …": a sentence wrapped before a number.
+  if (/^\d/.test(n) && !blankBetween && !TERMINAL.test(c) && !isHeadingLine(c)) return true;
+  // "… phối hợp với Bộ" / "Khoa học và Công nghệ …": no sentence ends on a connective or a head noun.
+  if (!blankBetween && !TERMINAL.test(c) && !isHeadingLine(c) && DANGLING_END.test(c)) return true;
+  // "III. NHIỆM VỤ, GIẢI PHÁP TRỌNG" / "TÂM, CỤ THỂ": a numbered capitalised heading wrapped.
+  if (!blankBetween && startsWithMarker(c) && isAllCaps(c) && isAllCaps(n) && !TERMINAL.test(c)) return true;
+  // "II. VỀ TỒN TẠI, HẠN CHẾ VÀ" / "NGUYÊN NHÂN CHỦ YẾU": a capitalised heading wrapped after a connective.
+  if (isAllCaps(c) && isAllCaps(n) && !blankBetween && /(?:,|\s(?:VÀ|CỦA|VỀ|CHO|TRONG|VỚI|CÁC|THEO|ĐỐI VỚI|NĂM))$/u.test(c)) return true;
   if (/[,;–-]$/.test(c) && !blankBetween) return !isAllCaps(c);
   if (c.endsWith(':')) return false;
   // Upper-case start: only a hard-wrapped document continues mid-sentence onto a capitalised word,
@@ -108,7 +148,7 @@ function continues(cur: string, next: string, width: number | undefined, blankBe
 export function normalizeDocument(pages: string[]): string {
   const pageLines = pages
     .flatMap((p) => nfc(p.replace(/^\uFEFF/, '')).replace(/\r\n?/g, '\n').split('\f'))
-    .map((p) => p.split('\n').map(tidyLine));
+    .map((p) => joinSplitCapitals(unflattenLayout(p.split('\n').map(tidyLine))));
   const running = runningLines(pageLines);
   const lines: string[] = [];
   for (const page of pageLines) {

@@ -8,9 +8,10 @@
  * (A > I > 1 > 1.1 > a > (i) > – > +), not the order of appearance, so a
  * document that skips a level still nests correctly.
  */
-import { fold } from '../text/vietnamese.js';
+import { fold, isAllCaps } from '../text/vietnamese.js';
+import { isHeaderRow } from './layout.js';
 
-export type MarkerType = 'upper' | 'roman' | 'arabic' | 'lower' | 'paren' | 'ordinal' | 'dash' | 'plus';
+export type MarkerType = 'appendix' | 'article' | 'upper' | 'roman' | 'arabic' | 'lower' | 'paren' | 'ordinal' | 'dash' | 'plus';
 
 export interface Marker {
   type: MarkerType;
@@ -35,6 +36,8 @@ export interface TableRow {
   number: string | null;
   /** Title of the group row above ("Các chỉ tiêu đã hoàn thành", "Xã hội số"), if any. */
   group: string | null;
+  /** Titles of every enclosing group row, outermost first ("Giai đoạn 2025-2027", then "Cung cấp dịch vụ số …"). */
+  groups: string[];
   /** The row's first physical line (verbatim). */
   line: Span;
 }
@@ -82,6 +85,8 @@ const ORDINALS = ['một', 'hai', 'ba', 'bốn', 'năm', 'sáu', 'bảy', 'tám'
 /** Recognises an item marker at the start of a line. */
 export function parseMarker(line: string): Marker | null {
   let m: RegExpExecArray | null;
+  // "Điều 1. Phê duyệt …": an article of a decision or resolution, above every numbered level.
+  if ((m = /^Điều\s+(\d{1,3})\s*[.:]\s*(?=\S)/u.exec(line))) return { type: 'article', label: `Đ${m[1]}`, rank: -1, length: m[0].length };
   if ((m = /^([A-Z])\.\s+(?=\S)/.exec(line)) && !ROMAN_RE.test(m[1]!)) return { type: 'upper', label: m[1]!, rank: 0, length: m[0].length };
   if ((m = /^([IVX]{1,5})\.\s+(?=\S)/.exec(line)) && ROMAN_RE.test(m[1]!)) return { type: 'roman', label: m[1]!, rank: 1, length: m[0].length };
   if ((m = /^(\d{1,2}(?:\.\d{1,2}){0,3})\.\s+(?=\S)/.exec(line)) || (m = /^(\d{1,2}(?:\.\d{1,2}){1,3})\s+(?=\p{Lu})/u.exec(line))) {
@@ -134,17 +139,22 @@ function sameHeader(a: string[], b: string[]): boolean {
 
 function looksLikeHeader(cells: string[]): boolean {
   const first = fold(cells[0] ?? '');
-  if (first === 'tt' || first === 'stt' || first === 'so tt') return true;
-  return cells.filter((c) => c !== '').length >= 2 && cells.every((c) => c === '' || !/\d/.test(c)) && cells.join(' ').length < 200;
+  return first === 'tt' || first === 'stt' || first === 'so tt' || isHeaderRow(cells);
 }
 
 /** Group row: "I\tCác chỉ tiêu đã hoàn thành\t\t" or "II Các nhiệm vụ chưa hoàn thành\t\t". */
 function groupTitle(cells: string[]): string | null {
   const filled = cells.filter((c) => c !== '');
   const first = cells[0] ?? '';
-  const joined = /^([IVX]{1,4})\s+(\S.*)$/.exec(first);
+  const joined = /^([IVX]{1,4})\.?\s+(\S.*)$/.exec(first);
   if (joined && ROMAN_RE.test(joined[1]!) && filled.length === 1) return joined[2]!;
-  if (ROMAN_RE.test(first) && filled.length === 2 && (cells[1] ?? '') !== '') return cells[1]!;
+  // "I", "I.", "I.1", "II.2": a group or sub-group row of a numbered table.
+  // "\tNhiệm vụ giao Bộ trưởng Bộ Công an chỉ đạo\t\t": an unnumbered row holding only a title.
+  if (first === '' && filled.length === 1 && (cells[1] ?? '') !== '' && /^\p{Lu}/u.test(cells[1]!)) return cells[1]!;
+  const number = /^([IVX]{1,4})(?:\.\d{1,2})*\.?$/.exec(first);
+  // Other filled cells of a group row can only be stray fragments ("năm tiếp theo"), never a name.
+  const strays = cells.slice(2).filter((c) => c !== '');
+  if (number && ROMAN_RE.test(number[1]!) && (cells[1] ?? '') !== '' && strays.every((c) => /^\p{Ll}/u.test(c))) return cells[1]!;
   return null;
 }
 
@@ -166,7 +176,7 @@ export function parseStructure(text: string): DocumentStructure {
   const stack: Block[] = []; // open items, outermost first
   let closing = false;
   let lastTable: Block | null = null;
-  const groups = new Map<Table, string>(); // current group row of each table
+  const groups = new Map<Table, Array<{ label: string; title: string }>>(); // open group rows of each table, outermost first
 
   const attach = (block: Block): void => {
     const parent = block.parent;
@@ -186,10 +196,22 @@ export function parseStructure(text: string): DocumentStructure {
     return base ? `${base}.${label}` : label;
   };
 
-  for (const line of lines) {
+  for (const [index, line] of lines.entries()) {
     const trimmed = line.text.trim();
     const span: Span = { start: line.start, end: line.end, text: line.text };
     if (/^nơi nhận\s*:/iu.test(trimmed)) closing = true;
+    const appendix = appendixLabel(lines, index, closing);
+    if (appendix !== null) {
+      // An attached document ("PHỤ LỤC II", a programme "kèm theo" the resolution) opens a new tree.
+      closing = false;
+      stack.length = 0;
+      lastTable = null;
+      const marker: Marker = { type: 'appendix', label: appendix, rank: -2, length: 0 };
+      const block: Block = { kind: 'item', marker, text: trimmed, textStart: line.start + line.text.indexOf(trimmed), span, parent: null, children: [], path: appendix, closing };
+      attach(block);
+      stack.push(block);
+      continue;
+    }
 
     if (line.text.includes('\t')) {
       const cells = cellsOf(line.text);
@@ -215,10 +237,15 @@ export function parseStructure(text: string): DocumentStructure {
       }
       const table = lastTable.table!;
       if (group !== null) {
-        groups.set(table, group);
+        // "I.1" nests under "I"; "II" or an unnumbered group row closes the groups before it.
+        const label = (cells[0] ?? '').replace(/\.$/, '');
+        const open = (groups.get(table) ?? []).filter((g) => label !== '' && g.label !== '' && label.startsWith(`${g.label}.`));
+        groups.set(table, [...open, { label, title: group }]);
         continue;
       }
-      table.rows.push({ cells, number: cells[0] ? cells[0] : null, group: groups.get(table) ?? null, line: span });
+      const number = cells[0] ? cells[0].replace(/\.$/, '') : null;
+      const open = groups.get(table) ?? [];
+      table.rows.push({ cells, number, group: open.at(-1)?.title ?? null, groups: open.map((g) => g.title), line: span });
       lastTable.span = { ...lastTable.span, end: line.end };
       continue;
     }
@@ -257,6 +284,22 @@ export function parseStructure(text: string): DocumentStructure {
     }
   }
   return { text, blocks, roots };
+}
+
+/**
+ * "PHỤ LỤC II" (→ "PLII"), or the capitalised title of a document attached
+ * after the signature, recognised by the "(Kèm theo …)" line under it (→ "PL").
+ * Null for any other line.
+ */
+function appendixLabel(lines: RawLine[], index: number, closing: boolean): string | null {
+  const t = lines[index]!.text.trim();
+  const pl = /^PHỤ LỤC(?:\s+(?:SỐ\s+)?([IVX]{1,5}|\d{1,2}))?\s*[.:]?$/u.exec(t) ?? /^Phụ lục(?:\s+(?:số\s+)?([IVX]{1,5}|\d{1,2}))?\s*[.:]?$/u.exec(t);
+  if (pl) return `PL${pl[1] ?? ''}`;
+  if (!closing || !isAllCaps(t)) return null;
+  for (let k = index + 1; k < Math.min(lines.length, index + 4); k++) {
+    if (/^\(?\s*kèm theo\b/iu.test(lines[k]!.text.trim())) return 'PL';
+  }
+  return null;
 }
 
 /** Ancestors of a block, nearest first. */

@@ -191,7 +191,7 @@ export class Composer {
     const match = agency ? agencyMatcher(agency, this.r.registry, u.role !== 'lead', u.now) : null;
     for (const side of ordered.slice(0, 3)) {
       const candidates = this.r.corpus.tasks
-        .filter((row) => side.includes(row.docId) && (!match || match(row)?.via === 'lead' || match(row)?.via === 'predecessor' || (u.role === 'support' && match(row)?.via === 'support')))
+        .filter((row) => side.includes(row.docId) && (!match || match(row)?.via === 'lead' || match(row)?.via === 'predecessor' || match(row)?.via === 'successor' || (u.role === 'support' && match(row)?.via === 'support')))
         .map((row) => ({ row, cov: topic.length > 0 ? this.r.coverage(topic, this.r.rowBigramsOf(row)) : 0.6 }))
         .filter((x) => x.cov >= (agency ? 0 : MIN_COVERAGE))
         .sort((a, b) => b.cov - a.cov)

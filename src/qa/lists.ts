@@ -19,7 +19,7 @@ const x_cov = (x: { cov: number }) => x.cov;
 
 type Matched = { row: TaskRow; m: Omit<TaskMatch, 'row'> };
 
-const direct = (via: string) => via === 'lead' || via === 'predecessor';
+const direct = (via: string) => via === 'lead' || via === 'predecessor' || via === 'successor';
 
 export class Lists {
   constructor(private readonly c: Composer) {}

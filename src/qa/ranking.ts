@@ -169,7 +169,7 @@ export class Ranker {
       if (matchers.length > 0) {
         const m = matchers.map((f) => f(row)).find((x) => x !== null);
         if (u.role === 'support') score += m?.via === 'support' ? 0.25 : -0.15;
-        else score += !m ? -0.15 : m.via === 'lead' || m.via === 'predecessor' ? 0.25 : m.via === 'support' ? 0.05 : 0.12;
+        else score += !m ? -0.15 : m.via === 'lead' || m.via === 'predecessor' || m.via === 'successor' ? 0.25 : m.via === 'support' ? 0.05 : 0.12;
       }
       if (u.partners.some((p) => row.support.includes(p.name))) score += 0.1;
       if (u.documents.includes(row.docId)) score += 0.15;

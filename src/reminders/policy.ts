@@ -93,8 +93,9 @@ export function passWindow(now: string, lastPass: string | null | undefined): Pa
 /**
  * Task indices per agency, built once per pass. A subscriber of an agency is
  * reached by tasks that name it (lead or support), by tasks given to a group it
- * belongs to, and by tasks of the agencies it took over in the 2025 restructuring
- * (once that succession is in force on `now`).
+ * belongs to, by tasks of the agencies it took over in the 2025 restructuring
+ * (once that succession is in force on `now`), by those of the province a former
+ * province was merged into, and, for a province, by those of its own bodies.
  */
 export class AgencyTaskIndex {
   /** Canonical name written in lead/support → indices of remindable tasks. */
@@ -136,6 +137,8 @@ export class AgencyTaskIndex {
     for (const p of this.registry.predecessorsOf(name)) {
       if (p.succession && p.succession.date <= this.now) names.add(p.name);
     }
+    // A former province's subscriber follows the unit that absorbed it; a province's, its own Sở, Công an…
+    for (const r of this.registry.related(name, this.now)) if (r.via !== 'predecessor') names.add(r.entry.name);
     for (const n of [...names]) for (const g of this.registry.groupsOf(n)) names.add(g.name);
     if (entry?.kind === 'group') {
       // A subscriber of "Các địa phương" also wants what "Các bộ, ngành, địa phương" must do.

@@ -1,14 +1,21 @@
 /**
  * Questions over the task table: whose tasks, due when, from which document.
- * An agency's tasks include those assigned to a group it belongs to and those
- * of the agencies it took over in the 2025 restructuring, each marked as such.
+ * An agency's tasks include those assigned to a group it belongs to, those of the
+ * agencies it took over in the 2025 restructuring, those of the province a former
+ * province was merged into, and a province's own bodies' tasks, each marked as such.
  */
 import type { AgencyEntry } from '../corpus/types.js';
 import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { TaskRow } from '../corpus/types.js';
 
 /** How a row concerns the agency asked about. */
-export type MatchVia = 'lead' | 'support' | 'group' | 'predecessor' | 'member';
+/**
+ * predecessor: an agency whose tasks passed to the one asked about (2025 mergers);
+ * successor: the unit a former province asked about was merged into (its tasks now
+ * cover the former province); member: a member of the group asked about, or a body
+ * of the province asked about.
+ */
+export type MatchVia = 'lead' | 'support' | 'group' | 'predecessor' | 'successor' | 'member';
 
 export interface TaskMatch {
   row: TaskRow;
@@ -52,7 +59,11 @@ export function queryTasks(tasks: readonly TaskRow[], filter: TaskFilter, regist
   return out;
 }
 
-/** Builds a per-row test for one agency, with its groups, members and predecessors expanded once. */
+/**
+ * Builds a per-row test for one agency, with its groups, members and related names
+ * (AgencyRegistry.related: predecessors, the province a former province merged into,
+ * a province's own bodies) expanded once.
+ */
 export function agencyMatcher(
   agency: AgencyEntry,
   registry: AgencyRegistry,
@@ -60,26 +71,23 @@ export function agencyMatcher(
   asOf?: string,
 ): (row: TaskRow) => Omit<TaskMatch, 'row'> | null {
   const groups = new Set(registry.groupsOf(agency.name).map((g) => g.name));
-  // Inherited tasks: only from agencies whose main successor this is, and once the change took effect.
-  const predecessors = new Map(
-    registry
-      .predecessorsOf(agency.name)
-      .filter((p) => p.succession?.successors[0] === agency.name || registry.predecessorsOf(agency.name).length === 0)
-      .filter((p) => !asOf || !p.succession || asOf >= p.succession.date)
-      .map((p) => [p.name, p]),
+  const related = registry.related(agency.name, asOf);
+  const inherited = new Map(related.filter((r) => r.via !== 'body').map((r) => [r.entry.name, r]));
+  const members = new Map<string, string | undefined>(
+    (agency.kind === 'group' ? registry.membersOf(agency.name) : []).map((m) => [m, undefined]),
   );
-  const members = new Set(agency.kind === 'group' ? registry.membersOf(agency.name) : []);
+  for (const r of related) if (r.via === 'body') members.set(r.entry.name, r.note);
   return (row) => {
     if (row.lead.includes(agency.name)) return { via: 'lead' };
-    for (const [name, p] of predecessors) {
+    for (const [name, r] of inherited) {
       if (row.lead.includes(name) || (includeSupport && row.support.includes(name))) {
-        return { via: 'predecessor', note: `giao cho ${name} — ${p.succession?.note ?? `nay do ${agency.name} đảm nhận`}` };
+        return { via: r.via === 'successor' ? 'successor' : 'predecessor', note: `giao cho ${name} — ${r.note}` };
       }
     }
     const group = row.lead.find((l) => groups.has(l));
     if (group) return { via: 'group', note: `giao cho nhóm: ${group}` };
     const member = row.lead.find((l) => members.has(l));
-    if (member) return { via: 'member', note: `giao cho ${member}` };
+    if (member) return { via: 'member', note: members.get(member) ?? `giao cho ${member}` };
     if (includeSupport && row.support.includes(agency.name)) return { via: 'support', note: 'cơ quan phối hợp' };
     return null;
   };

@@ -73,6 +73,36 @@ const PATTERNS: Pattern[] = [
     },
   },
   {
+    // "2025-2026", "năm 2025 - 2030", "giai đoạn 2025–2027": a range ends with its last year.
+    kind: 'year',
+    re: new RegExp(String.raw`(?<![\p{L}\p{N}/.\-])(?:nam\s+|giai doan\s+)?(\d{4})\s*[-–]\s*(\d{4})(?![\p{N}/\-])`, 'gu'),
+    build(m) {
+      const [a, b] = [Number(m[1]), Number(m[2])];
+      if (!isValidDate(a, 1, 1) || !isValidDate(b, 1, 1) || b < a || b - a > 30) return undefined;
+      return [isoDate(a, 1, 1), isoDate(b, 12, 31)];
+    },
+  },
+  {
+    // "6/2025", "tháng 06/2026" written without the word: a month (not "số 13/2023/NĐ-CP").
+    kind: 'month',
+    re: new RegExp(String.raw`(?<![\p{L}\p{N}/.\-]|so\s|so:\s)(\d{1,2})\s*\/\s*(\d{4})(?![\p{N}/\-])`, 'gu'),
+    build(m) {
+      const [mo, y] = [Number(m[1]), Number(m[2])];
+      if (!isValidDate(y, mo, 1)) return undefined;
+      return [isoDate(y, mo, 1), isoDate(y, mo, daysInMonth(y, mo))];
+    },
+  },
+  {
+    // "Kỳ họp thứ 9 (5/2025)", "kỳ họp tháng 10/2026": the month in brackets dates the session.
+    kind: 'month',
+    re: new RegExp(String.raw`(?<![\p{L}])ky\s+hop\s+(?:thu\s+(?:\d{1,2}|[ivx]{1,5})\s*)?\(?\s*(?:thang\s+)?(\d{1,2})\s*[\/.\-]\s*(\d{4})\s*\)?`, 'gu'),
+    build(m) {
+      const [mo, y] = [Number(m[1]), Number(m[2])];
+      if (!isValidDate(y, mo, 1)) return undefined;
+      return [isoDate(y, mo, 1), isoDate(y, mo, daysInMonth(y, mo))];
+    },
+  },
+  {
     kind: 'year',
     // "năm 2024", and a bare year after "trong"/"hết"/"đến" ("hoàn thành trong 2024").
     re: new RegExp(String.raw`(?<![\p{L}])(?:nam\s+|(?<=(?:trong|het|den)\s+))(\d{4})(?![\p{N}/\-]|\.\d)`, 'gu'),
