@@ -199,7 +199,11 @@ export class Assistant {
    * to the part before.
    */
   private splitParts(question: string, now: string): Understanding[] {
-    const pieces = question.split(/(?<=\?)\s+|;\s+|\n+/).map((p) => p.trim()).filter((p) => p.length > 0);
+    const pieces = question
+      .split(/(?<=\?)\s+|;\s+|\n+/)
+      .flatMap((p) => splitAtConjunction(p))
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0);
     const merged: string[] = [];
     if (pieces.length === 0) pieces.push(question);
     for (const p of pieces) {
@@ -210,7 +214,17 @@ export class Assistant {
         merged[merged.length - 1] = `${prev.replace(/[?.!]+$/, '')}, ${p}`;
       } else merged.push(p);
     }
-    return merged.slice(0, 3).map((p) => this.parse(p, now));
+    const parts = merged.slice(0, 3).map((p) => this.parse(p, now));
+    // Later parts keep what the first one pointed at ("Theo công văn …, … và … gửi về đâu?").
+    const first = parts[0]!;
+    for (const part of parts.slice(1)) {
+      if (!part.scope && first.scope) {
+        part.scope = first.scope;
+        part.documents = first.documents;
+      }
+      if (first.now !== part.now && part.now === now) part.now = first.now;
+    }
+    return parts;
   }
 
   private async compose(u: Understanding, page: number): Promise<Draft> {
@@ -268,6 +282,26 @@ const QUESTION_PHRASES = [
   'nhiệm vụ nào', 'văn bản nào', 'mới nhất', 'thời gian nào', 'ngày nào', 'tháng nào', 'năm nào', 'cơ quan nào', 'đơn vị nào', 'việc gì',
   'được không', 'có không', 'là gì', 'gồm những gì', 'hạn khi nào', 'chỉ đạo', 'trực tiếp chỉ đạo', 'phối hợp', 'chủ trì', 'tỉnh nào', 'bộ nào', 'sao', 'ko', 'dc', 'j', 'ad', 'nhé',
 ];
+
+/** Question words: a clause holding one asks something of its own. */
+const ASKING = /\b(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao)\b/;
+
+/**
+ * "… bao nhiêu điểm, và trong số còn lại bao nhiêu …", "… trước ngày nào và … gửi về đâu?":
+ * two questions joined by "và"/"còn" when each side asks something.
+ */
+function splitAtConjunction(text: string): string[] {
+  const f = fold(text);
+  const m = /,?\s+(?:va|con|dong thoi|ngoai ra)\s+(?=\S)/g;
+  for (let x = m.exec(f); x; x = m.exec(f)) {
+    const left = f.slice(0, x.index);
+    const right = f.slice(x.index + x[0].length);
+    if (ASKING.test(left) && ASKING.test(right) && right.split(' ').length >= 3 && !/^(?:han|thoi han|ai|khi nao|bao gio)\b/.test(right)) {
+      return [text.slice(0, x.index), text.slice(x.index + x[0].length)];
+    }
+  }
+  return [text];
+}
 
 /** Two or three answers in one message: each part's answer, its sources; grounded when any part is. */
 function combine(drafts: Draft[]): Draft {

@@ -141,7 +141,7 @@ export class Composer {
   async fromPassages(u: Understanding, wantFigure = false): Promise<Draft | null> {
     const topic = this.r.topicBigrams(u);
     if (topic.length === 0) return null;
-    const hits = await this.r.searchPassages(u.corrected, u.documents);
+    const hits = await this.r.searchPassages(u.corrected, this.r.visibleDocs(u));
     // "bao nhiêu tỷ đồng / tài khoản / điểm": a figure answers only in the unit asked.
     const unit = wantFigure ? unitAsked(u.folded) : null;
     let best: { hit: PassageHit; sentence: string; cov: number } | null = null;
@@ -176,7 +176,9 @@ export class Composer {
         citations.push({ docId: c.docId, title: doc?.title ?? c.docId, ...(c.section && { section: c.section }), quote: q.quote });
       }
     }
-    return { grounded: true, answer: fit(lines.join('\n')), rows: [], citations };
+    // The passage may be a task row's own text: its row (deadline, agencies) goes with the answer.
+    const rows = this.r.corpus.tasks.filter((row) => this.r.chunkOfRow.get(row.id)?.id === chunk.id && this.r.admits(row, u)).slice(0, 3);
+    return { grounded: true, answer: fit(lines.join('\n')), rows, citations };
   }
 
   /** Two documents or periods side by side, newest first: an agency's tasks per document, else the topic per document. */
@@ -211,7 +213,7 @@ export class Composer {
 
   /** Says plainly that the documents do not answer, and what they cover nearest. */
   async refuse(u: Understanding, reason?: string): Promise<Draft> {
-    const hits = await this.r.searchPassages(u.corrected, [], 3);
+    const hits = await this.r.searchPassages(u.corrected, this.r.visibleDocs({ ...u, documents: [] }), 3);
     const near = hits[0]?.chunk;
     const nearLine = near
       ? `Gần nhất, ${this.label(near.docId)}${near.section ? ` (mục ${near.section})` : ''} nói về: «${brief(near.context.split(' › ').slice(1).at(-1) ?? near.text, 120) || brief(near.text, 120)}».`

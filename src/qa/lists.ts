@@ -71,10 +71,12 @@ export class Lists {
     const scored = pool.map((x) => ({ ...x, cov: topic.length > 0 ? this.r.answerCoverage(topic, this.r.rowBigramsOf(x.row)) : 0 }));
     // The topic narrows the agency's own tasks when some cover it; shared tasks only when on topic.
     const ownAll = scored.filter((s) => u.role === 'support' || direct(s.m.via));
-    const ownOnTopic = ownAll.filter((x) => x.cov >= MIN_COVERAGE);
-    const sharedOnTopic = scored.filter((s) => !ownAll.includes(s) && (topic.length === 0 || x_cov(s) >= MIN_COVERAGE));
+    const onTopicAt = Math.min(MIN_COVERAGE, Math.max(0.3, Math.max(0, ...scored.map((x) => x.cov)) - 0.1));
+    const ownOnTopic = ownAll.filter((x) => x.cov >= onTopicAt);
+    const sharedOnTopic = scored.filter((s) => !ownAll.includes(s) && (topic.length === 0 || x_cov(s) >= onTopicAt));
     // A specific topic no task of the agency covers is reported as such, not answered with its other tasks.
-    if (topic.length > 0 && ownOnTopic.length === 0 && sharedOnTopic.length === 0 && this.r.keyTerms(topic).length > 0) {
+    const bestCov = Math.max(0, ...scored.map((x) => x.cov));
+    if (topic.length > 0 && ownOnTopic.length === 0 && sharedOnTopic.length === 0 && bestCov < 0.3 && this.r.keyTerms(topic).length > 0) {
       return {
         grounded: false,
         answer: `Các văn bản hiện có không giao ${agency.name} nhiệm vụ nào về nội dung này${this.filters(u)} (văn bản không đề cập). ${agency.name} được giao ${pool.length} nhiệm vụ khác — hỏi «${agency.name} phải làm gì?» để xem.`,

@@ -33,7 +33,8 @@ const QUESTION_FRAME = [
   'qua han', 'co nhiem vu', 'trien khai', 'thuc hien', 'cho biet', 'xin hoi', 'cho hoi', 'cho minh hoi', 'cho em hoi', 'la ai', 'do ai', 'muc tieu', 'chi tieu', 'ket qua',
   'ty le', 'dat duoc', 'nhom nhiem vu', 'so voi', 'khac gi', 'khac nhau', 'co giong', 'giong nhau', 'co khac', 'thay doi', 'so sanh', 'moi nhat', 'gan nhat',
   'van ban nao', 'van ban', 'phoi hop', 'nam', 'thang', 'quy', 'han', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai', 'theo', 'trong', 've', 'tai',
-  'doi voi', 'lien quan', 'ke thua', 'duoc khong', 'hay khong', 'ad', 'ko', 'gi', 'nao', 'dc',
+  'doi voi', 'lien quan', 'ke thua', 'duoc khong', 'hay khong', 'ad', 'ko', 'gi', 'nao', 'dc', 'khi', 'thi', 'hom nay', 'hien nay', 'bay gio', 'hien tai', 'gio', 'truoc day', 'truoc kia', 'nay la', 'sau sap nhap', 'sap nhap',
+  'hop nhat', 'tiep nhan', 'nhung viec', 'cac viec', 'viec', 'z', 'vay', 'ha', 'ak', 'nhi',
 ].sort((a, b) => b.length - a.length);
 const FRAME_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${QUESTION_FRAME.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
 
@@ -43,6 +44,16 @@ export function withoutDates(folded: string): string {
     .replace(/\b(?:ngay\s+)?\d{1,2}\s*(?:thang\s*|[/.-])\s*\d{1,2}\s*(?:[/.-]|,?\s*nam)\s*\d{4}\b/g, ' ')
     .replace(/\bthang\s+\d{1,2}\s*(?:[/.-]|nam)\s*\d{4}\b/g, ' ')
     .replace(/\b\d{1,2}\s*\/\s*\d{4}\b/g, ' ');
+}
+
+/**
+ * The text names the year ("năm 2026") or the range ("2026-2030") asked about: a single year
+ * is not satisfied by a range that merely starts or ends with it ("giai đoạn 2026 - 2030").
+ */
+export function namesYear(foldedText: string, year: string): boolean {
+  const range = /^(\d{4})-(\d{4})$/.exec(year);
+  if (range) return new RegExp(String.raw`${range[1]}\s*[-–]\s*${range[2]}`).test(foldedText);
+  return new RegExp(String.raw`(?<!\d\s*[-–]\s*)(?<!\d)${year}(?!\d)(?!\s*[-–]\s*\d{4})`).test(foldedText);
 }
 
 export interface RankedRow {
@@ -126,13 +137,33 @@ export class Ranker {
     // Exact dates and deadline windows name a meeting, a document or a period, matched separately.
     for (const p of findPeriods(text).filter((x) => x.kind !== 'year').reverse()) text = `${text.slice(0, p.start)} | ${text.slice(p.end)}`;
     // "… có … không?": the closing "không" asks, it is not the topic's "không" ("không dùng tiền mặt").
-    return fold(text).replace(/\bkhong(?=\s*(?:[?.!,;]|$))/g, ' | ').replace(FRAME_RE, ' | ').split('|').flatMap((part) => contentBigrams(part));
+    const folded = fold(text).replace(/\bkhong(?=\s*(?:[?.!,;]|$))/g, ' | ');
+    const topic = folded.replace(FRAME_RE, ' | ').split('|').flatMap((part) => contentBigrams(part));
+    // The words just before the question word say what is asked ("… thì liên hệ ai?", "gửi về đâu?"): they weigh double.
+    const focus = /([\p{L}]+\s+[\p{L}]+)\s+(?:ai|dau|gi|nao|bao nhieu|the nao|ra sao|o dau)\s*\??\s*$/u.exec(folded);
+    const focusTerm = focus ? focus[1]!.replace(/\s+/, '_') : undefined;
+    if (focusTerm && topic.includes(focusTerm)) topic.push(focusTerm);
+    return topic;
   }
 
   /** True when a row meets the question's hard constraints: its documents and the years its topic names. */
   admits(row: TaskRow, u: Understanding): boolean {
-    if (u.scope && !u.documents.includes(row.docId)) return false;
+    if (u.documents.length > 0 && !u.documents.includes(row.docId)) return false;
+    if (!this.issuedBy(row.docId, u.now)) return false;
     return this.mentionsYears(this.rowText.get(row.id) ?? '', row, u.years);
+  }
+
+  /** The document was issued on or before the asking date: answers are as of that date. */
+  issuedBy(docId: string, now: string): boolean {
+    const date = this.docById.get(docId)?.date;
+    return !date || date <= now.slice(0, date.length);
+  }
+
+  /** Documents a question may draw on: those it points at, else all issued by its date (empty: no restriction). */
+  visibleDocs(u: Understanding): string[] {
+    if (u.documents.length > 0) return u.documents.filter((d) => this.issuedBy(d, u.now));
+    const issued = this.corpus.documents.filter((d) => this.issuedBy(d.docId, u.now));
+    return issued.length === this.corpus.documents.length ? [] : issued.map((d) => d.docId);
   }
 
   /**
@@ -143,7 +174,7 @@ export class Ranker {
     if (years.length === 0) return true;
     const title = fold(this.docById.get(row?.docId ?? docId ?? '')?.title ?? '');
     const text = row ? foldedText : withoutDates(foldedText);
-    return years.every((y) => text.includes(y) || String(row?.indicator?.year ?? '') === y || title.includes(y));
+    return years.every((y) => namesYear(text, y) || String(row?.indicator?.year ?? '') === y || namesYear(title, y));
   }
 
   /** Task rows ranked for a question: topic coverage, lexical score, agency, partner and document agreement. */
@@ -158,7 +189,7 @@ export class Ranker {
     const top = hits[0]?.score ?? 1;
     const lexical = new Map(hits.slice(0, 60).map((h) => [h.id as string, h.score / top]));
     // With a document scope, rows of that document are candidates even when the wording differs.
-    if (u.scope) for (const r of this.corpus.tasks) if (u.documents.includes(r.docId) && !lexical.has(r.id)) lexical.set(r.id, 0);
+    if (u.documents.length > 0) for (const r of this.corpus.tasks) if (u.documents.includes(r.docId) && !lexical.has(r.id)) lexical.set(r.id, 0);
     const matchers = u.agencies.map((a) => agencyMatcher(a, this.registry, u.role !== 'lead', u.now));
     const out: RankedRow[] = [];
     for (const [id, lex] of lexical) {
@@ -209,9 +240,9 @@ export class Ranker {
       const w = this.idf.get(b) ?? this.unseenIdf;
       total += w;
       if (source.has(b)) hit += w;
-      // A pair is often two words the question put side by side that the source writes apart
-      // ("trình đề án", "đề án nhân lực"): half credit when the source has both words.
-      else if (b.includes('_') && b.split('_').every((x) => source.has(x))) hit += w / 2;
+      // A pair the corpus never writes is often two words the question put side by side
+      // ("trình đề án nhân lực"): half credit when the source has both words.
+      else if (!this.idf.has(b) && b.includes('_') && b.split('_').every((x) => source.has(x))) hit += w / 2;
     }
     return total === 0 ? 0 : hit / total;
   }
@@ -221,7 +252,11 @@ export class Ranker {
     const cov = this.coverage(topic, source);
     const key = this.keyTerms(topic);
     if (key.length === 0) return cov;
-    return Math.min(cov, this.coverage(key, source) + 0.1);
+    // The question's head words ("quyết toán thuế …") say what is asked about: a source lacking them
+    // answers another question, however many of the other words it shares.
+    const head = topic[0]!;
+    const headMissing = key.includes(head) && !source.has(head) && !head.split('_').every((x) => source.has(x));
+    return Math.min(cov, this.coverage(key, source) + 0.1) * (headMissing ? 0.7 : 1);
   }
 
   /**

@@ -35,7 +35,7 @@ const NUMBER_RE = new RegExp(String.raw`\b(${KIND_WORDS})\s*(?:so\s*)?(\d{1,4})(
 const BARE_NUMBER_RE = /\b(?:so\s*)?(\d{1,4})\s*\/\s*((?:qd|nq|tb|kh|cv|ct|bc)(?:-[a-z]+)*)\b/g;
 const LATEST_RE = new RegExp(String.raw`\b(${KIND_WORDS})\s+(moi nhat|gan nhat|gan day nhat|sau cung|cuoi cung|moi ban hanh|dau tien|cu nhat)\b`);
 const KIND_YEAR_RE = new RegExp(String.raw`\b(${KIND_WORDS})\s+(?:(?:ban hanh|hoi nghi|phien hop)\s+)?(?:(cuoi|dau|giua)\s+)?(?:nam\s+|thang\s+(\d{1,2})\s*(?:\/|nam)\s*)?(20\d\d)\b`);
-const SESSION_RE = /\bphien(?: hop)?(?: lan)? thu (\d{1,2}|nhat|hai|ba|tu|bon|nam|sau|bay|tam|chin|muoi)\b/;
+const SESSION_RE = /\bphien(?: hop)?(?: lan)?(?: thu)? (\d{1,2}|nhat|hai|ba|tu|bon|nam|sau|bay|tam|chin|muoi)\b(?!\s*[/.-]\s*\d)/;
 const ORDINALS: Record<string, string> = { nhat: '1', hai: '2', ba: '3', tu: '4', bon: '4', nam: '5', sau: '6', bay: '7', tam: '8', chin: '9', muoi: '10' };
 
 function kindOf(word: string): { kind: DocumentKind | null; name: string } {
@@ -111,7 +111,11 @@ export function findDocumentScope(f: string, documents: readonly DocumentMeta[],
     const n = ORDINALS[s[1]!] ?? s[1]!;
     const words = Object.entries(ORDINALS).filter(([, v]) => v === n).map(([w]) => w);
     const re = new RegExp(String.raw`\b(?:lan thu|phien hop) (?:${[n, ...words].join('|')})\b`);
-    const hits = documents.filter((d) => re.test(headOf(d)) || (headText !== undefined && re.test(fold(headText(d.docId)))));
+    let hits = documents.filter((d) => re.test(headOf(d)) || (headText !== undefined && re.test(fold(headText(d.docId)))));
+    // "báo cáo … phiên họp thứ 5": the kind named before it narrows the meeting's documents.
+    const kindBefore = new RegExp(String.raw`\b(${KIND_WORDS})\b[^?]{0,40}$`).exec(f.slice(0, s.index));
+    const kind = kindBefore ? kindOf(kindBefore[1]!).kind : null;
+    if (kind && hits.some((d) => d.kind === kind)) hits = hits.filter((d) => d.kind === kind);
     return { docIds: hits.map((d) => d.docId), text: `phiên họp lần thứ ${n}`, consumed: [[s.index, s.index + s[0].length]] };
   }
   return null;

@@ -63,8 +63,8 @@ export interface Understanding {
 }
 
 const UPCOMING = /\b(?:sap (?:den|toi|het) han|den han|sap toi han|han (?:trong|sap)|nhiem vu nao .*(?:tuan|thang) (?:nay|toi)|trong (?:tuan|thang) (?:nay|toi))\b/;
-const OVERDUE = /\b(?:qua han|tre han|cham tien do|het han ma chua|da het han|han da qua|tre hen)\b/;
-const WHEN = /\b(?:khi nao|bao gio|luc nao|thoi han|han chot|han cuoi|han hoan thanh|truoc ngay nao|han (?:la|khi)|thoi gian nao|ngay nao|thang nao|nam nao|cham nhat (?:la )?(?:khi|ngay)|han)\b(?! che)/;
+const OVERDUE = /\b(?:qua han|tre han|cham tien do|het han ma chua|da het han|han da qua|tre hen|le ra phai|dang le phai|chua (?:xong|hoan thanh) (?:dung|theo) han)\b/;
+const WHEN = /\b(?:khi nao|bao gio|luc nao|giai doan nao|thoi diem nao|moc nao|thoi han|han chot|han cuoi|han hoan thanh|truoc ngay nao|han (?:la|khi)|thoi gian nao|ngay nao|thang nao|nam nao|cham nhat (?:la )?(?:khi|ngay)|han)\b(?! che)/;
 const WHO = /\b(?:ai\b|co quan nao|bo nao|don vi nao|nganh nao|tinh nao|dia phuong nao|thanh pho nao|cq nao|ai la|do ai|ben nao|noi nao)\b/;
 const LIST = /\b(?:(?:nhung|cac) (?:tinh|dia phuong|thanh pho|bo|co quan|don vi|nganh) nao|bao nhieu (?:tinh|dia phuong|thanh pho|bo|co quan|don vi))\b/;
 const TASKS_OF = /\b(?:phai lam (?:gi|nhung gi)|lam gi|lam nhung gi|nhiem vu (?:gi|nao)|viec (?:gi|nao)|duoc giao (?:gi|nhung gi|nhiem vu|viec|phoi hop|chu tri)|nhiem vu cua|co nhiem vu|nhom nhiem vu|de an gi|nghi dinh nao|chi dao (?:nhom )?nhiem vu|phoi hop (?:nhung )?(?:gi|viec)|chu tri (?:nhung )?(?:gi|viec))\b/;
@@ -74,7 +74,7 @@ const INDICATOR = /\b(?:bao nhieu|ty le|ty trong|muc tieu|chi tieu|dat (?:duoc )
 const GUIDANCE = /\b(?:lien he|la gi|nhu the nao|the nao|huong dan|can (?:giup|lam)|ho tro|noi (?:gi|ve)|de cap|quy dinh|chu de|nhung viec gi|nhung gi)\b/;
 const COMPARE = /\b(?:so voi|khac (?:gi|nhau|voi|so)|co (?:giong|khac)|giong nhau|thay doi (?:gi|the nao|ra sao)|so sanh)\b/;
 /** A year after these words is a deadline window ("hoàn thành trong năm 2024"), not part of the topic. */
-const DEADLINE_CUE = /(?:han|hoan thanh|xong|trong|truoc|cham nhat|den|toi|ket thuc|het)\s*(?:nam|thang|quy)?\s*$/;
+const DEADLINE_CUE = /\b(?:han|hoan thanh|xong|trong|truoc|cham nhat|den|toi|ket thuc|het)\s*(?:nam|thang|quy)?\s*$/;
 /** A period in these contexts names a document, not a deadline ("theo kết luận tháng 7/2024"). */
 const DOCUMENT_CUE = /(?:ket luan|hoi nghi|phien hop|van ban|bao cao|thong bao|huong dan|cong van|quyet dinh|nghi quyet|ke hoach|tb|qd|nq|kh|cv)\s*(?:so\s*\S+\s*)?(?:ngay|thang|nam|cuoi nam|dau nam|hoi)?\s*$/;
 
@@ -97,20 +97,30 @@ const SLANG: Array<[RegExp, string]> = [
   [/\bkhcn\b(?!\s*(?:&|va))/g, 'khoa hoc cong nghe'],
   [/\bcpdt\b/g, 'chinh phu dien tu'],
   [/\bcps\b/g, 'chinh phu so'],
-  [/\bhan chot\b/g, 'han chot'],
-  [/\bqua\s+han\b/g, 'qua han'],
+  [/\btb\s*kl\b/g, 'thong bao ket luan'],
+  [/\bkl\s+hn\b/g, 'ket luan hoi nghi'],
+  [/\bkl\b/g, 'ket luan'],
+  [/\bbc\s+kq\b/g, 'bao cao ket qua'],
+  [/\bph\s*(\d{1,2})\b/g, 'phien hop $1'],
+  [/\bhnay\b/g, 'hom nay'],
+  [/\bnc\b/g, 'nghien cuu'],
+  [/\bt(\d{1,2})\s*\/\s*(20\d\d)\b/g, 'thang $1/$2'],
+  [/\bq\s*([1-4]|i{1,3}|iv)\s*\/\s*(20\d\d)\b/g, 'quy $1/$2'],
 ];
+/** A date after these words is the asking date ("hôm nay là 20/4/2024"), not a deadline. */
+const TODAY_CUE = /(?:hom nay|bay gio|hien nay|tinh den|tinh toi|den nay|thoi diem)\s*(?:la\s*)?(?:ngay\s*)?$/;
 
 /** Parses the question. `now` is the asking date (YYYY-MM-DD); `correct` folds and fixes typos. */
 export function understand(
   question: string,
-  now: string,
+  asked: string,
   registry: AgencyRegistry,
   documents: readonly DocumentMeta[],
   correct: (text: string) => string = fold,
   headText?: (docId: string) => string,
 ): Understanding {
   const q = nfc(squashSpaces(question));
+  let now = asked;
   let folded = fold(q);
   for (const [re, to] of SLANG) folded = folded.replace(re, to);
   folded = correct(folded);
@@ -126,13 +136,17 @@ export function understand(
     if (!entry) continue;
     const before = folded.slice(Math.max(0, m.start - 24), m.start);
     if (/(?:cua|cho|ve|doi voi|toi|trinh)\s+$/.test(before) && !/(?:nhiem vu|viec|trach nhiem)(?:\s+(?:nao|gi))?\s+cua\s+$/.test(before)) continue;
+    // "phiên họp 7 UBQG", "kết luận của …": the agency names a meeting or document, not who acts.
+    if (/(?:phien hop|hoi nghi|ket luan|thong bao|bao cao)(?:\s+(?:lan\s+)?(?:thu\s+)?[\p{L}\d]+)?\s+$/u.test(before) && entry.kind !== 'province') continue;
+    // A group phrase inside the topic ("tỷ lệ cơ quan nhà nước cung cấp …") is not an addressee.
+    if (entry.kind === 'group' && !/^(?:cac|ubnd|uy ban)/.test(m.text) && m.start > 0 && !/(?:^|[,;:?.]|cua|cho|giao|voi|va|duoc)\s*$/.test(before)) continue;
     const list = partnerZone && m.start > partnerZone.index ? partners : agencies;
     if (!list.some((e) => e.name === entry.name)) list.push(entry);
   }
 
   // Periods: relative words first, then explicit dates; a date after a document cue names the
   // document; a bare year after a noun is part of the topic.
-  let period: Period | null = relativePeriod(folded, now);
+  let period: Period | null = null;
   const scope = findDocumentScope(folded, documents, headText);
   const docs = new Set(scope?.docIds ?? []);
   const years: string[] = [];
@@ -140,22 +154,32 @@ export function understand(
   for (const p of findPeriods(folded)) {
     const before = folded.slice(Math.max(0, p.start - 30), p.start);
     if (scope?.consumed.some(([s, e]) => p.start >= s && p.end <= e)) continue;
+    // "Hôm nay là 20/4/2024": the question says when it is asked.
+    if (p.kind === 'day' && TODAY_CUE.test(before)) {
+      now = p.from!;
+      continue;
+    }
     const docHits = documents.filter((d) => d.date && p.from && p.to && d.date >= p.from.slice(0, d.date.length) && d.date <= p.to);
     if (DOCUMENT_CUE.test(before) || (p.kind === 'day' && docHits.length > 0 && !/han|truoc|den/.test(before))) {
       docHits.forEach((d) => docs.add(d.docId));
       continue;
     }
-    if (p.kind === 'year' && !DEADLINE_CUE.test(before)) {
-      years.push(p.from!.slice(0, 4));
+    const figure = (INDICATOR.test(folded) || /%/.test(folded)) && !WHEN.test(folded);
+    if (p.kind === 'year' && (!DEADLINE_CUE.test(before) || /\b(?:trung|dai|ngan) han\s*$/.test(before) || figure)) {
+      // "giai đoạn 2026-2030" is one constraint; "năm 2026" another.
+      years.push(p.from!.slice(0, 4) === p.to!.slice(0, 4) ? p.from!.slice(0, 4) : `${p.from!.slice(0, 4)}-${p.to!.slice(0, 4)}`);
       continue;
     }
     const asWritten = written.find((w) => w.from === p.from && w.to === p.to)?.text ?? p.text;
     if (!period && p.from && p.to) period = { from: p.from, to: p.to, text: asWritten };
   }
 
+  period ??= relativePeriod(folded, now);
+
   let role: Role = 'any';
   if (agencies.length > 0) {
-    const afterAgency = folded.slice(registry.findMentions(folded, { fuzzy: true })[0]?.end ?? 0);
+    // The role named next to the agency, not the one asked about ("… ai chủ trì cùng?").
+    const afterAgency = folded.slice(registry.findMentions(folded, { fuzzy: true })[0]?.end ?? 0).replace(/\b(?:ai|co quan nao|don vi nao|bo nao|ben nao)\s+(?:chu tri|phoi hop)\b/g, ' ');
     if (/\b(?:duoc giao |la |voi vai tro |tham gia |chi |cung )?phoi hop\b(?! (?:voi|cung))/.test(afterAgency) && !/\bchu tri\b/.test(afterAgency)) role = 'support';
     else if (/\b(?:duoc giao |la |voi vai tro )?chu tri\b/.test(afterAgency) && !/\bphoi hop\b/.test(afterAgency)) role = 'lead';
   }
@@ -185,16 +209,19 @@ function detectAsks(f: string, agencies: AgencyEntry[], period: Period | null, r
     if (!asks.includes(a)) asks.push(a);
   };
   if (OVERDUE.test(f)) add('overdue');
-  if (UPCOMING.test(f) || (period && /\b(?:nhiem vu|viec)\b.*\b(?:den han|het han|phai hoan thanh|han)\b/.test(f) && !WHO.test(f))) add('due_soon');
+  const overdue = asks.includes('overdue');
+  if (UPCOMING.test(f) || (period && !overdue && /\b(?:nhiem vu|viec)\b.*\b(?:den han|het han|phai hoan thanh|hoan thanh|han)\b/.test(f) && !WHO.test(f))) add('due_soon');
+  // "Quý I/2024 có những phiên họp … nào?": everything on the topic in that window.
+  else if (period && !overdue && /\b(?:nhung|cac)\b.*\bnao\b/.test(f) && !/\b(?:tinh|dia phuong|bo|co quan|don vi) nao\b/.test(f)) add('due_soon');
   if (COMPARE.test(f)) add('compare');
   if (/\blien he\b/.test(f)) add('guidance');
   if (LIST.test(f) && !/\bbao nhieu (?:phan tram|%)/.test(f)) add('list');
   const asksIndicator = INDICATOR.test(f) || /%/.test(f);
   const asksWhen = WHEN.test(f);
   if (asksIndicator && !asksWhen) add('figure');
-  if (agencies.length > 0 && (STRONG_WHAT.test(f) || role !== 'any') && !WHO.test(f)) add('what');
+  if (agencies.length > 0 && (STRONG_WHAT.test(f) || role !== 'any') && (!WHO.test(f) || /\bphoi hop voi ai\b/.test(f))) add('what');
   if (asksWhen) add('when');
-  if (WHO.test(f)) add('who');
+  if (WHO.test(f) && !/\bphoi hop voi ai\b/.test(f)) add('who');
   if (asksIndicator && asksWhen && !asks.includes('figure') && /\b(?:bao nhieu|ty le|muc tieu|chi tieu)\b/.test(f)) add('figure');
   if (agencies.length > 0 && TASKS_OF.test(f)) add('what');
   if (GUIDANCE.test(f)) add('guidance');
@@ -242,6 +269,17 @@ function relativePeriod(f: string, now: string): Period | null {
   }
   if (/\bnam nay\b/.test(f)) return { from: isoDate(y, 1, 1), to: isoDate(y, 12, 31), text: 'năm nay' };
   if (/\bnam (?:toi|sau)\b/.test(f)) return { from: isoDate(y + 1, 1, 1), to: isoDate(y + 1, 12, 31), text: 'năm tới' };
+  // "trong tháng 2", "quý III" without a year: of the asking year.
+  const month = /\bthang (\d{1,2})\b(?!\s*(?:[/.-]|nam)\s*\d)/.exec(f);
+  if (month && Number(month[1]) >= 1 && Number(month[1]) <= 12) {
+    const mo = Number(month[1]);
+    return { from: isoDate(y, mo, 1), to: isoDate(y, mo, daysInMonth(y, mo)), text: `tháng ${mo}/${y}` };
+  }
+  const quarter = /\bquy (iv|i{1,3}|[1-4])\b(?!\s*(?:[/.-]|nam)\s*\d)/.exec(f);
+  if (quarter) {
+    const qn = ({ i: 1, ii: 2, iii: 3, iv: 4 } as Record<string, number>)[quarter[1]!] ?? Number(quarter[1]);
+    return { from: isoDate(y, qn * 3 - 2, 1), to: isoDate(y, qn * 3, daysInMonth(y, qn * 3)), text: `quý ${qn}/${y}` };
+  }
   const days = /\b(\d{1,3}) ngay (?:toi|sap toi|nua)\b/.exec(f);
   if (days) return { from: now, to: addDays(now, Number(days[1])), text: `${days[1]} ngày tới` };
   return null;
