@@ -8,8 +8,10 @@
  */
 import type { TaskRow } from '../corpus/types.js';
 import { bigramSet, contentBigrams } from '../retrieval/analyzer.js';
+import { carriesMark, footnoteMark } from '../retrieval/chunks.js';
 import type { PassageHit } from '../retrieval/index.js';
 import { agencyMatcher } from '../tasks/query.js';
+import { findPeriods } from '../text/periods.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
 import { shortenQuote, type Citation } from './citations.js';
 import { brief, describeDeadline, describeLeads, documentLabel, midSentence, shortLabel } from './format.js';
@@ -100,7 +102,25 @@ export class Composer {
     if (!compact && !squashSpaces(row.quote).startsWith(squashSpaces(row.task).slice(0, 60))) lines.push(`${row.kind === 'indicator' ? 'Chỉ tiêu' : 'Việc'}: ${brief(row.task, 200)}`);
     if (!compact && row.indicator) lines.push(indicatorLine(row));
     lines.push(`${compact ? '  ' : 'Nguồn: '}${compact ? '' : `${this.label(row.docId)}${row.section ? `, mục ${row.section}` : ''}: `}“${quote}”${truncated ? ' […]' : ''}`);
+    if (!compact) lines.push(...this.footnotes(row.docId, quote, citations));
     return lines;
+  }
+
+  /** The footnotes a quoted text points at ("66% ²", "[8]"), quoted after it: figures are often explained there. */
+  footnotes(docId: string, text: string, citations: Citation[]): string[] {
+    const marks = [...new Set([...(text.match(/[\u00b9\u00b2\u00b3\u2070-\u2079]+|\[\d{1,3}\]/g) ?? [])])].slice(0, 2);
+    const out: string[] = [];
+    for (const mark of marks) {
+      const note = this.r.passages.chunks.find((c) => c.docId === docId && footnoteMark(c.text) === mark && carriesMarkIn(c.context, text));
+      const chunk = note ?? this.r.passages.chunks.find((c) => c.docId === docId && footnoteMark(c.text) === mark);
+      if (!chunk) continue;
+      const body = chunk.text.trim() === mark ? this.r.passages.chunks[chunk.id + 1]?.text ?? '' : chunk.text;
+      const q = shortenQuote(body, 300);
+      if (!q.quote) continue;
+      out.push(`Chú thích ${mark}: “${q.quote}”${q.truncated ? ' […]' : ''}`);
+      citations.push({ docId, title: this.r.docById.get(docId)?.title ?? docId, quote: q.quote });
+    }
+    return out;
   }
 
   /** Indicator figures: indicator rows when they cover the question, else the sentence that states the figure. */
@@ -167,6 +187,7 @@ export class Composer {
     const { quote, truncated } = shortenQuote(passageText, 700);
     const citations: Citation[] = [{ docId: chunk.docId, title: doc?.title ?? chunk.docId, ...(chunk.section && { section: chunk.section }), quote }];
     const lines = [`Theo ${this.label(chunk.docId)}${chunk.section ? `, mục ${chunk.section}` : ''}:`, `“${quote}”${truncated ? ' […]' : ''}`];
+    lines.push(...this.footnotes(chunk.docId, quote, citations));
     // Guidance: the items of the section the passage opens ("… những việc sau: a) …; b) …").
     if (!wantFigure && u.asks.includes('guidance')) {
       const items = this.r.passages.chunks.filter((c) => c.docId === chunk.docId && chunk.section !== '' && c.section.startsWith(`${chunk.section}.`) && c.id !== chunk.id).slice(0, 6);
@@ -178,6 +199,11 @@ export class Composer {
     }
     // The passage may be a task row's own text: its row (deadline, agencies) goes with the answer.
     const rows = this.r.corpus.tasks.filter((row) => this.r.chunkOfRow.get(row.id)?.id === chunk.id && this.r.admits(row, u)).slice(0, 3);
+    // Asked "khi nào?" of a passage that sets no date: say so rather than leave it unanswered.
+    if (u.asks.includes('when') && !rows.some((r) => r.deadline.date) && findPeriods(quote).every((p) => p.kind === 'session')) {
+      const who = u.agencies.find((a) => fold(`${chunk.text} ${chunk.context}`).includes(fold(a.name)));
+      lines.unshift(`${who ? `${who.name}: văn bản` : 'Văn bản'} không nêu thời hạn cụ thể cho việc này.`);
+    }
     return { grounded: true, answer: fit(lines.join('\n')), rows, citations };
   }
 
@@ -232,6 +258,11 @@ export class Composer {
     ].join('\n');
     return { grounded: false, answer: fit(answer), rows: [], citations: [] };
   }
+}
+
+/** The footnote's context (the passage it annotates) shares the quoted text's words. */
+function carriesMarkIn(context: string, text: string): boolean {
+  return context.includes(text.slice(0, 40));
 }
 
 export function indicatorLine(row: TaskRow): string {

@@ -104,6 +104,17 @@ const SLANG: Array<[RegExp, string]> = [
   [/\bph\s*(\d{1,2})\b/g, 'phien hop $1'],
   [/\bhnay\b/g, 'hom nay'],
   [/\bnc\b/g, 'nghien cuu'],
+  // Document kinds and bodies written short ("CV hướng dẫn KH CĐS", "NQ nào của CP").
+  [/\bkh\b(?!\s*[&-])/g, 'ke hoach'],
+  [/\bcp\b/g, 'chinh phu'],
+  [/\bnq\b(?!\s*[&-])/g, 'nghi quyet'],
+  [/\bqd\b(?!\s*[&-])/g, 'quyet dinh'],
+  [/\bnd\b(?!\s*[&-])(?=\s*(?:so\s*)?\d)/g, 'nghi dinh'],
+  [/\bcv\b(?!\s*[&-])/g, 'cong van'],
+  [/\btw\b/g, 'trung uong'],
+  [/\bgd\b(?=\s*\d)/g, 'giai doan'],
+  [/\bcb\b/g, 'can bo'],
+  [/\bdl\b/g, 'du lieu'],
   [/\bt(\d{1,2})\s*\/\s*(20\d\d)\b/g, 'thang $1/$2'],
   [/\bq\s*([1-4]|i{1,3}|iv)\s*\/\s*(20\d\d)\b/g, 'quy $1/$2'],
 ];

@@ -16,7 +16,7 @@ import { analyze } from './analyzer.js';
 import { chunkDocument, type Chunk } from './chunks.js';
 import { hashedEmbedder, type Embedder } from './vectors.js';
 
-const FORMAT_VERSION = 6;
+const FORMAT_VERSION = 8;
 /** Reciprocal-rank-fusion constant: damps the influence of rank differences far down the lists. */
 const RRF_K = 20;
 /**
