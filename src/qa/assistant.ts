@@ -21,6 +21,7 @@ import type { Phraser } from './llm.js';
 import { Lists } from './lists.js';
 import { Ranker } from './ranking.js';
 import { findDocumentScope } from './scope.js';
+import { signerOf, type Signer } from './signers.js';
 import { understand, type Ask, type Intent, type Understanding } from './understand.js';
 
 /** One task row as returned to callers (the `ask --json` contract). */
@@ -106,6 +107,8 @@ export class Assistant {
   private readonly answerCache = new Map<string, AskResult>();
   /** First lines of each document: meetings are named there ("Phiên họp lần thứ 7"). */
   private readonly heads = new Map<string, string>();
+  /** Who signed each document, when its text shows it. */
+  private readonly signers = new Map<string, Signer>();
 
   private constructor(
     readonly corpus: Corpus,
@@ -119,7 +122,12 @@ export class Assistant {
     this.lists = new Lists(this.composer);
     // The speller knows the documents' words and the task table's, plus the words questions are made of.
     this.speller = new Speller(passages.chunks.map((c) => c.text), QUESTION_PHRASES);
-    for (const d of corpus.documents) this.heads.set(d.docId, corpus.text(d.docId).slice(0, 1500));
+    for (const d of corpus.documents) {
+      const text = corpus.text(d.docId);
+      this.heads.set(d.docId, text.slice(0, 1500));
+      const signer = signerOf(text);
+      if (signer) this.signers.set(d.docId, signer);
+    }
   }
 
   /** Loads the corpus and opens (or builds) the passage index. */
@@ -231,6 +239,12 @@ export class Assistant {
     if (u.scope && u.documents.length === 0) {
       return this.composer.refuse(u, `Không có ${u.scope.text} trong các văn bản hiện có, nên tôi không trả lời để tránh đưa thông tin sai (văn bản không đề cập).`);
     }
+    if (SIGNER.test(u.folded)) {
+      const signed = this.signedBy(u);
+      if (signed) return signed;
+    }
+    const mismatch = this.issuerMismatch(u);
+    if (mismatch) return mismatch;
     if (u.asks.includes('due_soon') || u.asks.includes('overdue')) return this.lists.deadlines(u, page);
     switch (u.intent) {
       case 'compare':
@@ -244,6 +258,40 @@ export class Assistant {
       default:
         return this.composer.fromRows(u);
     }
+  }
+
+  /** "QĐ 2629 do ai ký?": the signer read from the document's signature block. */
+  private signedBy(u: Understanding): Draft | null {
+    const docs = u.documents.length > 0 ? u.documents : [];
+    const lines: string[] = [];
+    const citations: Citation[] = [];
+    for (const id of docs.slice(0, 2)) {
+      const s = this.signers.get(id);
+      const doc = this.ranker.docById.get(id);
+      if (!s || !doc) continue;
+      lines.push(`${this.composer.label(id)} do ông/bà ${s.name}, ${describeTitle(s.title)}, ký.`);
+      citations.push({ docId: id, title: doc.title, quote: s.name });
+    }
+    return lines.length > 0 ? { grounded: true, answer: lines.join('\n'), rows: [], citations } : null;
+  }
+
+  /**
+   * "Kế hoạch của UBND tỉnh Nghệ An …" when the only such document is Hà Nội's: the province named
+   * is not the one whose document the corpus holds, so the question is not answered from it.
+   */
+  private issuerMismatch(u: Understanding): Draft | null {
+    if (u.documents.length === 0) return null;
+    const provinces = this.registry
+      .findMentions(u.folded, { fuzzy: false })
+      .map((m) => this.registry.get(m.name))
+      .filter((e) => e?.kind === 'province');
+    if (provinces.length === 0) return null;
+    const issuers = u.documents.map((d) => this.registry.resolve(this.ranker.docById.get(d)?.issuer ?? ''));
+    if (issuers.some((i) => i?.kind !== 'province') || issuers.some((i) => provinces.some((p) => p!.name === i!.name))) return null;
+    // Only when the province is named as the document's author ("kế hoạch của tỉnh X", "UBND tỉnh X ban hành").
+    const names = provinces.map((p) => p!.name);
+    if (!/\b(?:ke hoach|van ban|quyet dinh|cong van)\b.{0,30}\b(?:cua|do)\b/.test(u.folded) && !/\bubnd\b/.test(u.folded)) return null;
+    return this.composer.refuseSync(u, `Không có văn bản nào của ${names.join(', ')} trong các văn bản hiện có (văn bản không đề cập); ${u.documents.map((d) => this.composer.label(d)).join(', ')} là của ${issuers.map((i) => i!.name).join(', ')}.`);
   }
 
   /** The documents on each side of "… so với …": one list per side, when both name documents. */
@@ -282,6 +330,18 @@ const QUESTION_PHRASES = [
   'nhiệm vụ nào', 'văn bản nào', 'mới nhất', 'thời gian nào', 'ngày nào', 'tháng nào', 'năm nào', 'cơ quan nào', 'đơn vị nào', 'việc gì',
   'được không', 'có không', 'là gì', 'gồm những gì', 'hạn khi nào', 'chỉ đạo', 'trực tiếp chỉ đạo', 'phối hợp', 'chủ trì', 'tỉnh nào', 'bộ nào', 'sao', 'ko', 'dc', 'j', 'ad', 'nhé',
 ];
+
+/** "KT. THỦ TƯỚNG PHÓ THỦ TƯỚNG" → "Phó thủ tướng (ký thay Thủ tướng)". */
+function describeTitle(title: string): string {
+  const m = /^(KT|TM|TL|TUQ)\.\s*(.+?)\s+((?:PHÓ|THỨ|Q\.)\s.+)$/u.exec(title);
+  const cap = (t: string) => t.charAt(0).toUpperCase() + t.slice(1).toLowerCase();
+  if (!m) return cap(title);
+  const how = m[1] === 'KT' ? 'ký thay' : m[1] === 'TM' ? 'thay mặt' : m[1] === 'TL' ? 'thừa lệnh' : 'thừa ủy quyền';
+  return `${cap(m[3]!)} (${how} ${cap(m[2]!)})`;
+}
+
+/** "do ai ký", "người ký", "ký bởi ai": asks who signed a document. */
+const SIGNER = /\b(?:ai ky|nguoi ky|do ai ky|ky boi|ai da ky|ky ten|nguoi da ky)\b/;
 
 /** Question words: a clause holding one asks something of its own. */
 const ASKING = /\b(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao)\b/;

@@ -237,6 +237,17 @@ export class Composer {
     return { grounded: true, answer: fit(lines.join('\n')), rows, citations };
   }
 
+  /** A refusal with a reason and the list of documents, without looking for the nearest passage. */
+  refuseSync(u: Understanding, reason: string): Draft {
+    void u;
+    const docs = this.r.corpus.documents
+      .slice()
+      .sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''))
+      .slice(0, 9)
+      .map((d) => `• ${shortLabel(d, this.r.registry)}: ${brief(d.title, 90)}`);
+    return { grounded: false, answer: fit([reason, '', 'Các văn bản hiện có:', ...docs].join('\n')), rows: [], citations: [] };
+  }
+
   /** Says plainly that the documents do not answer, and what they cover nearest. */
   async refuse(u: Understanding, reason?: string): Promise<Draft> {
     const hits = await this.r.searchPassages(u.corrected, this.r.visibleDocs({ ...u, documents: [] }), 3);

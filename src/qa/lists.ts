@@ -135,12 +135,20 @@ export class Lists {
         const m = match(r);
         return m !== null && (u.role !== 'support' || m.via === 'support');
       });
+    // A specific topic ("phiên họp chuyên đề …") narrows the list when some tasks cover it.
+    const topic = this.r.topicBigrams(u, ...u.agencies);
+    if (topic.length > 0 && this.r.keyTerms(topic).length > 0) {
+      const onTopic = base.filter((r) => this.r.answerCoverage(topic, this.r.rowBigramsOf(r)) >= MIN_COVERAGE);
+      if (onTopic.length > 0) base.splice(0, base.length, ...onTopic);
+    }
+    // The agency's own tasks before those of groups it belongs to.
+    const own = (r: TaskRow) => Number(match !== null && direct(match(r)?.via ?? ''));
     const whose = `${agency ? ` của ${agency.name}` : ''}${this.filters(u, false)}`;
     const blocks: Array<{ head: string; rows: TaskRow[] }> = [];
     if (wantDue) {
       const from = u.period?.from ?? u.now;
       const to = u.period?.to ?? addDays(u.now, 30);
-      const due = base.filter((r) => r.deadline.date! >= from && r.deadline.date! <= to).sort((a, b) => a.deadline.date!.localeCompare(b.deadline.date!));
+      const due = base.filter((r) => r.deadline.date! >= from && r.deadline.date! <= to).sort((a, b) => own(b) - own(a) || a.deadline.date!.localeCompare(b.deadline.date!));
       const range = `từ ${formatVietnameseDate(from)} đến ${formatVietnameseDate(to)}${u.period ? ` (${u.period.text})` : ''}`;
       if (due.length === 0) {
         const next = base.filter((r) => r.deadline.date! > to).sort((a, b) => a.deadline.date!.localeCompare(b.deadline.date!))[0];
@@ -150,7 +158,7 @@ export class Lists {
     if (wantOverdue) {
       const from = u.period?.from ?? '0000-01-01';
       const to = u.period && u.period.to < u.now ? u.period.to : addDays(u.now, -1);
-      const past = base.filter((r) => r.deadline.date! >= from && r.deadline.date! <= to && r.status !== 'hoàn thành').sort((a, b) => b.deadline.date!.localeCompare(a.deadline.date!));
+      const past = base.filter((r) => r.deadline.date! >= from && r.deadline.date! <= to && r.status !== 'hoàn thành').sort((a, b) => own(b) - own(a) || b.deadline.date!.localeCompare(a.deadline.date!));
       if (past.length === 0) blocks.push({ head: `Không có nhiệm vụ nào${whose} đã quá hạn tính đến ${formatVietnameseDate(u.now)} theo các văn bản hiện có.`, rows: [] });
       else blocks.push({ head: `Có ${past.length} nhiệm vụ${whose} đã quá hạn tính đến ${formatVietnameseDate(u.now)} theo thời hạn ghi trong văn bản (văn bản không ghi nhận kết quả thực hiện), hạn gần nhất trước${both && past.length > 5 ? ' (5 gần nhất)' : ''}:`, rows: both ? past.slice(0, 5) : past });
     }
