@@ -150,21 +150,12 @@ export class Ranker {
   /** True when a row meets the question's hard constraints: its documents and the years its topic names. */
   admits(row: TaskRow, u: Understanding): boolean {
     if (u.documents.length > 0 && !u.documents.includes(row.docId)) return false;
-    if (!this.issuedBy(row.docId, u.now)) return false;
     return this.mentionsYears(this.rowText.get(row.id) ?? '', row, u.years);
   }
 
-  /** The document was issued on or before the asking date: answers are as of that date. */
-  issuedBy(docId: string, now: string): boolean {
-    const date = this.docById.get(docId)?.date;
-    return !date || date <= now.slice(0, date.length);
-  }
-
-  /** Documents a question may draw on: those it points at, else all issued by its date (empty: no restriction). */
+  /** Documents a question may draw on: those it points at (empty: all). */
   visibleDocs(u: Understanding): string[] {
-    if (u.documents.length > 0) return u.documents.filter((d) => this.issuedBy(d, u.now));
-    const issued = this.corpus.documents.filter((d) => this.issuedBy(d.docId, u.now));
-    return issued.length === this.corpus.documents.length ? [] : issued.map((d) => d.docId);
+    return u.documents;
   }
 
   /**

@@ -34,9 +34,14 @@ const KIND_WORDS = 'thong bao ket luan|ket luan|bao cao|cong van|huong dan|ke ho
 const NUMBER_RE = new RegExp(String.raw`\b(${KIND_WORDS})\s*(?:so\s*)?(\d{1,4})(?:\s*[\/-]\s*([a-z]+(?:-[a-z]+)*))?\b`, 'g');
 const BARE_NUMBER_RE = /\b(?:so\s*)?(\d{1,4})\s*\/\s*((?:qd|nq|tb|kh|cv|ct|bc)(?:-[a-z]+)*)\b/g;
 const LATEST_RE = new RegExp(String.raw`\b(${KIND_WORDS})\s+(moi nhat|gan nhat|gan day nhat|sau cung|cuoi cung|moi ban hanh|dau tien|cu nhat)\b`);
-const KIND_YEAR_RE = new RegExp(String.raw`\b(${KIND_WORDS})\s+(?:(?:ban hanh|hoi nghi|phien hop)\s+)?(?:(cuoi|dau|giua)\s+)?(?:nam\s+|thang\s+(\d{1,2})\s*(?:\/|nam)\s*)?(20\d\d)\b`);
+const KIND_YEAR_RE = new RegExp(String.raw`\b(${KIND_WORDS})\s+(?:(?:ban hanh|hoi nghi|phien hop)\s+)?(?:(cuoi|dau|giua)\s+)?(?:nam\s+|(?:thang\s+)?(\d{1,2})\s*(?:\/|nam)\s*)?(20\d\d)\b`);
+/** "kết luận hội nghị 19/7", "TB ngày 19/7": day and month of a document, year left out. */
+const KIND_DAY_RE = new RegExp(String.raw`\b(${KIND_WORDS}|hoi nghi|phien hop)\s+(?:[a-z]+\s+){0,2}(?:ngay\s+)?(\d{1,2})\s*\/\s*(\d{1,2})\b(?!\s*\/\s*\d)`);
 const SESSION_RE = /\bphien(?: hop)?(?: lan)?(?: thu)? (\d{1,2}|nhat|hai|ba|tu|bon|nam|sau|bay|tam|chin|muoi)\b(?!\s*[/.-]\s*\d)/;
 const ORDINALS: Record<string, string> = { nhat: '1', hai: '2', ba: '3', tu: '4', bon: '4', nam: '5', sau: '6', bay: '7', tam: '8', chin: '9', muoi: '10' };
+
+/** Words of a title that say nothing about which document it is. */
+const TITLE_FILLER = new Set(['cua', 'va', 've', 'cac', 'thu', 'lan', 'nam', 'phuc', 'vu', 'voi', 'trong', 'tai', 'cho']);
 
 function kindOf(word: string): { kind: DocumentKind | null; name: string } {
   for (const [re, kind, name] of KINDS) if (re.test(word)) return { kind, name };
@@ -105,6 +110,13 @@ export function findDocumentScope(f: string, documents: readonly DocumentMeta[],
       return { docIds: hits.map((d) => d.docId), text: `${name} ${when}`, consumed: [[ky.index, ky.index + ky[0].length]] };
     }
   }
+  // Day and month without the year.
+  const kd = KIND_DAY_RE.exec(f);
+  if (kd) {
+    const md = `-${kd[3]!.padStart(2, '0')}-${kd[2]!.padStart(2, '0')}`;
+    const hits = documents.filter((d) => d.date?.endsWith(md));
+    if (hits.length > 0) return { docIds: hits.map((d) => d.docId), text: `văn bản ngày ${kd[2]}/${kd[3]}`, consumed: [[kd.index, kd.index + kd[0].length]] };
+  }
   // Meeting number.
   const s = SESSION_RE.exec(f);
   if (s) {
@@ -117,6 +129,18 @@ export function findDocumentScope(f: string, documents: readonly DocumentMeta[],
     const kind = kindBefore ? kindOf(kindBefore[1]!).kind : null;
     if (kind && hits.some((d) => d.kind === kind)) hits = hits.filter((d) => d.kind === kind);
     return { docIds: hits.map((d) => d.docId), text: `phiên họp lần thứ ${n}`, consumed: [[s.index, s.index + s[0].length]] };
+  }
+  // A document named by its title ("báo cáo kết quả chuyển đổi số năm 2022").
+  for (const d of documents) {
+    const title = fold(d.title).match(/[a-z0-9]+/g) ?? [];
+    const kind = fold(d.kind).split(' ').at(-1)!;
+    const at = f.indexOf(`${kind === 'luan' ? 'ket luan' : fold(d.kind)} `);
+    if (at < 0 || title.length < 5) continue;
+    const window = new Set(f.slice(at, at + 90).match(/[a-z0-9]+/g) ?? []);
+    const words = title.slice(fold(d.kind).split(' ').length, fold(d.kind).split(' ').length + 10).filter((w) => !TITLE_FILLER.has(w)).slice(0, 7);
+    if (words.length >= 4 && words.filter((w) => window.has(w)).length / words.length >= 0.85 && words.filter((w) => /\d/.test(w)).every((w) => window.has(w))) {
+      return { docIds: [d.docId], text: fold(d.kind), consumed: [] };
+    }
   }
   return null;
 }

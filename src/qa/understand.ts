@@ -104,6 +104,8 @@ const SLANG: Array<[RegExp, string]> = [
   [/\bph\s*(\d{1,2})\b/g, 'phien hop $1'],
   [/\bhnay\b/g, 'hom nay'],
   [/\bnc\b/g, 'nghien cuu'],
+  // "bên công an", "phía y tế": the ministry.
+  [/\b(?:ben|phia|anh em|ong) (cong an|y te|tai chinh|tu phap|giao duc|xay dung|noi vu|quoc phong|ngoai giao|cong thuong)\b/g, 'bo $1'],
   // Document kinds and bodies written short ("CV hướng dẫn KH CĐS", "NQ nào của CP").
   [/\bkh\b(?!\s*[&-])/g, 'ke hoach'],
   [/\bcp\b/g, 'chinh phu'],
@@ -119,7 +121,7 @@ const SLANG: Array<[RegExp, string]> = [
   [/\bq\s*([1-4]|i{1,3}|iv)\s*\/\s*(20\d\d)\b/g, 'quy $1/$2'],
 ];
 /** A date after these words is the asking date ("hôm nay là 20/4/2024"), not a deadline. */
-const TODAY_CUE = /(?:hom nay|bay gio|hien nay|tinh den|tinh toi|den nay|thoi diem)\s*(?:la\s*)?(?:ngay\s*)?$/;
+const TODAY_CUE = /(?:hom nay|bay gio|hien nay|tinh den|tinh toi|den nay|thoi diem|^\s*nay)\s*(?:la\s*)?(?:ngay\s*)?,?\s*$/;
 
 /** Parses the question. `now` is the asking date (YYYY-MM-DD); `correct` folds and fixes typos. */
 export function understand(
@@ -221,7 +223,7 @@ function detectAsks(f: string, agencies: AgencyEntry[], period: Period | null, r
   };
   if (OVERDUE.test(f)) add('overdue');
   const overdue = asks.includes('overdue');
-  if (UPCOMING.test(f) || (period && !overdue && /\b(?:nhiem vu|viec)\b.*\b(?:den han|het han|phai hoan thanh|hoan thanh|han)\b/.test(f) && !WHO.test(f))) add('due_soon');
+  if (UPCOMING.test(f) || (period && !overdue && /\b(?:nhiem vu|viec)\b.*\b(?:den han|het han|phai hoan thanh|hoan thanh|xong|han)\b/.test(f) && !WHO.test(f))) add('due_soon');
   // "Quý I/2024 có những phiên họp … nào?": everything on the topic in that window.
   else if (period && !overdue && /\b(?:nhung|cac)\b.*\bnao\b/.test(f) && !/\b(?:tinh|dia phuong|bo|co quan|don vi) nao\b/.test(f)) add('due_soon');
   if (COMPARE.test(f)) add('compare');
