@@ -10,7 +10,6 @@ import type { TaskRow } from '../corpus/types.js';
 import { bigramSet, contentBigrams } from '../retrieval/analyzer.js';
 import { carriesMark, footnoteMark } from '../retrieval/chunks.js';
 import type { PassageHit } from '../retrieval/index.js';
-import { agencyMatcher } from '../tasks/query.js';
 import { findPeriods } from '../text/periods.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
 import { shortenQuote, type Citation } from './citations.js';
@@ -207,33 +206,34 @@ export class Composer {
     return { grounded: true, answer: fit(lines.join('\n')), rows, citations };
   }
 
-  /** Two documents or periods side by side, newest first: an agency's tasks per document, else the topic per document. */
+  /**
+   * Two documents side by side, newest first: each side answered on its own documents (the
+   * agency's tasks, the figure, or the matching assignment). Without two named sides, the same
+   * task or figure across every document that states it.
+   */
   async compare(u: Understanding, sides: string[][]): Promise<Draft> {
-    const agency = u.agencies[0];
-    const topic = this.r.topicBigrams(u, ...u.agencies);
-    const docs = sides.length > 1 ? sides : [...new Set(this.r.rankRows(u).slice(0, 12).map((x) => x.row.docId))].map((d) => [d]);
-    const ordered = docs.filter((d) => d.length > 0).sort((a, b) => (this.r.docById.get(b[0]!)?.date ?? '').localeCompare(this.r.docById.get(a[0]!)?.date ?? ''));
+    const figure = u.asks.includes('figure') || /\b(?:ty le|bao nhieu|so lieu|chi tieu|muc tieu|%)\b/.test(u.folded);
+    if (sides.length < 2) return figure ? this.indicator(u) : this.fromRows(u);
+    const ordered = sides.sort((a, b) => (this.r.docById.get(b[0]!)?.date ?? '').localeCompare(this.r.docById.get(a[0]!)?.date ?? ''));
     const lines: string[] = [];
     const citations: Citation[] = [];
     const rows: TaskRow[] = [];
-    const match = agency ? agencyMatcher(agency, this.r.registry, u.role !== 'lead', u.now) : null;
+    let answered = 0;
     for (const side of ordered.slice(0, 3)) {
-      const candidates = this.r.corpus.tasks
-        .filter((row) => side.includes(row.docId) && (!match || match(row)?.via === 'lead' || match(row)?.via === 'predecessor' || match(row)?.via === 'successor' || (u.role === 'support' && match(row)?.via === 'support')))
-        .map((row) => ({ row, cov: topic.length > 0 ? this.r.coverage(topic, this.r.rowBigramsOf(row)) : 0.6 }))
-        .filter((x) => x.cov >= (agency ? 0 : MIN_COVERAGE))
-        .sort((a, b) => b.cov - a.cov)
-        .slice(0, agency ? 4 : 2);
-      lines.push('', `${this.label(side[0]!)}${candidates.length === 0 ? ': không có nhiệm vụ tương ứng.' : ':'}`);
-      for (const c of candidates) {
-        rows.push(c.row);
-        lines.push(`• ${brief(c.row.task, 150)} — hạn: ${describeDeadline(c.row, u.now)}`);
-        citations.push({ docId: c.row.docId, title: this.r.docById.get(c.row.docId)?.title ?? c.row.docId, ...(c.row.section && { section: c.row.section }), quote: shortenQuote(c.row.quote, 200).quote });
+      const sub: Understanding = { ...u, documents: side, scope: { docIds: side, text: this.label(side[0]!), consumed: u.scope?.consumed ?? [] } };
+      const draft = figure ? await this.indicator(sub) : u.agencies.length > 0 ? await this.fromRows({ ...sub, asks: ['what', ...sub.asks] }) : await this.fromRows(sub);
+      lines.push('', `${this.label(side[0]!)}:`);
+      if (!draft.grounded) {
+        lines.push('  không nêu nội dung này.');
+        continue;
       }
+      answered++;
+      lines.push(...draft.answer.split('\n').filter((l) => l.trim() !== '').slice(0, 3).map((l) => `  ${l}`));
+      rows.push(...draft.rows.slice(0, 2));
+      citations.push(...draft.citations.slice(0, 2));
     }
-    if (rows.length === 0) return (await this.fromPassages(u)) ?? this.refuse(u);
-    const who = agency ? ` giao ${agency.name}` : '';
-    lines.unshift(`So sánh${who} giữa ${ordered.length} văn bản, mới nhất trước:`);
+    if (answered === 0) return this.refuse(u);
+    lines.unshift(`So sánh giữa ${ordered.length} văn bản, mới nhất trước:`);
     return { grounded: true, answer: fit(lines.join('\n')), rows, citations };
   }
 

@@ -6,7 +6,7 @@
  * group the agency belongs to are summarised in one line.
  */
 import type { TaskRow } from '../corpus/types.js';
-import { agencyMatcher, type TaskMatch } from '../tasks/query.js';
+import type { TaskMatch } from '../tasks/query.js';
 import { addDays, formatVietnameseDate } from '../text/dates.js';
 import { fold } from '../text/vietnamese.js';
 import { shortenQuote, type Citation } from './citations.js';
@@ -16,6 +16,9 @@ import { MIN_COVERAGE } from './ranking.js';
 import type { Understanding } from './understand.js';
 
 const x_cov = (x: { cov: number }) => x.cov;
+
+/** "Bộ Công an", or "Bộ Công an, Bộ Quốc phòng" when the question names several. */
+const names = (u: Understanding) => u.agencies.slice(0, 3).map((a, i) => (i === 0 ? a.name : midSentence(a.name))).join(', ');
 
 type Matched = { row: TaskRow; m: Omit<TaskMatch, 'row'> };
 
@@ -50,7 +53,7 @@ export class Lists {
   /** What an agency or locality must do: its own tasks (in the role asked), filtered by every part of the query. */
   tasksOf(u: Understanding, page: number): Draft {
     const agency = u.agencies[0]!;
-    const match = agencyMatcher(agency, this.r.registry, u.role !== 'lead', u.now);
+    const match = this.r.matcherFor(u)!;
     const topic = this.r.topicBigrams(u, ...u.agencies);
     const all: Matched[] = this.r.corpus.tasks.map((row) => ({ row, m: match(row) })).filter((x): x is Matched => x.m !== null);
     const inRole = all.filter((x) => (u.role === 'support' ? x.m.via === 'support' : u.role === 'lead' ? direct(x.m.via) : true));
@@ -98,7 +101,7 @@ export class Lists {
     const filters = this.filters(u);
     const head =
       own.length > 0
-        ? `${agency.name} được giao ${own.length} nhiệm vụ${role}${filters}:`
+        ? `${names(u)} được giao ${own.length} nhiệm vụ${role}${filters}:`
         : `${agency.name} không được giao riêng nhiệm vụ nào${filters}; có ${shared.length} nhiệm vụ giao chung cho nhóm có ${agency.name}:`;
     const tailParts: string[] = [];
     if (own.length > 0 && shared.length > 0) {
@@ -127,7 +130,7 @@ export class Lists {
     const wantDue = u.asks.includes('due_soon') || !wantOverdue;
     const both = wantDue && wantOverdue;
     const agency = u.agencies[0];
-    const match = agency ? agencyMatcher(agency, this.r.registry, u.role !== 'lead', u.now) : null;
+    const match = this.r.matcherFor(u);
     const base = this.r.corpus.tasks
       .filter((r) => r.kind === 'task' && r.deadline.date !== null && this.r.admits(r, u))
       .filter((r) => {
@@ -143,7 +146,7 @@ export class Lists {
     }
     // The agency's own tasks before those of groups it belongs to.
     const own = (r: TaskRow) => Number(match !== null && direct(match(r)?.via ?? ''));
-    const whose = `${agency ? ` của ${agency.name}` : ''}${this.filters(u, false)}`;
+    const whose = `${agency ? ` của ${names(u)}` : ''}${this.filters(u, false)}`;
     const blocks: Array<{ head: string; rows: TaskRow[] }> = [];
     if (wantDue) {
       const from = u.period?.from ?? u.now;

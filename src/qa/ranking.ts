@@ -12,7 +12,10 @@ import type { AgencyEntry, DocumentMeta, TaskRow } from '../corpus/types.js';
 import { analyze, bigramSet, contentBigrams, expandAbbreviations } from '../retrieval/analyzer.js';
 import type { Chunk } from '../retrieval/chunks.js';
 import type { PassageHit, PassageIndex } from '../retrieval/index.js';
-import { agencyMatcher } from '../tasks/query.js';
+import { agencyMatcher, type TaskMatch } from '../tasks/query.js';
+
+/** How a row concerns the agencies asked about. */
+export type MatchResult = Omit<TaskMatch, 'row'>;
 import { findPeriods } from '../text/periods.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
 import type { Understanding } from './understand.js';
@@ -151,6 +154,24 @@ export class Ranker {
   admits(row: TaskRow, u: Understanding): boolean {
     if (u.documents.length > 0 && !u.documents.includes(row.docId)) return false;
     return this.mentionsYears(this.rowText.get(row.id) ?? '', row, u.years);
+  }
+
+  /**
+   * One test for every agency the question names ("BCA, BQP, BTTTT …", "Bộ KH&CN (trước là BTTTT)"):
+   * a row concerns the question when it concerns any of them, directly before through a group.
+   */
+  matcherFor(u: Understanding): ((row: TaskRow) => MatchResult | null) | null {
+    if (u.agencies.length === 0) return null;
+    const matchers = u.agencies.map((a) => agencyMatcher(a, this.registry, u.role !== 'lead', u.now));
+    const rank = (v: string) => (v === 'lead' || v === 'predecessor' || v === 'successor' ? 0 : v === 'support' ? 1 : 2);
+    return (row) => {
+      let best: MatchResult | null = null;
+      for (const m of matchers) {
+        const x = m(row);
+        if (x && (!best || rank(x.via) < rank(best.via))) best = x;
+      }
+      return best;
+    };
   }
 
   /** Documents a question may draw on: those it points at (empty: all). */
