@@ -243,6 +243,10 @@ export class Assistant {
       const signed = this.signedBy(u);
       if (signed) return signed;
     }
+    // Nothing the corpus writes: "giá vàng", "thời tiết" — refused before any source is stretched to fit.
+    if (u.documents.length === 0 && !u.asks.includes('due_soon') && !u.asks.includes('overdue') && this.ranker.unknownTopic(this.ranker.topicBigrams(u, ...u.agencies))) {
+      return this.composer.refuse(u);
+    }
     const mismatch = this.issuerMismatch(u);
     if (mismatch) return mismatch;
     if (u.asks.includes('due_soon') || u.asks.includes('overdue')) return this.lists.deadlines(u, page);

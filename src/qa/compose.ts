@@ -148,7 +148,7 @@ export class Composer {
     }
     if (passage) return passage;
     const unit = unitAsked(u.folded);
-    if (bestAny && bestAny.coverage >= MIN_COVERAGE && (!unit || fold(`${bestAny.row.task} ${bestAny.row.quote}`).includes(unit))) return this.fromRows(u);
+    if (bestAny && bestAny.coverage >= MIN_COVERAGE && (!unit || unit.test(fold(`${bestAny.row.task} ${bestAny.row.quote}`)))) return this.fromRows(u);
     return this.refuse(u);
   }
 
@@ -168,7 +168,7 @@ export class Composer {
       if (!this.r.mentionsYears(fold(`${hit.chunk.text} ${hit.chunk.context}`), null, u.years, hit.chunk.docId)) continue;
       const sentences = sentencesOf(hit.chunk.text);
       for (const [i, s] of sentences.entries()) {
-        if (wantFigure && (!/\d/.test(s) || (unit && !fold(s).includes(unit)))) continue;
+        if (wantFigure && (!/\d/.test(s) || (unit && !unit.test(fold(s))))) continue;
         // A sentence with the one after it: the subject is often named first ("Tổ … phổ cập kỹ năng số. Trước hết, giúp người dân …").
         const next = wantFigure ? '' : sentences[i + 1] ?? '';
         const cov = Math.max(this.r.answerCoverage(topic, bigramSet(`${s} ${hit.chunk.context}`)), next ? this.r.answerCoverage(topic, bigramSet(`${s} ${next} ${hit.chunk.context}`)) - 0.05 : 0);
@@ -283,16 +283,16 @@ export function indicatorLine(row: TaskRow): string {
   return `${parts.filter(Boolean).join('; ')}.`;
 }
 
-/** The unit of "bao nhiêu <unit>" (folded), when it is a measure a sentence must name. */
-function unitAsked(folded: string): string | null {
+/** The unit of "bao nhiêu <unit>" (folded), as a pattern a sentence must match: a figure answers only in the unit asked. */
+function unitAsked(folded: string): RegExp | null {
   const m = /\bbao nhieu\s+([a-z]+(?:\s+[a-z]+)?)/.exec(folded);
   if (!m) return null;
   const words = m[1]!.split(' ');
   if (/^(?:phan|phan tram)$/.test(words[0]!)) return null;
-  if (words[0] === 'ty' && words[1] === 'dong') return 'ty dong';
-  if (words[0] === 'tien' || words[0] === 'kinh' || words[0] === 'von') return 'dong';
+  // Money: a number followed by a currency ("8.280 tỷ đồng"), not "cộng đồng".
+  if ((words[0] === 'ty' && words[1] === 'dong') || /^(?:tien|kinh|von|dong|usd)$/.test(words[0]!)) return /\d[\d.,]*\s*(?:ty|trieu|nghin|ngan)?\s*(?:dong|vnd|usd)\b/;
   if (/^(?:nam|la|vay|a|the|so|ti|ty|thi|con|trong|duoc|nhiem|muc)$/.test(words[0]!)) return null;
-  return words[0]!;
+  return new RegExp(String.raw`\b${words[0]}\b`);
 }
 
 export function sentencesOf(text: string): string[] {

@@ -138,12 +138,13 @@ export class Lists {
         const m = match(r);
         return m !== null && (u.role !== 'support' || m.via === 'support');
       });
-    // A specific topic ("phiên họp chuyên đề …") narrows the list when some tasks cover it.
+    // A specific topic ("phiên họp chuyên đề …") narrows a window's list when some of its tasks cover it.
     const topic = this.r.topicBigrams(u, ...u.agencies);
-    if (topic.length > 0 && this.r.keyTerms(topic).length > 0) {
-      const onTopic = base.filter((r) => this.r.answerCoverage(topic, this.r.rowBigramsOf(r)) >= MIN_COVERAGE);
-      if (onTopic.length > 0) base.splice(0, base.length, ...onTopic);
-    }
+    const narrow = (rows: TaskRow[]) => {
+      if (topic.length === 0 || this.r.keyTerms(topic).length === 0) return rows;
+      const onTopic = rows.filter((r) => this.r.answerCoverage(topic, this.r.rowBigramsOf(r)) >= MIN_COVERAGE);
+      return onTopic.length > 0 ? onTopic : rows;
+    };
     // The agency's own tasks before those of groups it belongs to.
     const own = (r: TaskRow) => Number(match !== null && direct(match(r)?.via ?? ''));
     const whose = `${agency ? ` của ${names(u)}` : ''}${this.filters(u, false)}`;
@@ -151,7 +152,7 @@ export class Lists {
     if (wantDue) {
       const from = u.period?.from ?? u.now;
       const to = u.period?.to ?? addDays(u.now, 30);
-      const due = base.filter((r) => r.deadline.date! >= from && r.deadline.date! <= to).sort((a, b) => own(b) - own(a) || a.deadline.date!.localeCompare(b.deadline.date!));
+      const due = narrow(base.filter((r) => r.deadline.date! >= from && r.deadline.date! <= to)).sort((a, b) => own(b) - own(a) || a.deadline.date!.localeCompare(b.deadline.date!));
       const range = `từ ${formatVietnameseDate(from)} đến ${formatVietnameseDate(to)}${u.period ? ` (${u.period.text})` : ''}`;
       if (due.length === 0) {
         const next = base.filter((r) => r.deadline.date! > to).sort((a, b) => a.deadline.date!.localeCompare(b.deadline.date!))[0];
@@ -161,7 +162,7 @@ export class Lists {
     if (wantOverdue) {
       const from = u.period?.from ?? '0000-01-01';
       const to = u.period && u.period.to < u.now ? u.period.to : addDays(u.now, -1);
-      const past = base.filter((r) => r.deadline.date! >= from && r.deadline.date! <= to && r.status !== 'hoàn thành').sort((a, b) => own(b) - own(a) || b.deadline.date!.localeCompare(a.deadline.date!));
+      const past = narrow(base.filter((r) => r.deadline.date! >= from && r.deadline.date! <= to && r.status !== 'hoàn thành')).sort((a, b) => own(b) - own(a) || b.deadline.date!.localeCompare(a.deadline.date!));
       if (past.length === 0) blocks.push({ head: `Không có nhiệm vụ nào${whose} đã quá hạn tính đến ${formatVietnameseDate(u.now)} theo các văn bản hiện có.`, rows: [] });
       else blocks.push({ head: `Có ${past.length} nhiệm vụ${whose} đã quá hạn tính đến ${formatVietnameseDate(u.now)} theo thời hạn ghi trong văn bản (văn bản không ghi nhận kết quả thực hiện), hạn gần nhất trước${both && past.length > 5 ? ' (5 gần nhất)' : ''}:`, rows: both ? past.slice(0, 5) : past });
     }

@@ -138,6 +138,8 @@ export class Ranker {
     for (const m of this.registry.findMentions(text, { fuzzy: true })) {
       if (exclude.length === 0 || exclude.some((e) => e.name === m.name)) text = text.replace(m.text, ' | ');
     }
+    // Relative windows ("90 ngày tới", "tháng này") are the deadline period, read separately.
+    text = text.replace(/\b\d{1,3}\s+ngay\s+(?:toi|nua|sap toi)\b/g, ' | ').replace(/\b(?:tuan|thang|quy|nam)\s+(?:nay|toi|sau)\b/g, ' | ');
     // Exact dates and deadline windows name a meeting, a document or a period, matched separately.
     for (const p of findPeriods(text).filter((x) => x.kind !== 'year').reverse()) text = `${text.slice(0, p.start)} | ${text.slice(p.end)}`;
     // "… có … không?": the closing "không" asks, it is not the topic's "không" ("không dùng tiền mặt").
@@ -172,6 +174,12 @@ export class Ranker {
       }
       return best;
     };
+  }
+
+  /** True when no word pair of the topic occurs anywhere in the corpus ("giá vàng", "thời tiết"). */
+  unknownTopic(topic: string[]): boolean {
+    const pairs = topic.filter((b) => b.includes('_'));
+    return pairs.length > 0 && pairs.every((b) => !this.idf.has(b));
   }
 
   /** Documents a question may draw on: those it points at (empty: all). */

@@ -102,9 +102,12 @@ export function contentBigrams(text: string): string[] {
 
 /** Bigram set of a text (all words, abbreviations expanded as in questions), for coverage tests. */
 export function bigramSet(text: string): Set<string> {
-  const words = tokenize(expandAbbreviations(text));
   const out = new Set<string>();
-  for (let i = 0; i + 1 < words.length; i++) out.add(words[i]! + JOIN + words[i + 1]!);
-  for (const w of words) out.add(w);
+  // Pairs never span brackets or clause punctuation: "Quốc gia (vắng: …" has no "giá vàng".
+  for (const part of expandAbbreviations(text).split(/[()[\]:;!?]|[.,](?!\d)/)) {
+    const words = tokenize(part);
+    for (let i = 0; i + 1 < words.length; i++) out.add(words[i]! + JOIN + words[i + 1]!);
+    for (const w of words) out.add(w);
+  }
   return out;
 }

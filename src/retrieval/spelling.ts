@@ -107,7 +107,7 @@ export class Speller {
     if (word.length < 5 || /\d/.test(word) || this.frequency.has(word)) return word;
     const candidates = new Set<string>();
     for (const d of [word, ...deletions(word)]) for (const c of this.deletes.get(d) ?? []) candidates.add(c);
-    if (this.frequency.has(word.slice(0, -1))) candidates.add(word.slice(0, -1));
+    for (const d of deletions(word)) if (this.frequency.has(d)) candidates.add(d);
     let best: string | null = null;
     for (const c of candidates) {
       if (osaDistance(word, c) > 1) continue;
@@ -132,7 +132,9 @@ export class Speller {
       if (/\d/.test(w) || w.length < 2 || QUESTION_WORDS.has(w)) continue;
       const prev = out[i - 1];
       const next = words[i + 1]?.[0];
-      const known = this.frequency.has(w);
+      // A word the corpus has once or twice may be one of its own typos ("nghành"): a far more frequent variant wins.
+      const freq = this.frequency.get(w) ?? 0;
+      const known = freq > 2 || (freq > 0 && !confusions(w).some((c) => (this.frequency.get(c) ?? 0) >= 10 * freq + 10));
       const here = this.context(prev, w, next);
       let best = w;
       let bestScore = here;
@@ -145,7 +147,12 @@ export class Speller {
           bestScore = score;
         }
       }
-      if (best === w && !known) best = this.correctWord(w);
+      if (best === w && !known) {
+        // An unknown word with a known confusion variant ("nghành" → "ngành"): the most frequent variant.
+        const variant = confusions(w).filter((c) => this.frequency.has(c)).sort((a, b) => this.frequency.get(b)! - this.frequency.get(a)!)[0];
+        best = variant ?? this.correctWord(w);
+        if (best === w && freq > 0) best = confusions(w).sort((a, b) => (this.frequency.get(b) ?? 0) - (this.frequency.get(a) ?? 0))[0] ?? w;
+      }
       out[i] = best;
     }
     let k = 0;
