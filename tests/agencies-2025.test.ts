@@ -100,6 +100,12 @@ describe('the 34 provincial units of 01/07/2025', () => {
     expect(after.reachingNames('Hà Giang').has('Tuyên Quang')).toBe(true);
     expect(after.reachingNames('Tuyên Quang').has('Hà Giang')).toBe(true);
     expect(after.reachingNames('Tuyên Quang').has('Lào Cai')).toBe(false);
+    // A province's subscriber also gets its own bodies' tasks, not every province's "Các sở, ban, ngành".
+    const hanoi = after.reachingNames('Hà Nội');
+    expect(hanoi.has('Sở Khoa học và Công nghệ Hà Nội')).toBe(true);
+    expect(hanoi.has('Các sở, ban, ngành thành phố Hà Nội')).toBe(true);
+    expect(hanoi.has('Sở Khoa học và Công nghệ Lào Cai')).toBe(false);
+    expect(hanoi.has('Các sở, ban, ngành')).toBe(false);
     const before = new AgencyTaskIndex([], registry, '2025-05-01');
     expect(before.reachingNames('Hà Giang').has('Tuyên Quang')).toBe(false);
   });
@@ -156,6 +162,13 @@ describe('bodies every province has, scoped to the issuing province', () => {
     ]);
   });
 
+  it('reads "Sở … các tỉnh, thành phố" in a central document as one unscoped body, not also the provinces', () => {
+    expect(names('Giao Sở Khoa học và Công nghệ các tỉnh, thành phố trực thuộc trung ương tổng hợp', DOC)).toEqual([
+      'Sở Khoa học và Công nghệ',
+    ]);
+    expect(names('Công an các địa phương phối hợp', DOC)).toEqual(['Công an tỉnh, thành phố']);
+  });
+
   it('a province written after the body wins over the document’s province', () => {
     expect(names('Sở Tài chính tỉnh Lào Cai phối hợp với Công an tỉnh Ninh Bình', HANOI)).toEqual([
       'Sở Tài chính Lào Cai',
@@ -167,6 +180,8 @@ describe('bodies every province has, scoped to the issuing province', () => {
     expect(registry.provinceOf('UBND THÀNH PHỐ HÀ NỘI')).toBe('Thành phố Hà Nội');
     expect(registry.provinceOf('ỦY BAN NHÂN DÂN\nTỈNH NINH BÌNH\n-------\nSố: 12/KH-UBND')).toBe('Ninh Bình');
     expect(registry.provinceOf('Ủy ban nhân dân tỉnh Ninh Bình')).toBe('Ninh Bình');
+    expect(registry.provinceOf('Thành phố Hà Nội')).toBe('Thành phố Hà Nội'); // an issuer already resolved
+    expect(registry.provinceOf('UBND TỈNH LÀO CAI\nSỞ TÀI CHÍNH\nSố: 15/KH-STC')).toBe('Lào Cai');
     expect(registry.provinceOf('SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH QUẢNG TRỊ')).toBe('Quảng Trị');
     expect(registry.provinceOf('VĂN PHÒNG CHÍNH PHỦ\nHà Nội, ngày 05 tháng 3 năm 2026')).toBeNull();
     expect(registry.provinceOf('Thủ tướng Chính phủ')).toBeNull();
@@ -210,6 +225,15 @@ describe('bodies every province has, scoped to the issuing province', () => {
     ];
     for (const [written, canonical] of cases) expect(registry.resolve(written, scoped)?.name, written).toBe(canonical);
     expect(registry.resolve('Sở TT&TT')?.name).toBe('Sở Thông tin và Truyền thông');
+  });
+
+  it('reads every generated name back as itself (answers quote canonical names)', () => {
+    const wrong: string[] = [];
+    for (const e of registry.all().filter((x) => x.province)) {
+      const found = names(`${e.name} chủ trì.`, DOC);
+      if (found.length !== 1 || found[0] !== e.name) wrong.push(`${e.name} → ${found.join(' + ')}`);
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('passes a department’s tasks to its 2025 successor in the same province, then to the absorbing province', () => {
@@ -271,6 +295,32 @@ describe('steering bodies and central bodies of 2025', () => {
       'Tập đoàn Bưu chính Viễn thông Việt Nam',
       'Ngân hàng Nhà nước Việt Nam',
     ]);
+  });
+});
+
+describe('without diacritics and abbreviated, in documents and questions', () => {
+  it('reads a document typed without diacritics', () => {
+    const text = 'So Khoa hoc va Cong nghe chu tri, phoi hop Cong an tinh Ninh Binh, UBND cap xa va Ban Chi dao cua Chinh phu.';
+    expect(names(text, { caseSensitive: true, province: 'ha noi' })).toEqual([
+      'Sở Khoa học và Công nghệ Hà Nội',
+      'Công an tỉnh Ninh Bình',
+      'Ủy ban nhân dân các xã, phường, đặc khu thành phố Hà Nội',
+      'Ban Chỉ đạo của Chính phủ về phát triển khoa học, công nghệ, đổi mới sáng tạo, chuyển đổi số và Đề án 06',
+    ]);
+  });
+
+  it('reads questions typed without diacritics, with abbreviations and a typo', () => {
+    const cases: Array<[string, string]> = [
+      ['nhiem vu cua so tt&tt ha noi', 'Sở Thông tin và Truyền thông Hà Nội'],
+      ['ca tp ho chi minh can lam gi', 'Công an Thành phố Hồ Chí Minh'],
+      ['ubnd tp hai phong', 'Thành phố Hải Phòng'],
+      ['tinh ba ria vung tau', 'Bà Rịa - Vũng Tàu'],
+      ['bo nong nghiep va moi truong', 'Bộ Nông nghiệp và Môi trường'],
+      ['ban chi dao trung uong', 'Ban Chỉ đạo Trung ương về phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số'],
+      ['so khoa hoc va cong nghee lao cai', 'Sở Khoa học và Công nghệ Lào Cai'],
+      ['ubnd cac xa phuong dac khu', 'Ủy ban nhân dân các xã, phường, đặc khu'],
+    ];
+    for (const [q, canonical] of cases) expect(names(q, { fuzzy: true }), q).toEqual([canonical]);
   });
 });
 

@@ -187,7 +187,8 @@ describe('PDF and DOCX', () => {
     });
     const rows = tasksOf(dir).filter((r) => r.docId === pdf.docId);
     expect(pdf.tasks).toBe(rows.length);
-    expect(rows.filter((r) => r.lead.includes('Sở Khoa học và Công nghệ')).map((r) => r.deadline.date)).toEqual(['2025-06-30', '2025-12-15']);
+    // The province's own department: scoped to the issuing province (UBND tỉnh Bắc Ninh).
+    expect(rows.filter((r) => r.lead.some((l) => l.startsWith('Sở Khoa học và Công nghệ'))).map((r) => r.deadline.date)).toEqual(['2025-06-30', '2025-12-15']);
     for (const r of rows) expect(containsVerbatim(text, r.quote), r.id).toBe(true);
   });
 

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nfc, tokenizeWithOffsets, type Token } from '../text/vietnamese.js';
-import { AgencyTrie, type Hit, type MatchContext, type MatchOptions } from './agency-trie.js';
+import { AgencyTrie, isProvinceGroup, type Hit, type MatchContext, type MatchOptions } from './agency-trie.js';
 import { expandPerProvince, provinceForms, scopedName, SCOPED_IS_PROVINCE } from './provincial.js';
 import type { AgencyEntry, AgencyFile } from './types.js';
 
@@ -234,6 +234,7 @@ export class AgencyRegistry {
         spans.push(m);
         from = lastEnd = m.endTok;
       }
+      spans = this.joinBodyAndProvince(text, toks, spans, opts);
     }
     return spans.map((m) => {
       const start = toks[m.startTok]!.start;
@@ -245,13 +246,19 @@ export class AgencyRegistry {
   /**
    * The province (canonical name) whose organs issued a document, from its issuer or
    * header block: "UBND THÀNH PHỐ HÀ NỘI", "Ủy ban nhân dân tỉnh Ninh Bình", "Sở Tài
-   * chính tỉnh Lào Cai" → "Thành phố Hà Nội", "Ninh Bình", "Lào Cai". Null for central
-   * bodies ("Văn phòng Chính phủ", "Thủ tướng Chính phủ") — a place-date line such
-   * as "Hà Nội, ngày 09 tháng 01 năm 2025" does not count. Pass the result as
-   * `MatchOptions.province` when matching the document's text.
+   * chính tỉnh Lào Cai" → "Thành phố Hà Nội", "Ninh Bình", "Lào Cai"; an issuer that
+   * is itself a province's canonical name ("Thành phố Hà Nội") → that province. Null for
+   * central bodies ("Văn phòng Chính phủ", "Thủ tướng Chính phủ") — a place-date line
+   * such as "Hà Nội, ngày 09 tháng 01 năm 2025" does not count. A Sở's header names its
+   * province on the line above ("UBND TỈNH LÀO CAI / SỞ TÀI CHÍNH"): pass the header
+   * block rather than the issuer alone. Pass the result as `MatchOptions.province`.
    */
   provinceOf(issuerOrHeader: string | null | undefined): string | null {
     if (!issuerOrHeader) return null;
+    // An issuer already resolved to a canonical name ("Thành phố Hà Nội", "Sở Tài chính Lào Cai").
+    const whole = this.resolve(issuerOrHeader);
+    if (whole?.kind === 'province') return whole.name;
+    if (whole?.province) return whole.province;
     const text = nfc(issuerOrHeader);
     const toks = foldedTokens(text);
     for (const m of this.scan(text, toks, 0, toks.length, {}, -1)) {
@@ -391,6 +398,27 @@ export class AgencyRegistry {
   }
 
   /**
+   * Fuzzy mode finds exact names first, so in "so khoa hoc va cong nghee lao cai" the
+   * province is found before the misspelt body: joins such neighbours into the scoped body.
+   */
+  private joinBodyAndProvince(text: string, toks: Token[], spans: Span[], opts: MatchOptions): Span[] {
+    const out: Span[] = [];
+    for (const s of spans) {
+      const prev = out[out.length - 1];
+      if (prev && prev.endTok === s.startTok && s.entry.kind === 'province' && (prev.entry.perProvince || prev.entry.template)) {
+        const ctx = { lastEnd: -1, inRunningText: true };
+        const joined = this.matchAt(text, toks, prev.startTok, s.endTok, opts, ctx, true);
+        if (joined?.entry.province) {
+          out[out.length - 1] = { entry: joined.entry, startTok: prev.startTok, endTok: s.endTok };
+          continue;
+        }
+      }
+      out.push(s);
+    }
+    return out;
+  }
+
+  /**
    * The mention at token `from`: the trie's best match, and for a per-province body
    * the province named right after it ("Sở KH&CN" + "tỉnh Ninh Bình") or else the
    * scope of `opts.province`. With `exactEnd` the mention must end at `to`.
@@ -411,6 +439,8 @@ export class AgencyRegistry {
         hit.end < to && BODY_PROVINCE_GAP.test(gap)
           ? this.trie.best(text, toks, hit.end, to, opts, { ...ctx, provinceAfterBody: true }, exactEnd)
           : undefined;
+      // "Sở Tài chính các tỉnh, thành phố": every province's department, one mention.
+      if (province && isProvinceGroup(province.entry)) return { ...hit, end: province.end, needsProvince: false };
       if (province) return { ...hit, end: province.end, entry: this.scopedEntry(hit.entry, province.entry) };
       if (!hit.needsProvince && (!exactEnd || hit.end === to)) {
         const scope = opts.province ? this.get(opts.province) ?? this.resolve(opts.province) : undefined;

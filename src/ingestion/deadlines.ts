@@ -95,10 +95,16 @@ function leadInStart(text: string, periodStart: number): number {
   return start;
 }
 
+/** "…, nhiệm vụ thường xuyên;" "Thực hiện thường xuyên.": the clause states its timing, without a date. */
+const STANDING = /(?<![\p{L}])(?:(?:(?:là\s+)?nhiệm vụ|thực hiện|triển khai)\s+thường xuyên|định kỳ\s+h[ằà]ng\s+(?:tháng|quý|năm))(?![\p{L}])/giu;
+
 /** Deadline phrases in a sentence or clause, left to right. */
 export function findDeadlines(sentence: string): DeadlineMatch[] {
   const quotes = quotedSpans(sentence);
   const out: DeadlineMatch[] = [];
+  for (const m of sentence.matchAll(STANDING)) {
+    out.push({ deadline: { date: null, text: m[0], precision: 'none' }, start: m.index, end: m.index + m[0].length });
+  }
   for (const p of findPeriods(sentence)) {
     if (quotes.some(([a, b]) => p.start >= a && p.end <= b)) continue;
     const after = fold(sentence.slice(p.end, p.end + 16));
@@ -111,7 +117,7 @@ export function findDeadlines(sentence: string): DeadlineMatch[] {
     const text = sentence.slice(start, p.end).replace(/\s+/g, ' ').trim();
     out.push({ deadline: toDeadline(p, text), start, end: p.end });
   }
-  return out;
+  return out.sort((a, b) => a.start - b.start);
 }
 
 /** Recurring or open-ended timing: a stated time, but no date ("Thường xuyên", "Hằng năm", "Theo lộ trình …"). */

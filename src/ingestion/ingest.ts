@@ -171,7 +171,7 @@ function buildTaskTable(
 ): TaskRow[] {
   const rows: TaskRow[] = [];
   for (const d of sortDocuments(documents)) {
-    rows.push(...extractTasks(parseStructure(textOf(d.docId)), { docId: d.docId, agencies: registry, issuer: d.issuer, kind: d.kind }));
+    rows.push(...extractTasks(parseStructure(textOf(d.docId)), { docId: d.docId, agencies: registry, issuer: d.issuer, kind: d.kind, ...(d.date && { year: Number(d.date.slice(0, 4)) }) }));
   }
   return applyOverrides(rows, overrides);
 }

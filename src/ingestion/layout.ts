@@ -21,8 +21,8 @@ const PIPE_ONLY = /^\s*\|\s*$/;
 /** Words of column titles in task and indicator tables (folded). */
 const COLUMN_WORDS =
   /^(?:s?tt|so tt|chi tieu|nhiem vu|noi dung|ten|co quan|don vi|san pham|hinh thuc|thoi han|thoi gian|tien do|ket qua|muc tieu|ghi chu|van ban|lo trinh|kinh phi|nguon)/;
-/** A row's first cell in a numbered table: "1", "1.", "I", "I.1", "a", "-" or empty. */
-const ROW_NUMBER = /^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVX]{1,5}(?:\.\d{1,3})*\.?|[a-zđ]\)?|[-–+])$/;
+/** A row's first cell in a numbered table: "1", "1.", "I", "I.1", "A", "a", "-" or empty. */
+const ROW_NUMBER = /^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVX]{1,5}(?:\.\d{1,3})*\.?|[A-ZĐ]\.?|[a-zđ]\)?|[-–+])$/u;
 
 /** True when a markdown or flattened cell reads as a column title. */
 function isColumnTitle(cell: string): boolean {

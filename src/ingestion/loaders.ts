@@ -9,6 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { nfc } from '../text/vietnamese.js';
+import { withTables } from './pdf-tables.js';
 
 export type SourceFormat = 'txt' | 'pdf' | 'docx';
 
@@ -226,7 +227,9 @@ async function extractPdf(data: Buffer, name: string, onProgress?: (message: str
       const last = first + PDF_PROGRESS_STEP - 1;
       const result = await parser.getText({ first, last });
       total = result.total;
-      for (const page of result.pages) pages.push(normaliseText(page.text));
+      // Ruled tables become tab rows, as in TXT and DOCX sources.
+      const tables = new Map((await parser.getTable({ first, last }).catch(() => ({ pages: [] }))).pages.map((p) => [p.num, p.tables]));
+      for (const page of result.pages) pages.push(normaliseText(withTables(page.text, tables.get(page.num) ?? [])));
       if (total > PDF_PROGRESS_STEP) onProgress?.(`Đang đọc trang ${Math.min(last, total)}/${total}…`);
     }
   } catch (err) {

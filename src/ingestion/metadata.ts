@@ -31,7 +31,6 @@ const KIND_HEADINGS: Array<[RegExp, DocumentKind]> = [
 /** The line naming the authority that decides, between a title and the grounds. */
 const AUTHORITY_LINE = /^(?:CHÍNH PHỦ|THỦ TƯỚNG CHÍNH PHỦ|BỘ TRƯỞNG\b|CHỦ TỊCH\b|ỦY BAN NHÂN DÂN\b|UỶ BAN NHÂN DÂN\b|HỘI ĐỒNG NHÂN DÂN\b)/u;
 const PLACE_DATE = /(?:^|\s)[\p{Lu}][\p{L} .]{1,30},\s*ngày\s*(\d{1,2})?\s*tháng\s*(\d{1,2})?\s*năm\s*(\d{4})/u;
-const ANY_DATE = /\bngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})/iu;
 
 function dateFrom(day?: string, month?: string, year?: string): string | null {
   if (!year) return null;

@@ -13,8 +13,8 @@ import { startsWithMarker } from './structure.js';
 
 const PAGE_NUMBER = /^\s*(?:trang\s+)?[-–]?\s*\d{1,3}\s*[-–]?(?:\s*\/\s*\d{1,3})?\s*$/i;
 /** Words a Vietnamese sentence cannot end on: connectives, and head nouns that need a name after them. */
-const DANGLING_END =
-  /(?:^|\s)(?:của|và|với|các|cho|về|trong|tại|theo|để|từ|đến|là|những|được|do|hoặc|cùng|như|thuộc|vào|gồm|phối hợp|chủ trì|nhằm|bảo đảm|đảm bảo|Bộ|Sở|Ban|Ủy ban|Văn phòng|Thủ tướng|Chủ tịch|Tập đoàn|Ngân hàng|Trung tâm)$/u;
+const DANGLING_END = /(?:^|\s)(?:của|và|với|các|cho|về|trong|tại|theo|để|từ|đến|là|những|do|hoặc|cùng|như|thuộc|vào|gồm|phối hợp|chủ trì|nhằm|bảo đảm|đảm bảo)$/u;
+const DANGLING_NOUN = /(?:^|\s)(?:Bộ|Sở|Ban|Ủy ban|Văn phòng|Thủ tướng|Chủ tịch|Tập đoàn|Ngân hàng|Trung tâm)$/u;
 const TERMINAL = /[.!?…:;]["”’)\]]*$/u;
 
 /** Removes markdown/HTML emphasis left by document converters; keeps the words. */
@@ -128,7 +128,8 @@ function continues(cur: string, next: string, width: number | undefined, blankBe
   // "… trước ngày" / "15 tháng 12 …": a sentence wrapped before a number.
   if (/^\d/.test(n) && !blankBetween && !TERMINAL.test(c) && !isHeadingLine(c)) return true;
   // "… phối hợp với Bộ" / "Khoa học và Công nghệ …": no sentence ends on a connective or a head noun.
-  if (!blankBetween && !TERMINAL.test(c) && !isHeadingLine(c) && DANGLING_END.test(c)) return true;
+  if (!blankBetween && !TERMINAL.test(c) && !isAllCaps(c) && DANGLING_END.test(c)) return true;
+  if (!blankBetween && !TERMINAL.test(c) && !isHeadingLine(c) && DANGLING_NOUN.test(c)) return true;
   // "III. NHIỆM VỤ, GIẢI PHÁP TRỌNG" / "TÂM, CỤ THỂ": a numbered capitalised heading wrapped.
   if (!blankBetween && startsWithMarker(c) && isAllCaps(c) && isAllCaps(n) && !TERMINAL.test(c)) return true;
   // "II. VỀ TỒN TẠI, HẠN CHẾ VÀ" / "NGUYÊN NHÂN CHỦ YẾU": a capitalised heading wrapped after a connective.

@@ -151,6 +151,8 @@ function groupTitle(cells: string[]): string | null {
   // "I", "I.", "I.1", "II.2": a group or sub-group row of a numbered table.
   // "\tNhiệm vụ giao Bộ trưởng Bộ Công an chỉ đạo\t\t": an unnumbered row holding only a title.
   if (first === '' && filled.length === 1 && (cells[1] ?? '') !== '' && /^\p{Lu}/u.test(cells[1]!)) return cells[1]!;
+  // "A | Chỉ tiêu", "B | Nhiệm vụ": a lettered part of a table.
+  if (/^[A-ZĐ]\.?$/u.test(first) && !ROMAN_RE.test(first.replace('.', '')) && filled.length === 2 && (cells[1] ?? '') !== '') return cells[1]!;
   const number = /^([IVX]{1,4})(?:\.\d{1,2})*\.?$/.exec(first);
   // Other filled cells of a group row can only be stray fragments ("năm tiếp theo"), never a name.
   const strays = cells.slice(2).filter((c) => c !== '');

@@ -138,8 +138,12 @@ export class AgencyTaskIndex {
       if (p.succession && p.succession.date <= this.now) names.add(p.name);
     }
     // A former province's subscriber follows the unit that absorbed it; a province's, its own Sở, Công an…
-    for (const r of this.registry.related(name, this.now)) if (r.via !== 'predecessor') names.add(r.entry.name);
+    // (added after the group expansion: the Sở of Hà Nội being one of "Các sở, ban, ngành" of any
+    // province does not make that group's tasks Hà Nội's).
+    const related = this.registry.related(name, this.now);
+    for (const r of related) if (r.via === 'successor') names.add(r.entry.name);
     for (const n of [...names]) for (const g of this.registry.groupsOf(n)) names.add(g.name);
+    for (const r of related) if (r.via === 'body') names.add(r.entry.name);
     if (entry?.kind === 'group') {
       // A subscriber of "Các địa phương" also wants what "Các bộ, ngành, địa phương" must do.
       const mine = this.membersOf(entry.name);

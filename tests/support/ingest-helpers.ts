@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { AgencyRegistry } from '../../src/corpus/agencies.js';
 import type { DocumentMeta, TaskRow } from '../../src/corpus/types.js';
 import { extractTasks } from '../../src/ingestion/extract.js';
+import { inferMetadata } from '../../src/ingestion/metadata.js';
 import { normalizeDocument } from '../../src/ingestion/normalize.js';
 import { parseStructure } from '../../src/ingestion/structure.js';
 import type { GoldRow } from '../../src/tasks/evaluate.js';
@@ -88,7 +89,8 @@ export function tmpFiles(dir: string): string[] {
 /** normalise → parseStructure → extractTasks, as ingestion does it. */
 export function extractFromPages(pages: string[], docId: string, registry: AgencyRegistry): { text: string; rows: TaskRow[] } {
   const text = normalizeDocument(pages);
-  return { text, rows: extractTasks(parseStructure(text), { docId, agencies: registry }) };
+  const meta = inferMetadata(text);
+  return { text, rows: extractTasks(parseStructure(text), { docId, agencies: registry, kind: meta.kind }) };
 }
 
 /** A DocumentMeta good enough for evaluateTasks (it only reads originalFile and docId). */

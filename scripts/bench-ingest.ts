@@ -1,0 +1,51 @@
+/**
+ * npm run bench:ingest — ingestion speed on the nine shipped originals: each document ingested
+ * alone into a fresh corpus (in-process, after a warm-up), then all nine together, then
+ * `--rebuild` of the task table. Prints figures; a failing document is reported and skipped.
+ */
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../src/corpus/store.js';
+import { ingestFiles, rebuildTaskTable } from '../src/ingestion/ingest.js';
+
+const fixtures = join(REPO_ROOT, 'tests', 'fixtures');
+const files = ['seed-documents', 'seed-documents-2025'].flatMap((d) =>
+  readdirSync(join(fixtures, d))
+    .filter((f) => f.endsWith('.txt'))
+    .map((f) => join(fixtures, d, f)),
+);
+
+function freshCorpus(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
+  copyFileSync(join(REPO_ROOT, 'corpus', 'agencies.json'), join(dir, 'agencies.json'));
+  return dir;
+}
+
+async function timed<T>(label: string, work: () => Promise<T> | T): Promise<T | undefined> {
+  const start = performance.now();
+  try {
+    const out = await work();
+    console.log(`${label.padEnd(60)} ${(performance.now() - start).toFixed(0).padStart(6)} ms`);
+    return out;
+  } catch (err) {
+    console.log(`${label.padEnd(60)} LỖI: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+const warm = freshCorpus();
+await timed('khởi động (nạp thử một văn bản, không tính)', () => ingestFiles([files[0]!], { corpusDir: warm }));
+rmSync(warm, { recursive: true, force: true });
+
+console.log('Nạp từng văn bản vào kho trống (mục tiêu < 2 000 ms mỗi văn bản):');
+for (const file of files) {
+  const dir = freshCorpus();
+  const out = await timed(`  ${file.split('/').pop()}`, () => ingestFiles([file], { corpusDir: dir }));
+  if (out) console.log(`${''.padEnd(62)}${out[0]!.tasks} dòng nhiệm vụ`);
+  rmSync(dir, { recursive: true, force: true });
+}
+const all = freshCorpus();
+await timed('Nạp cả 9 văn bản một lần', () => ingestFiles(files, { corpusDir: all }));
+await timed('npm run ingest -- --rebuild (9 văn bản; mục tiêu < 10 000 ms)', () => rebuildTaskTable({ corpusDir: all }));
+rmSync(all, { recursive: true, force: true });
