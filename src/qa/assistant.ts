@@ -300,7 +300,7 @@ export class Assistant {
 
   /** The documents on each side of "… so với …": one list per side, when both name documents. */
   private compareSides(u: Understanding): string[][] {
-    const halves = u.folded.split(/\b(?:so voi|khac voi|khac gi voi|va|con|voi)\b/);
+    const halves = u.folded.split(/\b(?:so voi|khac voi|khac gi voi|va|con|voi|the)\b|—/);
     if (halves.length >= 2) {
       const sides = halves.map((h) => findDocumentScope(h, this.corpus.documents, (id) => this.heads.get(id) ?? '')?.docIds ?? []);
       if (sides.filter((s) => s.length > 0).length >= 2) return sides.filter((s) => s.length > 0);
