@@ -167,11 +167,13 @@ export class Composer {
     for (const hit of hits) {
       if (!this.r.mentionsYears(fold(`${hit.chunk.text} ${hit.chunk.context}`), null, u.years, hit.chunk.docId)) continue;
       const sentences = sentencesOf(hit.chunk.text);
+      const sets = this.r.passageSets(hit.chunk, sentences);
       for (const [i, s] of sentences.entries()) {
         if (wantFigure && (!/\d/.test(s) || (unit && !unit.test(fold(s))))) continue;
         // A sentence with the one after it: the subject is often named first ("Tổ … phổ cập kỹ năng số. Trước hết, giúp người dân …").
-        const next = wantFigure ? '' : sentences[i + 1] ?? '';
-        const cov = Math.max(this.r.answerCoverage(topic, bigramSet(`${s} ${hit.chunk.context}`)), next ? this.r.answerCoverage(topic, bigramSet(`${s} ${next} ${hit.chunk.context}`)) - 0.05 : 0);
+        const own = union(sets.sentences[i]!, sets.context);
+        const next = wantFigure ? undefined : sets.sentences[i + 1];
+        const cov = Math.max(this.r.answerCoverage(topic, own), next ? this.r.answerCoverage(topic, own, next) - 0.05 : 0);
         if (!best || cov > best.cov + 1e-9) best = { hit, sentence: s, cov };
       }
     }
@@ -250,7 +252,7 @@ export class Composer {
 
   /** Says plainly that the documents do not answer, and what they cover nearest. */
   async refuse(u: Understanding, reason?: string): Promise<Draft> {
-    const hits = await this.r.searchPassages(u.corrected, this.r.visibleDocs({ ...u, documents: [] }), 3);
+    const hits = await this.r.searchPassages(u.corrected, []);
     const near = hits[0]?.chunk;
     const nearLine = near
       ? `Gần nhất, ${this.label(near.docId)}${near.section ? ` (mục ${near.section})` : ''} nói về: «${brief(near.context.split(' › ').slice(1).at(-1) ?? near.text, 120) || brief(near.text, 120)}».`
@@ -293,6 +295,12 @@ function unitAsked(folded: string): RegExp | null {
   if ((words[0] === 'ty' && words[1] === 'dong') || /^(?:tien|kinh|von|dong|usd)$/.test(words[0]!)) return /\d[\d.,]*\s*(?:ty|trieu|nghin|ngan)?\s*(?:dong|vnd|usd)\b/;
   if (/^(?:nam|la|vay|a|the|so|ti|ty|thi|con|trong|duoc|nhiem|muc)$/.test(words[0]!)) return null;
   return new RegExp(String.raw`\b${words[0]}\b`);
+}
+
+function union(a: ReadonlySet<string>, b: ReadonlySet<string>): Set<string> {
+  const out = new Set(a);
+  for (const x of b) out.add(x);
+  return out;
 }
 
 export function sentencesOf(text: string): string[] {

@@ -84,6 +84,10 @@ export class Ranker {
   /** Inverse document frequency of terms over passages: a question's rare words weigh most. */
   private readonly idf = new Map<string, number>();
   private readonly unseenIdf: number;
+  /** Per-question memos: the same query is ranked and read by several composition steps. */
+  private readonly rankMemo = new WeakMap<Understanding, RankedRow[]>();
+  private readonly topicMemo = new WeakMap<Understanding, Map<string, string[]>>();
+  private readonly passageSetCache = new Map<number, { context: Set<string>; sentences: Set<string>[] }>();
   /** Passage searches of the question being answered (several steps ask the same). */
   private readonly searchMemo = new Map<string, Promise<PassageHit[]>>();
 
@@ -133,6 +137,15 @@ export class Ranker {
 
   /** Topic of the question: content bigrams without question words, agencies' names or document references. */
   topicBigrams(u: Understanding, ...exclude: AgencyEntry[]): string[] {
+    const key = exclude.map((e) => e.name).join('|');
+    let memo = this.topicMemo.get(u);
+    if (!memo) this.topicMemo.set(u, (memo = new Map()));
+    let topic = memo.get(key);
+    if (!topic) memo.set(key, (topic = this.topicOf(u, exclude)));
+    return topic;
+  }
+
+  private topicOf(u: Understanding, exclude: AgencyEntry[]): string[] {
     let text = expandAbbreviations(u.corrected);
     for (const [s, e] of u.scope?.consumed ?? []) text = `${text.slice(0, s)}${' '.repeat(e - s)}${text.slice(e)}`;
     for (const m of this.registry.findMentions(text, { fuzzy: true })) {
@@ -200,6 +213,15 @@ export class Ranker {
 
   /** Task rows ranked for a question: topic coverage, lexical score, agency, partner and document agreement. */
   rankRows(u: Understanding): RankedRow[] {
+    let ranked = this.rankMemo.get(u);
+    if (!ranked) {
+      ranked = this.rank(u);
+      this.rankMemo.set(u, ranked);
+    }
+    return ranked;
+  }
+
+  private rank(u: Understanding): RankedRow[] {
     const topic = this.topicBigrams(u, ...u.agencies, ...u.partners);
     // As for passages: a frequent syllable whose bigram is indexed adds cost, not ranking.
     const analyzed = analyze(u.corrected, { registry: this.registry, query: true });
@@ -254,30 +276,42 @@ export class Ranker {
   }
 
   /** IDF-weighted share of the question's topic present in a source: missing a rare word costs most. */
-  coverage(topic: string[], source: ReadonlySet<string>): number {
+  coverage(topic: string[], source: ReadonlySet<string>, extra?: ReadonlySet<string>): number {
+    const has = (t: string) => source.has(t) || (extra?.has(t) ?? false);
     let total = 0;
     let hit = 0;
     for (const b of topic) {
       const w = this.idf.get(b) ?? this.unseenIdf;
       total += w;
-      if (source.has(b)) hit += w;
+      if (has(b)) hit += w;
       // A pair the corpus never writes is often two words the question put side by side
       // ("trình đề án nhân lực"): half credit when the source has both words.
-      else if (!this.idf.has(b) && b.includes('_') && b.split('_').every((x) => source.has(x))) hit += w / 2;
+      else if (!this.idf.has(b) && b.includes('_') && b.split('_').every(has)) hit += w / 2;
     }
     return total === 0 ? 0 : hit / total;
   }
 
   /** Coverage of the topic and of its specific (rare) terms: a source must cover both, not just the subject area. */
-  answerCoverage(topic: string[], source: ReadonlySet<string>): number {
-    const cov = this.coverage(topic, source);
+  answerCoverage(topic: string[], source: ReadonlySet<string>, extra?: ReadonlySet<string>): number {
+    const cov = this.coverage(topic, source, extra);
     const key = this.keyTerms(topic);
     if (key.length === 0) return cov;
     // The question's head words ("quyết toán thuế …") say what is asked about: a source lacking them
     // answers another question, however many of the other words it shares.
+    const has = (t: string) => source.has(t) || (extra?.has(t) ?? false);
     const head = topic[0]!;
-    const headMissing = key.includes(head) && !source.has(head) && !head.split('_').every((x) => source.has(x));
-    return Math.min(cov, this.coverage(key, source) + 0.1) * (headMissing ? 0.7 : 1);
+    const headMissing = key.includes(head) && !has(head) && !head.split('_').every(has);
+    return Math.min(cov, this.coverage(key, source, extra) + 0.1) * (headMissing ? 0.7 : 1);
+  }
+
+  /** Word-pair sets of a passage's context and of each of its sentences, computed once. */
+  passageSets(chunk: Chunk, sentences: string[]): { context: Set<string>; sentences: Set<string>[] } {
+    let sets = this.passageSetCache.get(chunk.id);
+    if (!sets) {
+      sets = { context: bigramSet(chunk.context), sentences: sentences.map((x) => bigramSet(x)) };
+      this.passageSetCache.set(chunk.id, sets);
+    }
+    return sets;
   }
 
   /**
