@@ -257,6 +257,11 @@ describe('honest status and phone-friendly answers', () => {
     expect(r.answer).toMatch(/\d{2}\/\d{2}\/\d{4}/);
   });
 
+  it('reports what a later document records about the same task', async () => {
+    const r = await assistant.ask('Theo NQ 03, hạn thành lập Quỹ Đầu tư phát triển công nghiệp chiến lược là khi nào?', { now: '2026-11-29' });
+    expect(r.answer.split('\n')[0]).toContain('hạn đã qua (TB 624/TB-VPCP (16/11/2025) ghi: chưa hoàn thành)');
+  });
+
   it('names documents briefly (full titles stay in the citations for /nguon)', async () => {
     const r = await assistant.ask('Bộ Tài chính phải sửa đổi nghị định nào về hóa đơn điện tử theo kết luận tháng 7/2024?', { now: NOW });
     expect(r.answer).toContain('TB 19/07/2024 (VPCP)');

@@ -80,7 +80,7 @@ export class Composer {
 
   /** First line: who leads and by when — what the official asked for. */
   directAnswer(row: TaskRow, u: Understanding, short = false): string {
-    const deadline = `Thời hạn: ${describeDeadline(row, u.now)}.`;
+    const deadline = `Thời hạn: ${describeDeadline(row, u.now, this.r.laterReport(row, (d) => this.label(d)))}.`;
     if (u.asks.includes('list') && row.lead.length > 1) {
       const kind = row.lead.every((l) => this.r.registry.get(l)?.kind === 'province') ? 'địa phương' : 'cơ quan';
       return `${row.lead.length} ${kind} được giao: ${row.lead.join(', ')}.${short ? '' : ` ${deadline}`}`;

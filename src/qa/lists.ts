@@ -43,7 +43,7 @@ export class Lists {
   /** A list item: the task, then its deadline and short source on one line. */
   private item(r: TaskRow, u: Understanding, i: number, note?: string, who = false, topic: string[] = []): string {
     const lead = who ? `${r.lead.length > 0 ? r.lead.map(midSentence).join(', ') : 'Không nêu cơ quan'}: ` : '';
-    return [`${i + 1}. ${lead}${focus(r.task, topic, 150)}`, `   Hạn: ${describeDeadline(r, u.now)}${note ? ` — ${note}` : ''} · ${this.c.label(r.docId)}${r.section ? `, mục ${r.section}` : ''}`].join('\n');
+    return [`${i + 1}. ${lead}${focus(r.task, topic, 150)}`, `   Hạn: ${describeDeadline(r, u.now, this.r.laterReport(r, (d) => this.c.label(d)))}${note ? ` — ${note}` : ''} · ${this.c.label(r.docId)}${r.section ? `, mục ${r.section}` : ''}`].join('\n');
   }
 
   private citation(r: TaskRow): Citation {

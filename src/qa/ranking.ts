@@ -87,6 +87,9 @@ export class Ranker {
   /** Per-question memos: the same query is ranked and read by several composition steps. */
   private readonly rankMemo = new WeakMap<Understanding, RankedRow[]>();
   private readonly topicMemo = new WeakMap<Understanding, Map<string, string[]>>();
+  /** Rows whose document records a status, newest document first (later reports on earlier tasks). */
+  private readonly statusRows: TaskRow[];
+  private readonly reportMemo = new Map<string, string | undefined>();
   private readonly passageSetCache = new Map<number, { context: Set<string>; sentences: Set<string>[] }>();
   /** Passage searches of the question being answered (several steps ask the same). */
   private readonly searchMemo = new Map<string, Promise<PassageHit[]>>();
@@ -103,6 +106,7 @@ export class Ranker {
     for (const [t, d] of df) this.idf.set(t, Math.log((n + 1) / (d + 0.5)));
     this.unseenIdf = Math.log((n + 1) / 0.5);
     this.rowById = new Map(corpus.tasks.map((r) => [r.id, r]));
+    this.statusRows = corpus.tasks.filter((r) => r.status).sort((a, b) => this.docDate(b).localeCompare(this.docDate(a)));
     this.rowIndex = new MiniSearch<RowDoc>({
       fields: ['text'],
       // Rows name agencies in full; only questions need aliases expanded (done when the query is analysed).
@@ -187,6 +191,29 @@ export class Ranker {
       }
       return best;
     };
+  }
+
+  /**
+   * What a later document reports about the same task ("TB 624/TB-VPCP (16/11/2025) ghi: hoàn thành"):
+   * a row of a later document with a recorded status and most of this row's words.
+   */
+  laterReport(row: TaskRow, label: (docId: string) => string): string | undefined {
+    if (row.status || row.deadline.date === null) return undefined;
+    if (this.reportMemo.has(row.id)) return this.reportMemo.get(row.id);
+    const words = contentBigrams(row.task);
+    const date = this.docDate(row);
+    let found: string | undefined;
+    if (words.length >= 3) {
+      for (const other of this.statusRows) {
+        if (other.docId === row.docId || this.docDate(other) <= date) continue;
+        if (this.coverage(words, this.rowBigramsOf(other)) >= 0.7) {
+          found = `${label(other.docId)} ghi: ${other.status}`;
+          break;
+        }
+      }
+    }
+    this.reportMemo.set(row.id, found);
+    return found;
   }
 
   /** True when no word pair of the topic occurs anywhere in the corpus ("giá vàng", "thời tiết"). */
