@@ -50,6 +50,7 @@ async function main(): Promise<number> {
     ...(phraser && { phraser }),
     ...(embedder && { embedder }),
     onProgress: (m) => console.error(m),
+    onSkip: (s) => console.error(`Bỏ qua văn bản ${s.docId} khi lập chỉ mục: ${s.reason}.`),
   });
 
   if (values.batch) {

@@ -164,14 +164,28 @@ function runChild(script: string, title: string, args: string[] = []): Promise<v
   console.log(`\n== ${title} ==`);
   return new Promise((resolve, reject) => {
     const child = spawn(TSX, [file, ...args], { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, LOG_LEVEL: 'warn' } });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited with ${code}`))));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${script} kết thúc với mã ${code}`))));
   });
 }
 
-if (!only || only === 'qa') await benchQa();
-if (!only || only === 'channels') {
-  await runChild('bench-channels.ts', '3a. Kênh chat (webhook Telegram, máy chủ giả cục bộ), có bộ đệm câu trả lời');
-  await runChild('bench-channels.ts', '3b. Kênh chat, KHÔNG bộ đệm (mỗi câu trả lời tính lại từ đầu)', ['--cache', 'off']);
-  await runChild('bench-channels.ts', '3c. Kênh chat, KHÔNG bộ đệm, 2 luồng worker trả lời (ASSISTANT_WORKERS=2)', ['--cache', 'off', '--workers', '2']);
+/** Stages that failed: each is reported, and the next stage still runs. */
+const failed: string[] = [];
+async function stage(title: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    failed.push(title);
+    console.log(`\n!! Giai đoạn «${title}» thất bại: ${(err as Error).message.split('\n')[0]} — chuyển sang giai đoạn tiếp theo.`);
+  }
 }
-if (!only || only === 'reminders') await runChild('bench-reminders.ts', '4. Nhắc hạn (100.000 đăng ký, gửi hàng loạt)');
+
+if (!only || only === 'qa') await stage('1–2. Hỏi đáp và truy hồi', benchQa);
+if (!only || only === 'channels') {
+  await stage('3a', () => runChild('bench-channels.ts', '3a. Kênh chat (webhook Telegram, máy chủ giả cục bộ), có bộ đệm câu trả lời'));
+  await stage('3b', () => runChild('bench-channels.ts', '3b. Kênh chat, KHÔNG bộ đệm (mỗi câu trả lời tính lại từ đầu)', ['--cache', 'off']));
+  await stage('3c', () => runChild('bench-channels.ts', '3c. Kênh chat, KHÔNG bộ đệm, 2 luồng worker trả lời (ASSISTANT_WORKERS=2)', ['--cache', 'off', '--workers', '2']));
+}
+if (!only || only === 'reminders') await stage('4', () => runChild('bench-reminders.ts', '4. Nhắc hạn (100.000 đăng ký, gửi hàng loạt)'));
+console.log(failed.length === 0 ? '\nMọi giai đoạn đã chạy xong.' : `\nCác giai đoạn thất bại (xem thông báo ở trên): ${failed.join(', ')}.`);
+if (failed.length > 0) process.exitCode = 1;

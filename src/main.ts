@@ -16,12 +16,17 @@ import { Assistant } from './qa/assistant.js';
 import { AssistantPool } from './qa/pool.js';
 import { createHttpServer, listen } from './channels/http.js';
 import { runRepl } from './channels/cli/repl.js';
-import { TelegramChannel } from './channels/telegram/bot.js';
+import { Inbox } from './channels/inbox.js';
+import { TelegramChannel, TelegramStartError } from './channels/telegram/bot.js';
 import { ZaloChannel } from './channels/zalo/bot.js';
 import type { MessageSender } from './channels/types.js';
 import { ReminderScheduler } from './reminders/scheduler.js';
 import { runReminderPass } from './reminders/service.js';
 import { SqliteReminderStore } from './reminders/store.js';
+import { backupDatabase, quickCheck } from './reminders/integrity.js';
+import { Cron } from 'croner';
+import { parseNowSetting } from './text/dates.js';
+import { deliveriesPending, inboxPending } from './config/metrics.js';
 
 export interface App {
   config: Config;
@@ -49,6 +54,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     ...(embedder && { embedder }),
     answerCacheSize: config.ANSWER_CACHE_SIZE,
     onProgress: (m) => logger.info(m),
+    onSkip: (s) => logger.warn({ docId: s.docId }, `Bỏ qua văn bản ${s.docId} khi lập chỉ mục: ${s.reason}. Các văn bản khác vẫn được phục vụ.`),
   });
   assistant.passages.onDenseError = (err) => logger.warn({ err }, 'embeddings unavailable; answering with lexical ranking only');
   // Optionally answer on worker threads, beside the event loop that serves HTTP, Telegram and Zalo.
@@ -63,24 +69,39 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
         })
       : undefined;
   const answerer = pool ?? assistant;
-  const store = new SqliteReminderStore(join(config.dataDir, 'assistant.db'));
+  const dbFile = join(config.dataDir, 'assistant.db');
+  const store = new SqliteReminderStore(dbFile);
+  // ASSISTANT_NOW may freeze the clock to the minute ("2024-07-01T07:00:00+07:00"): the date for
+  // answers, the instant for the reminder scheduler's "is it past 08:00" catch-up.
+  const frozen = config.ASSISTANT_NOW ? parseNowSetting(config.ASSISTANT_NOW) : undefined;
+  // /healthz re-runs quick_check at most every 30 s, and at once after a database error.
+  let dbCheck: { at: number; problem: string | null } = { at: 0, problem: null };
+  const dbProblem = (): string | null => {
+    if (Date.now() - dbCheck.at > 30_000) dbCheck = { at: Date.now(), problem: quickCheck(dbFile) };
+    return dbCheck.problem;
+  };
   const conversation = new Conversation({
     answerer,
     store,
-    now: () => config.ASSISTANT_NOW,
+    now: () => frozen?.date,
     allowedChatIds: config.ALLOWED_CHAT_IDS,
     ...(config.ACCESS_CODE && { accessCode: config.ACCESS_CODE }),
     ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
     reminderTime: config.REMINDER_TIME,
-    onError: (err, msg) => logger.error({ err, channel: msg.channel }, 'conversation failed'),
+    onError: (err, msg) => {
+      if ((err as Error)?.name === 'SqliteError') dbCheck.at = 0;
+      logger.error({ err, channel: msg.channel }, 'conversation failed');
+    },
   });
 
+  const inbox = hasChannel ? new Inbox(store.db) : undefined;
   const telegram = config.TELEGRAM_BOT_TOKEN
     ? new TelegramChannel({
         token: config.TELEGRAM_BOT_TOKEN,
         ...(config.TELEGRAM_API_ROOT && { apiRoot: config.TELEGRAM_API_ROOT }),
         conversation,
         logger,
+        inbox,
         ...(config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET && { webhook: { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET } }),
         ...(env.TELEGRAM_THROTTLE === 'off' && { throttle: false }),
       })
@@ -91,6 +112,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
         ...(config.ZALO_API_ROOT && { apiRoot: config.ZALO_API_ROOT }),
         conversation,
         logger,
+        inbox,
         ...(config.ZALO_WEBHOOK_URL && config.ZALO_WEBHOOK_SECRET && { webhook: { url: config.ZALO_WEBHOOK_URL, secret: config.ZALO_WEBHOOK_SECRET } }),
       })
     : undefined;
@@ -100,13 +122,39 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     logger,
     conversation,
     answerer,
-    health: () => ({ documents: assistant.corpus.documents.length, tasks: assistant.corpus.tasks.length, telegram: Boolean(telegram), zalo: Boolean(zalo) }),
+    health: () => {
+      const problem = dbProblem();
+      return {
+        ...(problem && { status: 'error', error: `Cơ sở dữ liệu ${dbFile} bị lỗi (${problem.slice(0, 200)}). Xem README, mục sao lưu và khôi phục (npm run db:restore).` }),
+        documents: assistant.corpus.documents.length,
+        tasks: assistant.corpus.tasks.length,
+        telegram: Boolean(telegram),
+        zalo: Boolean(zalo),
+      };
+    },
+    ready: () => {
+      const t = telegram?.readiness();
+      return t && !t.ready ? { ready: false, telegram: t.reason } : { ready: true };
+    },
     ...(config.ACCESS_CODE && { apiToken: config.ACCESS_CODE }),
+    ...(config.METRICS_TOKEN && { metricsToken: config.METRICS_TOKEN }),
+    beforeMetrics: () => {
+      deliveriesPending.set(store.pendingDeliveries().length);
+      if (inbox) for (const channel of ['telegram', 'zalo']) inboxPending.set({ channel }, inbox.pendingCount(channel));
+    },
     ratePerMinute: Math.max(60, config.RATE_LIMIT_PER_MINUTE),
     ...(telegram && { telegramWebhook: (req, res) => telegram.handleWebhook(req, res) }),
     ...(zalo && { zaloWebhook: (req, res) => zalo.handleWebhook(req, res) }),
   });
-  const port = await listen(server, config.PORT);
+  let port: number;
+  try {
+    port = await listen(server, config.PORT);
+  } catch (err) {
+    // Port in use: free the database and the workers before the error reaches the operator.
+    store.close();
+    await pool?.close();
+    throw err;
+  }
   try {
     await telegram?.start();
     await zalo?.start();
@@ -131,11 +179,24 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
           lastPassDate: () => store.lastPassDate(),
           env,
           logger,
+          ...(frozen?.instant && { clock: () => frozen.instant! }),
           hour: Number(config.REMINDER_TIME.slice(0, 2)),
           pattern: `${Number(config.REMINDER_TIME.slice(3))} ${Number(config.REMINDER_TIME.slice(0, 2))} * * *`,
         })
       : undefined;
   void scheduler?.start().catch((err) => logger.error({ err }, 'reminder scheduler failed to start'));
+  // Daily online backup of the database, keeping the newest DB_BACKUP_KEEP (0: off).
+  const backups =
+    config.DB_BACKUP_KEEP > 0
+      ? new Cron(`${Number(config.DB_BACKUP_TIME.slice(3))} ${Number(config.DB_BACKUP_TIME.slice(0, 2))} * * *`, { timezone: 'Asia/Ho_Chi_Minh', protect: true }, async () => {
+          try {
+            const file = await backupDatabase(dbFile, { keep: config.DB_BACKUP_KEEP });
+            logger.info({ file }, 'Đã sao lưu cơ sở dữ liệu.');
+          } catch (err) {
+            logger.error({ err }, 'Sao lưu cơ sở dữ liệu thất bại.');
+          }
+        })
+      : undefined;
   logger.info({ port, telegram: Boolean(telegram), zalo: Boolean(zalo) }, 'trợ lý đã sẵn sàng');
 
   let stopped = false;
@@ -146,6 +207,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     async stop() {
       if (stopped) return;
       stopped = true;
+      backups?.stop();
       await scheduler?.stop();
       await telegram?.stop();
       await zalo?.stop();
@@ -155,6 +217,20 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       await pool?.close();
     },
   };
+}
+
+/** A start-up failure in one Vietnamese sentence for the operator. */
+export function startFailureMessage(err: unknown): string {
+  if (err instanceof TelegramStartError) return err.message;
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  if (e?.code === 'EADDRINUSE') {
+    return `Cổng ${e.port ?? process.env.PORT ?? 8080} đang được một chương trình khác dùng (có thể một phiên bản trợ lý khác đang chạy). Hãy dừng chương trình đó, hoặc đặt biến PORT sang cổng khác, ví dụ PORT=8081 npm start.`;
+  }
+  if (e?.code === 'EACCES' && e.syscall === 'listen') {
+    return `Không có quyền mở cổng ${e.port ?? process.env.PORT}. Hãy đặt biến PORT sang cổng từ 1024 trở lên, ví dụ PORT=8080.`;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return `Không khởi động được trợ lý: ${message.split('\n')[0]}`;
 }
 
 async function main(): Promise<void> {
@@ -168,7 +244,10 @@ async function main(): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    throw err;
+    // An operator gets one clear line, never a stack trace.
+    console.error(startFailureMessage(err));
+    process.exitCode = 3;
+    return;
   }
   const shutdown = async (signal: string) => {
     console.error(`Nhận ${signal}, đang dừng an toàn…`);

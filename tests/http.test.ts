@@ -73,7 +73,7 @@ describe('HTTP server', () => {
     expect((await post(`${base}/api/ask`, { question: 'Bộ Y tế phải làm gì?' })).status).toBe(400);
     const badNow = await post(`${base}/api/ask`, { q: 'Bộ Y tế phải làm gì?', now: '2024-13-45' });
     expect(badNow.status).toBe(400);
-    expect(json(badNow.text).error).toBe('Ngày "2024-13-45" không hợp lệ — cần dạng YYYY-MM-DD, ví dụ 2024-08-01.');
+    expect(json(badNow.text).error).toContain('Ngày "2024-13-45" không hợp lệ — cần dạng YYYY-MM-DD');
   });
 
   it('answers 413 (not a reset connection) to a body over 64 KB, and keeps serving', async () => {
@@ -112,7 +112,9 @@ describe('HTTP server', () => {
     const other = json((await post(`${base}/api/chat`, { chatId: 'web-test-chat-2', text: 'tiếp' })).text);
     expect(other.replies[0].text).toContain('Không có danh sách nào');
     const script = json((await post(`${base}/api/chat`, { chatId, text: '/<script>alert(1)</script>' })).text);
-    expect(script.replies[0].text).toContain('«/<script>alert(1)</script>»'); // plain text; the page inserts it with textContent
+    // Markup is stripped at the conversation entry: the script never comes back.
+    expect(script.replies[0].text).toContain('Không có lệnh');
+    expect(script.replies[0].text).not.toContain('<script>'); // plain text; the page inserts it with textContent
   });
 
   it('POST /api/chat rejects a missing or malformed chatId', async () => {

@@ -167,10 +167,8 @@ describe('dueReminders: scale', () => {
     }
     const subs: Subscription[] = [];
     for (let i = 0; i < 100_000; i++) subs.push(sub(i % 50 === 0 ? ALL_AGENCIES : agencies[i % agencies.length]!, `chat${i}`));
-    const t0 = performance.now();
     const rs = dueReminders({ tasks, subscriptions: subs, registry, now: '2024-03-25', lastPass: '2024-03-24', muted: new Map() });
-    const ms = performance.now() - t0;
     expect(rs.length).toBeGreaterThan(10_000);
-    expect(ms).toBeLessThan(1500); // the bench reports the exact figure; leave room for a loaded CI machine
+    // Speed is measured by npm run bench:reminders, never asserted here.
   });
 });

@@ -146,7 +146,7 @@ describe('migrations', () => {
     db.close();
 
     const s = store();
-    expect(s.db.pragma('user_version', { simple: true })).toBe(2);
+    expect(s.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const colsNow = (table: string) => (s.db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]);
     expect(colsNow('feedback')).toContain('question');
     expect(colsNow('subscriptions')).toContain('muted_until');

@@ -74,11 +74,11 @@ describe.concurrent('TelegramSender (grammY Api + auto-retry + throttler) agains
   it('fails at once when retry_after exceeds maxDelaySeconds', async (ctx) => {
     const { fake, sender } = await telegram(ctx, { throttle: FAST, retry: { maxDelaySeconds: 5 } });
     fake.failNext('sendMessage', { status: 429, retryAfter: 60 });
-    const started = Date.now();
     const err = await sender.send({ chatId: '1', text: 'x' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GrammyError);
     expect((err as GrammyError).error_code).toBe(429);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Not retried: the one 429 is the only call.
+    expect(fake.calls.filter((c) => c.method === 'sendMessage')).toHaveLength(1);
   });
 
   it('retries a 500 (auto-retry backs off 3 s) and succeeds', async (ctx) => {
@@ -109,16 +109,13 @@ describe.concurrent('TelegramSender (grammY Api + auto-retry + throttler) agains
     const { token, apiRoot } = fake;
     await fake.close();
     const sender = new TelegramSender(createTelegramApi({ token, apiRoot, throttle: false, networkRetries: 1 }));
-    const started = Date.now();
     const err = await sender.send({ chatId: '1', text: 'x' }).catch((e: unknown) => e);
     expect((err as Error).name).toBe('HttpError');
     expect((err as Error).message).not.toContain(token);
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('throttles one chat to ~1 msg/s with the default settings, other chats are not held up', async (ctx) => {
     const { fake, api, sender } = await telegram(ctx);
-    const started = Date.now();
     await Promise.all([
       sender.send({ chatId: '11', text: 'một' }),
       sender.send({ chatId: '11', text: 'hai' }),
@@ -128,15 +125,21 @@ describe.concurrent('TelegramSender (grammY Api + auto-retry + throttler) agains
     ]);
     expect(fake.sent(11).map((m) => m.text)).toEqual(['một', 'hai', 'ba']);
     const chat11 = fake.calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id === 11).map((c) => c.at);
-    for (const gap of gaps(chat11)) expect(gap).toBeGreaterThanOrEqual(900);
-    const others = fake.calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id !== 11);
-    expect(Math.max(...others.map((c) => c.at)) - started).toBeLessThan(500);
+    const others = fake.calls.filter((c) => c.method === 'sendMessage' && c.payload.chat_id !== 11).map((c) => c.at);
+    // No duration is asserted (a loaded machine stretches them): chat 11 is spaced out — each of its
+    // gaps is longer than the other chats took altogether — and the other chats are not held behind it.
+    const spread = Math.max(...others, chat11[0]!) - Math.min(...others, chat11[0]!);
+    for (const gap of gaps(chat11)) expect(gap).toBeGreaterThan(spread);
+    expect(Math.max(...others)).toBeLessThan(chat11[1]!);
 
     // sendChatAction bypasses the throttler: the answer after "typing" is not delayed by a second
     await api.sendChatAction(14, 'typing');
-    const t0 = Date.now();
     await sender.send({ chatId: '14', text: 'trả lời' });
-    expect(Date.now() - t0).toBeLessThan(500);
+    await sender.send({ chatId: '14', text: 'thêm' });
+    const [action] = fake.calls.filter((c) => c.method === 'sendChatAction' && Number(c.payload.chat_id) === 14).map((c) => c.at);
+    const [first, second] = fake.calls.filter((c) => c.method === 'sendMessage' && Number(c.payload.chat_id) === 14).map((c) => c.at);
+    // Compared with the one-second spacing between two messages, the answer after "typing" is not held back.
+    expect(first! - action!).toBeLessThan(second! - first!);
   });
 
   it('does not interleave parts of concurrent messages to one chat', async (ctx) => {
@@ -275,7 +278,8 @@ describe.concurrent('ZaloSender against the fake', () => {
     const times = sendTimes(fake.calls);
     expect(times).toHaveLength(10);
     expect(times[9]! - times[0]!).toBeGreaterThanOrEqual(900); // 5 at once, then 5 per second
-    expect(times[4]! - times[0]!).toBeLessThan(300);
+    // The first five go as a burst: the wait before the sixth is longer than the burst took.
+    expect(times[5]! - times[4]!).toBeGreaterThan(times[4]! - times[0]!);
 
     const a = longText(2500);
     const b = longText(2500).replace(/^1\./, 'B1.');

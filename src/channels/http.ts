@@ -9,6 +9,7 @@ import type { Logger } from '../config/logger.js';
 import type { Conversation } from '../conversation/conversation.js';
 import type { Answerer } from '../conversation/conversation.js';
 import { RateLimiter, safeEqual } from '../conversation/guards.js';
+import { registry as metricsRegistry } from '../config/metrics.js';
 import { WEB_CHAT_PAGE } from './web/page.js';
 
 export interface HttpServerOptions {
@@ -19,12 +20,18 @@ export interface HttpServerOptions {
   answerer: Answerer;
   /** Extra facts for /healthz. */
   health: () => Record<string, unknown>;
+  /** For /readyz: false while a chat channel cannot receive updates (e.g. Telegram unreachable). */
+  ready?: () => { ready: boolean } & Record<string, unknown>;
   telegramWebhook?: (req: HttpRequest, res: ServerResponse) => Promise<void>;
   zaloWebhook?: (req: HttpRequest, res: ServerResponse) => Promise<void>;
   /** When access control is on (ACCESS_CODE), /api/ask requires "Authorization: Bearer <code>". */
   apiToken?: string;
   /** Requests per client address per minute on /api/ask and /api/chat. */
   ratePerMinute?: number;
+  /** When set, GET /metrics requires "Authorization: Bearer <METRICS_TOKEN>". */
+  metricsToken?: string;
+  /** Refreshes gauges read from storage (pending deliveries, inbox) before /metrics is served. */
+  beforeMetrics?: () => void;
 }
 
 const MAX_JSON_BYTES = 64 * 1024;
@@ -90,7 +97,23 @@ export function createHttpServer(opts: HttpServerOptions): Server {
 
   async function route(req: HttpRequest, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/healthz') return json(res, 200, { status: 'ok', ...opts.health() });
+    if (req.method === 'GET' && path === '/healthz') {
+      // A health function reporting status "error" (e.g. a damaged database) makes the check fail.
+      const health = opts.health();
+      return json(res, health.status === 'error' ? 503 : 200, { status: 'ok', ...health });
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      if (opts.metricsToken && !safeEqual(req.headers.authorization ?? '', `Bearer ${opts.metricsToken}`)) {
+        return json(res, 401, { error: 'Cần mã: gửi header "Authorization: Bearer <METRICS_TOKEN>".' });
+      }
+      opts.beforeMetrics?.();
+      res.writeHead(200, { 'content-type': metricsRegistry.contentType, 'cache-control': 'no-store' }).end(await metricsRegistry.metrics());
+      return;
+    }
+    if (req.method === 'GET' && path === '/readyz') {
+      const r = opts.ready?.() ?? { ready: true };
+      return json(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', ...r });
+    }
     if (req.method === 'POST' && path === '/telegram/webhook' && opts.telegramWebhook) return opts.telegramWebhook(req, res);
     if (req.method === 'POST' && path === '/zalo/webhook' && opts.zaloWebhook) return opts.zaloWebhook(req, res);
     if (req.method === 'GET' && (path === '/' || path === '/index.html')) {

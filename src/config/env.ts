@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseIsoDate } from '../text/dates.js';
+import { parseNowSetting } from '../text/dates.js';
 
 const optionalText = z.string().trim().min(1).optional();
 const url = z.string().trim().url({ message: 'phải là một địa chỉ URL đầy đủ, ví dụ https://bot.example.gov.vn' });
@@ -21,9 +21,10 @@ export const envSchema = z.object({
   ASSISTANT_NOW: z
     .string()
     .trim()
-    .refine((v) => parseIsoDate(v) !== undefined, { message: 'phải là ngày dạng YYYY-MM-DD, ví dụ 2024-08-01' })
+    .refine((v) => parseNowSetting(v) !== undefined, { message: 'phải là ngày dạng YYYY-MM-DD (ví dụ 2024-08-01) hoặc ngày giờ có múi giờ (ví dụ 2024-07-01T07:00:00+07:00)' })
     .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  INGEST_MAX_TEXT_MB: z.coerce.number().min(0.01).max(20).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   TELEGRAM_BOT_TOKEN: z.string().trim().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, { message: 'không đúng dạng token của BotFather (số:chuỗi)' }).optional(),
@@ -41,6 +42,7 @@ export const envSchema = z.object({
     .trim()
     .optional()
     .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
+  METRICS_TOKEN: secret.optional(),
   ACCESS_CODE: z.string().trim().min(4, { message: 'phải có ít nhất 4 ký tự' }).optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(20),
   ANSWER_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(1000),
@@ -51,6 +53,13 @@ export const envSchema = z.object({
   OPENAI_MODEL: optionalText,
   OPENAI_EMBEDDING_MODEL: optionalText,
   LLM_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(15_000),
+
+  DB_BACKUP_KEEP: z.coerce.number().int().min(0).max(365).default(7),
+  DB_BACKUP_TIME: z
+    .string()
+    .trim()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'phải có dạng HH:MM, ví dụ 03:00' })
+    .default('03:00'),
 
   REMINDER_TIME: z
     .string()
@@ -67,6 +76,8 @@ const EXPECTED: Record<string, string> = {
   LLM_TIMEOUT_MS: 'cần số mili-giây từ 500 đến 120000',
   ANSWER_CACHE_SIZE: 'cần một số nguyên từ 0 đến 100000',
   ASSISTANT_WORKERS: 'cần một số nguyên từ 0 đến 16',
+  INGEST_MAX_TEXT_MB: 'cần số MB từ 0,01 đến 20, ví dụ 2',
+  DB_BACKUP_KEEP: 'cần một số nguyên từ 0 (tắt) đến 365',
 };
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string };

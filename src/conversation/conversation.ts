@@ -8,9 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { AskResult } from '../qa/assistant.js';
+import { answerSeconds, answersTotal, updatesIn, updatesOut } from '../config/metrics.js';
+import { stripMarkup } from '../text/markup.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
 import { RateLimiter, safeEqual } from './guards.js';
-import type { ConversationStore, IncomingMessage, Reply } from './types.js';
+import { REMINDER_CHANNELS, type ConversationStore, type IncomingMessage, type Reply } from './types.js';
 
 /** What the conversation needs from the question-answering core. */
 export interface Answerer {
@@ -32,6 +34,8 @@ export interface ConversationOptions {
   ratePerMinute?: number;
   /** Reminder time shown to users. */
   reminderTime?: string;
+  /** Channels whose chats can receive reminders (default {@link REMINDER_CHANNELS}); others are told so instead of subscribing. */
+  reminderChannels?: ReadonlySet<string>;
   onError?: (err: unknown, msg: IncomingMessage) => void;
 }
 
@@ -103,12 +107,17 @@ export class Conversation {
 
   /** Handles one incoming message. Never throws. */
   async handle(msg: IncomingMessage): Promise<Reply[]> {
+    updatesIn.inc({ channel: msg.channel });
+    let replies: Reply[];
     try {
-      return await this.dispatch(msg);
+      replies = await this.dispatch(msg);
     } catch (err) {
       this.opts.onError?.(err, msg);
-      return [{ kind: 'error', text: 'Xin lỗi, đã có lỗi khi xử lý câu hỏi. Vui lòng thử lại sau ít phút.' }];
+      answersTotal.inc({ outcome: 'error' });
+      replies = [{ kind: 'error', text: 'Xin lỗi, đã có lỗi khi xử lý câu hỏi. Vui lòng thử lại sau ít phút.' }];
     }
+    updatesOut.inc({ channel: msg.channel }, replies.length);
+    return replies;
   }
 
   /** Stores a 👍/👎 on an answer. */
@@ -121,7 +130,8 @@ export class Conversation {
   }
 
   private async dispatch(msg: IncomingMessage): Promise<Reply[]> {
-    const text = squashSpaces(msg.text ?? '');
+    // Markup pasted with a question ("<b>an sinh</b> &amp; xã hội") is not part of it.
+    const text = squashSpaces(stripMarkup(msg.text ?? ''));
     const command = parseCommand(text);
     if (msg.chatType === 'group' && !command && !msg.addressedToBot) return [];
     if (text === '') return [info('Tin nhắn trống. Hãy gõ câu hỏi, ví dụ: «Ai chủ trì xây dựng Luật Dữ liệu?», hoặc /trogiup để xem các lệnh.')];
@@ -144,6 +154,8 @@ export class Conversation {
       return [info(`Không có lệnh «${text.split(/\s/)[0]}». Gõ /trogiup để xem các lệnh, hoặc gõ thẳng câu hỏi.`)];
     }
     if (/^(?:tiep|tiep theo|xem tiep|trang sau|next)\.?$/.test(fold(text))) return this.nextPage(msg);
+    const small = smallTalk(text);
+    if (small) return [info(small)];
     return this.answer(msg, this.resolveFollowUp(msg, text));
   }
 
@@ -195,7 +207,10 @@ export class Conversation {
 
   private async answer(msg: IncomingMessage, question: string, page = 1): Promise<Reply[]> {
     const now = this.opts.now?.();
+    const stopTimer = answerSeconds.startTimer({ channel: msg.channel });
     const result = await this.opts.answerer.ask(question, { ...(now && { now }), page, passages: false });
+    stopTimer();
+    answersTotal.inc({ outcome: result.grounded ? 'answered' : 'refused' });
     const mem = this.remember(msg);
     mem.question = question;
     mem.result = result;
@@ -269,6 +284,14 @@ export class Conversation {
       if (subs.length === 0) return info('Bạn chưa theo dõi cơ quan nào. Gõ /theodoi <cơ quan>, ví dụ: /theodoi Bộ Công an');
       return info([`Đang theo dõi (nhắc lúc ${at}):`, ...subs.map((s) => `• ${s.agency} — nhắc trước ${describeOffsets(s.offsets)}`)].join('\n'));
     }
+    if (name === 'theodoi' && !(this.opts.reminderChannels ?? REMINDER_CHANNELS).has(msg.channel)) {
+      const where = msg.channel === 'web' ? 'Trang trò chuyện web' : msg.channel === 'cli' ? 'Cửa sổ dòng lệnh' : 'Kênh này';
+      return info(
+        `${where} không nhận được tin nhắc hạn (chỉ trả lời khi bạn đang hỏi), nên chưa đăng ký gì. ` +
+          'Hãy nhắn /theodoi <cơ quan> cho trợ lý trên Telegram hoặc Zalo để nhận nhắc hạn lúc ' +
+          `${at}. Ở đây bạn vẫn xem được hạn bằng /sapdenhan hoặc /quahan.`,
+      );
+    }
     const m = /^(.*?)(?:\s+((?:\d{1,3})(?:\s*,\s*\d{1,3})*))?$/.exec(args.trim());
     const who = (m?.[1] ?? '').trim();
     if (!who) return info(name === 'theodoi' ? 'Hãy gõ tên cơ quan, ví dụ: /theodoi Bộ Công an 7,1 (hoặc /theodoi tất cả)' : 'Hãy gõ tên cơ quan, ví dụ: /huytheodoi Bộ Công an');
@@ -339,3 +362,16 @@ function describeOffsets(offsets: number[]): string {
   return offsets.map((d) => (d === 0 ? 'đúng ngày đến hạn' : `${d} ngày`)).join(', ');
 }
 
+
+const GREETING = /^(?:xin chao|chao|chao ban|chao tro ly|chao em|chao anh|chao chi|hello|hi|hey|alo|xin chao tro ly)(?: ban| tro ly| em| anh| chi| ad)?$/;
+const THANKS = /^(?:(?:ok|vang|da|uh|u|duoc roi)\s+)?(?:cam on|cam on ban|cam on nhieu|cam on tro ly|cam on em|thanks|thank you|thank|tks|ty)(?: ban| nhieu| nha| nhe| tro ly| em| a| nhe ban)*$/;
+
+/** A short friendly reply to a greeting or a thank-you (not the out-of-scope refusal), else null. */
+export function smallTalk(text: string): string | null {
+  const t = fold(text).replace(/[!.,?~:)(*^<3🙂😊👍🙏]+/gu, ' ').replace(/\s+/g, ' ').trim();
+  if (GREETING.test(t)) {
+    return 'Xin chào! Tôi là trợ lý về các văn bản chỉ đạo chuyển đổi số. Bạn cứ hỏi, ví dụ: «Bộ Y tế phải làm gì?» hoặc «Ai chủ trì xây dựng Luật Dữ liệu?» — hoặc gõ /trogiup để xem các lệnh.';
+  }
+  if (THANKS.test(t)) return 'Rất vui được giúp bạn! Cần gì thêm cứ hỏi tiếp nhé.';
+  return null;
+}

@@ -39,3 +39,10 @@ export interface ConversationStore {
   muteTask(channel: string, chatId: string, taskId: string): void;
   addFeedback(f: { channel: string; chatId: string; answerId?: string; vote?: 'up' | 'down'; text?: string; question?: string }): void;
 }
+
+/**
+ * Channels that can receive a message the user did not just ask for (a reminder). The web chat
+ * and the terminal only answer while the user is there, so a subscription there could never be
+ * delivered.
+ */
+export const REMINDER_CHANNELS: ReadonlySet<string> = new Set<ChannelName>(['telegram', 'zalo']);

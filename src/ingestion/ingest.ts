@@ -7,10 +7,11 @@
  * the documents and corrections survive re-ingestion.
  */
 import { createHash } from 'node:crypto';
+import { ingestRuns } from '../config/metrics.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgencyRegistry } from '../corpus/agencies.js';
-import { applyOverrides, Corpus, corpusPaths, defaultCorpusDir, writeFileAtomic, writeJson } from '../corpus/store.js';
+import { applyOverrides, commitCorpus, Corpus, corpusPaths, defaultCorpusDir, writeJson } from '../corpus/store.js';
 import type { DocumentMeta, TaskRow } from '../corpus/types.js';
 import { extractTasks } from './extract.js';
 import { parseIsoDate } from '../text/dates.js';
@@ -74,6 +75,17 @@ export function loadRegistry(root: string): AgencyRegistry {
 
 /** Ingests files into the corpus. Throws IngestBatchError (nothing written) when any file is bad. */
 export async function ingestFiles(files: string[], opts: IngestOptions = {}): Promise<IngestOutcome[]> {
+  try {
+    const outcomes = await ingestBatch(files, opts);
+    ingestRuns.inc({ result: 'ok' });
+    return outcomes;
+  } catch (err) {
+    ingestRuns.inc({ result: 'failed' });
+    throw err;
+  }
+}
+
+async function ingestBatch(files: string[], opts: IngestOptions): Promise<IngestOutcome[]> {
   const root = opts.corpusDir ?? defaultCorpusDir();
   const registry = opts.registry ?? loadRegistry(root);
   const corpus = Corpus.load(root);
@@ -136,13 +148,12 @@ export async function ingestFiles(files: string[], opts: IngestOptions = {}): Pr
   if (changed.length > 0) {
     mkdirSync(paths.documentsDir, { recursive: true });
     const nextDocuments = documents.filter((d) => !changed.some((c) => c.meta.docId === d.docId));
-    nextDocuments.push(...changed.map((c) => c.meta));
+    for (const c of changed) nextDocuments.push(c.meta);
     const texts = new Map(changed.map((c) => [c.meta.docId, c.text]));
     progress('Đang trích xuất bảng nhiệm vụ…');
     table = buildTaskTable(nextDocuments, (id) => texts.get(id) ?? corpus.text(id), registry, corpus.overrides().overrides);
-    for (const c of changed) writeFileAtomic(join(paths.documentsDir, `${c.meta.docId}.txt`), c.text);
-    writeJson(paths.documentsJson, sortDocuments(nextDocuments));
-    writeJson(paths.tasksJson, table);
+    // One unit: a crash anywhere in here is finished (or never started) on the next load.
+    commitCorpus(root, { texts, documents: sortDocuments(nextDocuments), tasks: table });
   }
   return prepared.map((p) => ({
     file: p.meta.originalFile,
@@ -171,7 +182,9 @@ function buildTaskTable(
 ): TaskRow[] {
   const rows: TaskRow[] = [];
   for (const d of sortDocuments(documents)) {
-    rows.push(...extractTasks(parseStructure(textOf(d.docId)), { docId: d.docId, agencies: registry, issuer: d.issuer, kind: d.kind, ...(d.date && { year: Number(d.date.slice(0, 4)) }) }));
+    // A loop, not push(...spread): a long document's rows as call arguments would overflow the stack.
+    const opts = { docId: d.docId, agencies: registry, issuer: d.issuer, kind: d.kind, ...(d.date && { year: Number(d.date.slice(0, 4)) }) };
+    for (const row of extractTasks(parseStructure(textOf(d.docId)), opts)) rows.push(row);
   }
   return applyOverrides(rows, overrides);
 }

@@ -8,6 +8,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import { decodeEntities } from '../text/markup.js';
 import { nfc } from '../text/vietnamese.js';
 import { withTables } from './pdf-tables.js';
 
@@ -60,9 +62,28 @@ export interface LoadOptions {
    * e.g. the original name of an uploaded file saved under a temporary path.
    */
   displayName?: string;
+  /** Most text a document may yield (bytes of UTF-8); default {@link maxTextBytes}. */
+  maxTextBytes?: number;
 }
 
 export const MAX_FILE_BYTES = 20 * 1024 * 1024;
+
+/** Default limit on a document's extracted text: directives are tens of kilobytes; 2 MB is ~600 pages. */
+export const DEFAULT_MAX_TEXT_MB = 2;
+
+/**
+ * The limit on one document's extracted text, from INGEST_MAX_TEXT_MB (default 2).
+ * A small file can decompress into hundreds of megabytes (a zip bomb); the limit is
+ * checked while decompressing and while reading pages, never after.
+ */
+export function maxTextBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const set = Number(env.INGEST_MAX_TEXT_MB);
+  const mb = env.INGEST_MAX_TEXT_MB?.trim() && Number.isFinite(set) && set > 0 ? set : DEFAULT_MAX_TEXT_MB;
+  return Math.round(mb * 1024 * 1024);
+}
+
+/** Word XML carries far more markup than text: the decompressed package may be this many times the text limit. */
+const DOCX_MARKUP_FACTOR = 16;
 
 /** Below this many letters per page on average a PDF is taken to be a scan. */
 const MIN_LETTERS_PER_PAGE = 20;
@@ -129,21 +150,32 @@ export async function loadDocumentFile(path: string, opts: LoadOptions = {}): Pr
     throw problem('too-large', `Tệp "${name}" lớn ${formatMb(data.length)}, vượt giới hạn ${MAX_FILE_BYTES / (1024 * 1024)} MB. Hãy tách thành các tệp nhỏ hơn rồi nạp lần lượt.`);
   }
 
+  const limit = opts.maxTextBytes ?? maxTextBytes();
   let pages: string[];
   switch (format) {
     case 'txt':
+      if (data.length > limit) throw textTooLarge(name, limit);
       pages = [decodeText(data, name)];
       break;
     case 'pdf':
-      pages = await extractPdf(data, name, opts.onProgress);
+      pages = await extractPdf(data, name, limit, opts.onProgress);
       break;
     case 'docx':
-      pages = [await extractDocx(data, name)];
+      pages = [await extractDocx(data, name, limit)];
       break;
   }
   if (pages.every((p) => isBlank(p))) throw problem('empty', emptyMessage(name));
 
   return { format, pages, originalFile: name, bytes: data.length };
+}
+
+/** The document holds (or unpacks into) more text than INGEST_MAX_TEXT_MB allows. */
+function textTooLarge(name: string, limit: number): IngestError {
+  return new IngestError(
+    'too-large',
+    `Tệp "${name}" chứa quá nhiều văn bản (vượt giới hạn ${formatMb(limit)} chữ, biến INGEST_MAX_TEXT_MB). Văn bản chỉ đạo thường chỉ vài chục trang: hãy kiểm tra lại tệp, hoặc tách thành các tệp nhỏ hơn.`,
+    name,
+  );
 }
 
 function emptyMessage(name: string): string {
@@ -208,7 +240,7 @@ function hasPdfMagic(data: Buffer): boolean {
   return data.subarray(0, 1024).includes('%PDF-', 0, 'latin1');
 }
 
-async function extractPdf(data: Buffer, name: string, onProgress?: (message: string) => void): Promise<string[]> {
+async function extractPdf(data: Buffer, name: string, limit: number, onProgress?: (message: string) => void): Promise<string[]> {
   if (!hasPdfMagic(data)) {
     throw new IngestError(
       'corrupt',
@@ -221,6 +253,7 @@ async function extractPdf(data: Buffer, name: string, onProgress?: (message: str
   // pdf.js takes ownership of (transfers) the array: give it a copy.
   const parser = new PDFParse({ data: new Uint8Array(data) });
   const pages: string[] = [];
+  let chars = 0;
   try {
     let total = Infinity;
     for (let first = 1; first <= total; first += PDF_PROGRESS_STEP) {
@@ -229,10 +262,17 @@ async function extractPdf(data: Buffer, name: string, onProgress?: (message: str
       total = result.total;
       // Ruled tables become tab rows, as in TXT and DOCX sources.
       const tables = new Map((await parser.getTable({ first, last }).catch(() => ({ pages: [] }))).pages.map((p) => [p.num, p.tables]));
-      for (const page of result.pages) pages.push(normaliseText(withTables(page.text, tables.get(page.num) ?? [])));
+      for (const page of result.pages) {
+        const text = normaliseText(withTables(page.text, tables.get(page.num) ?? []));
+        // UTF-16 units ≤ UTF-8 bytes for Vietnamese, so this never lets more than the limit through by much.
+        chars += text.length;
+        if (chars > limit) throw textTooLarge(name, limit);
+        pages.push(text);
+      }
       if (total > PDF_PROGRESS_STEP) onProgress?.(`Đang đọc trang ${Math.min(last, total)}/${total}…`);
     }
   } catch (err) {
+    if (err instanceof IngestError) throw err;
     if (err instanceof PasswordException || (err as Error | undefined)?.name === 'PasswordException') {
       throw new IngestError('corrupt', `Tệp PDF "${name}" được đặt mật khẩu. Hãy gỡ mật khẩu rồi nạp lại.`, name, { cause: err });
     }
@@ -261,7 +301,7 @@ async function extractPdf(data: Buffer, name: string, onProgress?: (message: str
 
 // ---------------------------------------------------------------------------- DOCX
 
-async function extractDocx(data: Buffer, name: string): Promise<string> {
+async function extractDocx(data: Buffer, name: string, limit: number): Promise<string> {
   const isZip = data[0] === 0x50 && data[1] === 0x4b && data[2] === 0x03 && data[3] === 0x04;
   if (!isZip) {
     const isOle = data[0] === 0xd0 && data[1] === 0xcf && data[2] === 0x11 && data[3] === 0xe0;
@@ -273,6 +313,7 @@ async function extractDocx(data: Buffer, name: string): Promise<string> {
       name,
     );
   }
+  checkZipBounds(data, name, limit * DOCX_MARKUP_FACTOR);
   const { default: mammoth } = await import('mammoth');
   let html: string;
   try {
@@ -290,21 +331,63 @@ async function extractDocx(data: Buffer, name: string): Promise<string> {
       { cause: err },
     );
   }
-  return normaliseText(htmlToText(html));
+  const text = normaliseText(htmlToText(html));
+  if (text.length > limit) throw textTooLarge(name, limit);
+  return text;
 }
 
-const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
-
-/** Decodes the entities mammoth emits (&amp; &lt; &gt; &quot;) plus numeric ones. */
-export function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, body: string) => {
-    if (body[0] === '#') {
-      const cp = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-      return Number.isInteger(cp) && cp >= 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : whole;
+/**
+ * Decompresses every entry of a zip package with an output cap, before mammoth
+ * (whose zip reader inflates entries whole) sees it: a zip bomb is stopped after
+ * at most `maxBytes` of output, and sizes the archive merely declares are not trusted.
+ */
+export function checkZipBounds(data: Buffer, name: string, maxBytes: number): void {
+  const corrupt = (): IngestError =>
+    new IngestError(
+      'corrupt',
+      `Không đọc được tệp Word "${name}": tệp bị hỏng hoặc không đúng cấu trúc .docx. Hãy mở bằng Word và lưu lại rồi nạp lại.`,
+      name,
+    );
+  // End of central directory: 22 bytes plus a comment of at most 65,535 bytes, at the end.
+  let eocd = -1;
+  for (let i = data.length - 22; i >= Math.max(0, data.length - 22 - 0xffff); i--) {
+    if (data.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
     }
-    return NAMED_ENTITIES[body.toLowerCase()] ?? whole;
-  });
+  }
+  if (eocd < 0) throw corrupt();
+  const entries = data.readUInt16LE(eocd + 10);
+  let at = data.readUInt32LE(eocd + 16);
+  let remaining = maxBytes;
+  for (let n = 0; n < entries; n++) {
+    if (at + 46 > data.length || data.readUInt32LE(at) !== 0x02014b50) throw corrupt();
+    const method = data.readUInt16LE(at + 10);
+    const compressed = data.readUInt32LE(at + 20);
+    const local = data.readUInt32LE(at + 42);
+    at += 46 + data.readUInt16LE(at + 28) + data.readUInt16LE(at + 30) + data.readUInt16LE(at + 32);
+    if (local + 30 > data.length || data.readUInt32LE(local) !== 0x04034b50) throw corrupt();
+    const start = local + 30 + data.readUInt16LE(local + 26) + data.readUInt16LE(local + 28);
+    // 0xFFFFFFFF marks ZIP64, which Word never writes for a document of sane size.
+    if (compressed === 0xffffffff || start + compressed > data.length) throw corrupt();
+    const body = data.subarray(start, start + compressed);
+    let size: number;
+    if (method === 0) size = body.length;
+    else if (method === 8) {
+      try {
+        size = inflateRawSync(body, { maxOutputLength: remaining + 1 }).length;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw textTooLarge(name, Math.round(maxBytes / DOCX_MARKUP_FACTOR));
+        throw corrupt();
+      }
+    } else throw corrupt();
+    remaining -= size;
+    if (remaining < 0) throw textTooLarge(name, Math.round(maxBytes / DOCX_MARKUP_FACTOR));
+  }
 }
+
+/** Re-exported: mammoth's HTML uses the entities the text layer decodes. */
+export { decodeEntities };
 
 interface TableState {
   row: string[] | null;

@@ -9,7 +9,7 @@ import type { AgencyRegistry } from '../corpus/agencies.js';
 import { loadRegistry } from '../ingestion/ingest.js';
 import { Corpus, defaultCorpusDir } from '../corpus/store.js';
 import type { TaskRow } from '../corpus/types.js';
-import { PassageIndex } from '../retrieval/index.js';
+import { PassageIndex, type SkippedDocument } from '../retrieval/index.js';
 import type { Chunk } from '../retrieval/chunks.js';
 import { Speller } from '../retrieval/spelling.js';
 import type { Embedder } from '../retrieval/vectors.js';
@@ -92,6 +92,8 @@ export interface AssistantOptions {
   /** Answers kept for repeated questions (default 1,000; 0 disables the cache). */
   answerCacheSize?: number;
   onProgress?: (message: string) => void;
+  /** A stored document left out of the index: reported, the rest is served. */
+  onSkip?: (skipped: SkippedDocument) => void;
 }
 
 const ANSWER_CACHE_SIZE = 1000;
@@ -141,6 +143,7 @@ export class Assistant {
       ...(opts.dataDir !== undefined && { dataDir: opts.dataDir }),
       ...(opts.embedder !== undefined && { embedder: opts.embedder }),
       ...(opts.onProgress !== undefined && { onProgress: opts.onProgress }),
+      ...(opts.onSkip !== undefined && { onSkip: opts.onSkip }),
     });
     return new Assistant(corpus, registry, index, opts.phraser, opts.answerCacheSize ?? ANSWER_CACHE_SIZE);
   }

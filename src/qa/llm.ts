@@ -15,6 +15,7 @@ import type { TaskRow } from '../corpus/types.js';
 import { formatVietnameseDate, isoDate, isValidDate } from '../text/dates.js';
 import { fold, nfc, squashSpaces } from '../text/vietnamese.js';
 import type { Citation } from './citations.js';
+import { allDayMonthsIn, allMonthNumbersIn, amountsIn, dayMonthsIn, monthNumbersIn, personTitlesIn, quartersIn, quotedSpansIn, urlsIn, yearsIn } from './facts.js';
 import { describeDeadline } from './format.js';
 
 export interface PhraseInput {
@@ -180,6 +181,11 @@ export type RejectReason =
   | 'unverified_quote'
   | 'unknown_date'
   | 'unknown_figure'
+  | 'unknown_year'
+  | 'unknown_quarter'
+  | 'unknown_amount'
+  | 'unknown_url'
+  | 'unknown_person'
   | 'unknown_agency';
 
 export type PhraseVerdict = { ok: true; answer: string; output: PhrasedOutput } | { ok: false; reason: RejectReason; detail?: string };
@@ -293,6 +299,36 @@ export function unknownAgencies(answer: string, input: PhraseInput, registry: Ag
   return [...new Set(out)];
 }
 
+/**
+ * The first year, day-month, month, quarter, amount, web address or person's title in the answer
+ * that the grounding texts do not hold (each compared in a normalised form), or null.
+ */
+function unsupportedFact(answer: string, grounding: string[]): { reason: RejectReason; detail: string } | null {
+  const all = grounding.join('\n');
+  const checks: Array<[RejectReason, (t: string) => string[], (t: string) => string[]]> = [
+    ['unknown_year', yearsIn, yearsIn],
+    ['unknown_date', dayMonthsIn, allDayMonthsIn],
+    ['unknown_date', monthNumbersIn, allMonthNumbersIn],
+    ['unknown_amount', amountsIn, amountsIn],
+  ];
+  for (const [reason, inAnswer, inSources] of checks) {
+    const allowed = new Set(inSources(all));
+    const bad = inAnswer(answer).find((f) => !allowed.has(f));
+    if (bad !== undefined) return { reason, detail: bad };
+  }
+  // A quarter without a year is licensed by the same quarter of any year.
+  const quarters = new Set(quartersIn(all).flatMap((q) => [q, `${q.split('/')[0]}/*`]));
+  const badQuarter = quartersIn(answer).find((q) => !quarters.has(q));
+  if (badQuarter !== undefined) return { reason: 'unknown_quarter', detail: badQuarter };
+  const lower = all.toLowerCase();
+  const badUrl = urlsIn(answer).find((u) => !lower.includes(u));
+  if (badUrl !== undefined) return { reason: 'unknown_url', detail: badUrl };
+  const folded = squashSpaces(fold(all));
+  const badPerson = personTitlesIn(answer).find((p) => !folded.includes(p));
+  if (badPerson !== undefined) return { reason: 'unknown_person', detail: badPerson };
+  return null;
+}
+
 /** Strips a Markdown code fence some OpenAI-compatible servers put around JSON. */
 function unfence(raw: string): string {
   const m = /^\s*```(?:json)?\s*\n?([\s\S]*?)\n?```\s*$/i.exec(raw);
@@ -334,15 +370,16 @@ export function validatePhrased(raw: string, input: PhraseInput, sources: Phrase
   // Everything the answer may rest on: sources, draft and the verified citations.
   const grounding = [input.draft, ...input.citations.map((c) => c.quote), ...sources.flatMap((s) => [...s.verbatim, s.body])];
   const verbatimTexts = [input.draft, ...input.citations.map((c) => c.quote), ...sources.flatMap((s) => s.verbatim)];
-  for (const m of answer.matchAll(/“([^”]*)”/g)) {
-    if (!isVerbatimIn(m[1]!, verbatimTexts)) return { ok: false, reason: 'unverified_quote', detail: m[1]!.slice(0, 80) };
+  // A span in quote marks of any style claims to be the documents' words.
+  for (const span of quotedSpansIn(answer)) {
+    if (!isVerbatimIn(span, verbatimTexts)) return { ok: false, reason: 'unverified_quote', detail: span.slice(0, 80) };
   }
 
   const allowedDates = new Set<string>([input.now]);
   for (const text of grounding) for (const d of datesIn(text, { iso: true })) allowedDates.add(d);
   for (const r of input.rows) if (r.deadline.date) allowedDates.add(r.deadline.date);
   for (const d of input.documents ?? []) if (d.date) allowedDates.add(d.date);
-  const badDate = datesIn(answer).find((d) => !allowedDates.has(d));
+  const badDate = datesIn(answer, { iso: true }).find((d) => !allowedDates.has(d));
   if (badDate !== undefined) return { ok: false, reason: 'unknown_date', detail: badDate };
 
   const allowedMonths = new Set<string>([...allowedDates].map((d) => d.slice(0, 7)));
@@ -354,6 +391,9 @@ export function validatePhrased(raw: string, input: PhraseInput, sources: Phrase
   const allowedFigures = new Set(grounding.flatMap(percentagesIn));
   const badFigure = percentagesIn(answer).find((p) => !allowedFigures.has(p));
   if (badFigure !== undefined) return { ok: false, reason: 'unknown_figure', detail: badFigure };
+
+  const fact = unsupportedFact(answer, [...grounding, ...[...allowedDates].map((d) => `${d} ${d.split('-').reverse().join('/')}`)]);
+  if (fact) return { ok: false, ...fact };
 
   const agencies = unknownAgencies(answer, input, registry);
   if (agencies.length > 0) return { ok: false, reason: 'unknown_agency', detail: agencies.join(', ') };

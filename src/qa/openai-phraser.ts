@@ -4,6 +4,7 @@
  * JSON of prompts/answer-vi.md and pass validatePhrased (llm.ts), otherwise null is
  * returned and the extractive draft is sent. The API key is never logged.
  */
+import { answersTotal } from '../config/metrics.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
@@ -86,6 +87,7 @@ export function createOpenAIPhraser(opts: OpenAIPhraserOptions): Phraser {
   const reject = (reason: string, extra: Record<string, unknown>, started: number) => {
     const safe = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, typeof v === 'string' ? redact(v, opts.apiKey) : v]));
     logger.warn({ reason, model, ms: Date.now() - started, ...safe }, 'llm: phrasing rejected, sending the extractive answer');
+    answersTotal.inc({ outcome: 'fallback' });
     return null;
   };
 

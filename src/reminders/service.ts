@@ -28,6 +28,8 @@ import { ChatUnreachableError, type MessageSender } from '../channels/types.js';
 import { daysBetween } from '../text/dates.js';
 import { formatReminderMessage, type FormattableReminder } from './format.js';
 import { dueReminders, groupByChat, parseDeliveryKind } from './policy.js';
+import { REMINDER_CHANNELS } from '../conversation/types.js';
+import { deliveries, reminderPasses } from '../config/metrics.js';
 import { chatKey, MAX_DELIVERY_ATTEMPTS, type DeliveryKey, type ReminderStore } from './store.js';
 
 /** The subset of a pino logger the pass uses. */
@@ -176,7 +178,10 @@ export async function runReminderPass(input: ReminderPassInput): Promise<Reminde
     return store.acquireLease(PASS_LEASE, owner, t.toISOString(), new Date(t.getTime() + leaseMs).toISOString(), isDeadLocalProcess);
   };
   const holder = takeLease();
-  if (holder !== owner) throw new PassInProgressError(holder);
+  if (holder !== owner) {
+    reminderPasses.inc({ result: 'busy' });
+    throw new PassInProgressError(holder);
+  }
   const renew = setInterval(() => {
     try {
       const now = takeLease();
@@ -187,7 +192,12 @@ export async function runReminderPass(input: ReminderPassInput): Promise<Reminde
   }, Math.max(1000, leaseMs / 3));
   renew.unref();
   try {
-    return await leasedPass(input, log, clock);
+    const result = await leasedPass(input, log, clock);
+    reminderPasses.inc({ result: 'ok' });
+    return result;
+  } catch (err) {
+    reminderPasses.inc({ result: 'failed' });
+    throw err;
   } finally {
     clearInterval(renew);
     store.releaseLease(PASS_LEASE, owner);
@@ -231,7 +241,10 @@ async function leasedPass(input: ReminderPassInput, log: PassLogger, clock: () =
 
   const lastPass = store.lastPassDate();
   const muted = store.allMutedTasks();
-  const due = dueReminders({ tasks, subscriptions: store.allActiveSubscriptions(), registry, now, lastPass, muted });
+  // Chats on channels that can never receive a reminder (web, terminal: subscriptions made before
+  // those channels refused them) are not claimed: their rows would stay pending forever.
+  const subscriptions = store.allActiveSubscriptions().filter((s) => REMINDER_CHANNELS.has(s.channel));
+  const due = dueReminders({ tasks, subscriptions, registry, now, lastPass, muted });
   result.due = due.length;
 
   // Older pending rows are read before claiming so "retried" counts only them.
@@ -272,7 +285,18 @@ async function leasedPass(input: ReminderPassInput, log: PassLogger, clock: () =
     return false;
   });
   for (const channel of missing) {
-    log.warn({ channel }, 'reminder pass: no sender configured for this channel; its reminders stay pending');
+    log.warn({ channel }, 'reminder pass: no sender configured for this channel; its reminders count a failed attempt');
+  }
+  // A channel without a sender counts a failed attempt per pass, so its rows end as failed after
+  // maxAttempts instead of piling up pending.
+  for (const list of chats.filter((l) => missing.has(l[0]!.channel))) {
+    const keys = list.map((r) => r.key);
+    const attempts = store.recordAttempt(keys, 'no sender configured for this channel');
+    const exhausted = keys.filter((_, i) => (attempts[i] ?? 0) >= maxAttempts);
+    if (exhausted.length > 0) {
+      store.markFailed(exhausted, `gave up after ${maxAttempts} passes: no sender configured for this channel`);
+      result.givenUp += exhausted.length;
+    }
   }
   result.chats = work.length;
 
@@ -286,6 +310,8 @@ async function leasedPass(input: ReminderPassInput, log: PassLogger, clock: () =
   });
 
   log.info({ now, ...result }, 'reminder pass: done');
+  deliveries.inc({ status: 'sent' }, result.reminders);
+  deliveries.inc({ status: 'failed' }, result.givenUp);
   return result;
 
   async function sendToChat(list: Array<FormattableWithKey & { channel: string; chatId: string }>): Promise<void> {

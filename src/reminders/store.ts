@@ -13,6 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { assertDatabaseUsable } from './integrity.js';
 
 /** The pseudo-agency of a subscription that follows every task. */
 export const ALL_AGENCIES = 'tất cả';
@@ -246,6 +247,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE subscriptions ADD COLUMN muted_until TEXT;
     `,
   },
+  {
+    version: 3,
+    description: 'inbox: every incoming chat update is stored before it is acknowledged, until its reply is accepted',
+    sql: `
+      CREATE TABLE inbox (
+        channel     TEXT NOT NULL,
+        update_id   TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        received_at TEXT NOT NULL,
+        done_at     TEXT,
+        PRIMARY KEY (channel, update_id)
+      );
+      CREATE INDEX inbox_pending ON inbox (channel) WHERE status = 'pending';
+    `,
+  },
 ];
 
 /** Latest schema version this code knows. */
@@ -344,6 +362,8 @@ export class SqliteReminderStore implements ReminderStore {
    */
   constructor(file: string = defaultDatabasePath(), opts: { clock?: () => Date } = {}) {
     this.clock = opts.clock ?? (() => new Date());
+    // An empty or damaged file stops here, with the backup to restore, instead of failing every message later.
+    assertDatabaseUsable(file);
     this.db = openDatabase(file);
     try {
       migrate(this.db);

@@ -6,17 +6,18 @@
  * rebuilds it automatically.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import MiniSearch from 'minisearch';
 import type { AgencyRegistry } from '../corpus/agencies.js';
 import { writeFileAtomic, type Corpus } from '../corpus/store.js';
+import { maxTextBytes } from '../ingestion/loaders.js';
 import { analyze } from './analyzer.js';
 import { chunkDocument, type Chunk } from './chunks.js';
 import { hashedEmbedder, type Embedder } from './vectors.js';
 
-const FORMAT_VERSION = 8;
+const FORMAT_VERSION = 9;
 /** Query terms searched at most (rarest first): enough for any question, bounded cost on long ones. */
 const MAX_TERMS = 22;
 /** Reciprocal-rank-fusion constant: damps the influence of rank differences far down the lists. */
@@ -54,6 +55,14 @@ export interface IndexOptions {
   dataDir?: string;
   embedder?: Embedder;
   onProgress?: (message: string) => void;
+  /** A document left out of the index (unreadable, or more text than INGEST_MAX_TEXT_MB): reported, never fatal. */
+  onSkip?: (skipped: SkippedDocument) => void;
+}
+
+/** A stored document the index left out, with a Vietnamese reason. */
+export interface SkippedDocument {
+  docId: string;
+  reason: string;
 }
 
 interface IndexedChunk {
@@ -76,6 +85,8 @@ export class PassageIndex {
     readonly fromCache: boolean,
     /** Indexed terms with their passage frequency: typo tolerance is only tried for unknown terms. */
     readonly vocabulary: ReadonlyMap<string, number>,
+    /** Documents left out of the index. */
+    readonly skipped: readonly SkippedDocument[] = [],
   ) {}
 
   /** Called when the dense side fails and the search falls back to lexical ranking. */
@@ -93,13 +104,15 @@ export class PassageIndex {
     const dir = opts.dataDir ? join(opts.dataDir, 'index', key) : undefined;
     if (dir && existsSync(join(dir, 'complete'))) {
       try {
-        return PassageIndex.load(dir, opts.registry, embedder);
+        const cached = PassageIndex.load(dir, opts.registry, embedder);
+        for (const s of cached.skipped) opts.onSkip?.(s);
+        return cached;
       } catch {
         // A damaged cache is rebuilt below.
       }
     }
     opts.onProgress?.('Đang lập chỉ mục văn bản…');
-    const index = await PassageIndex.build(opts.corpus, opts.registry, embedder);
+    const index = await PassageIndex.build(opts.corpus, opts.registry, embedder, opts.onSkip);
     if (dir) {
       index.dense = await index.loadDense();
       index.save(dir);
@@ -107,26 +120,56 @@ export class PassageIndex {
     return index;
   }
 
-  static async build(corpus: Corpus, registry: AgencyRegistry, embedder: Embedder = hashedEmbedder): Promise<PassageIndex> {
+  /**
+   * Builds the index in memory. A document that cannot be read or chunked, or that holds more
+   * text than INGEST_MAX_TEXT_MB, is left out and reported through `onSkip`: one bad document
+   * never stops the service from starting.
+   */
+  static async build(
+    corpus: Corpus,
+    registry: AgencyRegistry,
+    embedder: Embedder = hashedEmbedder,
+    onSkip?: (skipped: SkippedDocument) => void,
+  ): Promise<PassageIndex> {
     const chunks: Chunk[] = [];
-    for (const doc of corpus.documents) chunks.push(...chunkDocument(doc, corpus.text(doc.docId), chunks.length));
+    const skipped: SkippedDocument[] = [];
+    const limit = maxTextBytes();
+    for (const doc of corpus.documents) {
+      const skip = (reason: string) => {
+        skipped.push({ docId: doc.docId, reason });
+        onSkip?.({ docId: doc.docId, reason });
+      };
+      try {
+        const bytes = statSync(join(corpus.paths.documentsDir, `${doc.docId}.txt`)).size;
+        if (bytes > limit) {
+          skip(`văn bản lớn ${(bytes / 1048576).toFixed(1).replace('.', ',')} MB, vượt giới hạn INGEST_MAX_TEXT_MB`);
+          continue;
+        }
+        // A loop, not push(...spread): a document-sized array as call arguments overflows the stack.
+        for (const c of chunkDocument(doc, corpus.text(doc.docId), chunks.length)) chunks.push(c);
+      } catch (err) {
+        skip(`không đọc được văn bản (${(err as NodeJS.ErrnoException).code ?? (err as Error).name})`);
+      }
+    }
     const lexical = newMiniSearch(registry);
     lexical.addAll(chunks.map((c) => ({ id: c.id, text: c.text, context: c.context })));
     const dense = await buildDense(chunks, embedder);
-    return new PassageIndex(chunks, lexical, async () => dense, embedder, registry, false, vocabularyOf(chunks, registry));
+    return new PassageIndex(chunks, lexical, async () => dense, embedder, registry, false, vocabularyOf(chunks, registry), skipped);
   }
 
   private static load(dir: string, registry: AgencyRegistry, embedder: Embedder): PassageIndex {
     const chunks = JSON.parse(readFileSync(join(dir, 'chunks.json'), 'utf8')) as Chunk[];
     const lexical = MiniSearch.loadJSON<IndexedChunk>(readFileSync(join(dir, 'lexical.json'), 'utf8'), miniSearchOptions(registry));
     const vocabulary = new Map(JSON.parse(readFileSync(join(dir, 'vocabulary.json'), 'utf8')) as Array<[string, number]>);
+    const skippedFile = join(dir, 'skipped.json');
+    const skipped = existsSync(skippedFile) ? (JSON.parse(readFileSync(skippedFile, 'utf8')) as SkippedDocument[]) : [];
     const loadDense = async () => {
       const dense = new hnswlib.HierarchicalNSW('cosine', embedder.dimensions);
       dense.readIndexSync(join(dir, 'dense.hnsw'));
       dense.setEf(64);
       return dense;
     };
-    return new PassageIndex(chunks, lexical, loadDense, embedder, registry, true, vocabulary);
+    return new PassageIndex(chunks, lexical, loadDense, embedder, registry, true, vocabulary, skipped);
   }
 
   private save(dir: string): void {
@@ -137,6 +180,7 @@ export class PassageIndex {
     writeFileAtomic(join(tmp, 'chunks.json'), JSON.stringify(this.chunks));
     writeFileAtomic(join(tmp, 'lexical.json'), JSON.stringify(this.lexical));
     writeFileAtomic(join(tmp, 'vocabulary.json'), JSON.stringify([...this.vocabulary]));
+    writeFileAtomic(join(tmp, 'skipped.json'), JSON.stringify(this.skipped));
     this.dense!.writeIndexSync(join(tmp, 'dense.hnsw'));
     writeFileAtomic(join(tmp, 'complete'), new Date().toISOString());
     rmSync(dir, { recursive: true, force: true });

@@ -65,6 +65,23 @@ export function weekOf(iso: string): [string, string] {
   return [start, addDays(start, 6)];
 }
 
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Reads a frozen clock setting (ASSISTANT_NOW, --now): a date YYYY-MM-DD, or a date-time with
+ * its offset ("2024-07-01T07:00:00+07:00", "…Z") frozen to the minute. Returns the civil date
+ * in Vietnam and, for a date-time, the instant; undefined when invalid.
+ */
+export function parseNowSetting(value: string): { date: string; instant?: Date } | undefined {
+  const v = value.trim();
+  if (parseIsoDate(v)) return { date: v };
+  const m = DATE_TIME.exec(v);
+  if (!m || !parseIsoDate(m[1]!)) return undefined;
+  const instant = new Date(v);
+  if (Number.isNaN(instant.getTime())) return undefined;
+  return { date: todayInVietnam(instant), instant };
+}
+
 /**
  * The clock of the whole product: an explicit YYYY-MM-DD (`--now`), else
  * ASSISTANT_NOW, else today in Asia/Ho_Chi_Minh. Demos and tests freeze it.
@@ -72,10 +89,11 @@ export function weekOf(iso: string): [string, string] {
 export function resolveNow(explicit?: string | null, env: NodeJS.ProcessEnv = process.env): string {
   for (const candidate of [explicit, env.ASSISTANT_NOW]) {
     if (candidate && candidate.trim() !== '') {
-      if (!parseIsoDate(candidate)) {
-        throw new RangeError(`Ngày "${candidate}" không hợp lệ — cần dạng YYYY-MM-DD, ví dụ 2024-08-01.`);
+      const parsed = parseNowSetting(candidate);
+      if (!parsed) {
+        throw new RangeError(`Ngày "${candidate}" không hợp lệ — cần dạng YYYY-MM-DD (ví dụ 2024-08-01) hoặc ngày giờ có múi giờ (ví dụ 2024-07-01T07:00:00+07:00).`);
       }
-      return candidate.trim();
+      return parsed.date;
     }
   }
   return todayInVietnam();

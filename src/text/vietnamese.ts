@@ -128,11 +128,21 @@ export function isAllCaps(text: string): boolean {
 export function foldAligned(text: string): string {
   let out = '';
   for (const ch of text) {
-    const f = fold(ch);
-    out += f.length === ch.length ? f : ch.toLowerCase().length === ch.length ? ch.toLowerCase() : ch;
+    let f = alignedChars.get(ch);
+    if (f === undefined) {
+      const folded = fold(ch);
+      f = folded.length === ch.length ? folded : ch.toLowerCase().length === ch.length ? ch.toLowerCase() : ch;
+      // Bounded: hostile text can hold many distinct characters.
+      if (alignedChars.size > 10_000) alignedChars.clear();
+      alignedChars.set(ch, f);
+    }
+    out += f;
   }
   return out;
 }
+
+/** Per-character results of foldAligned: fold() normalises twice and dominated long documents' extraction time. */
+const alignedChars = new Map<string, string>();
 
 /** Shortens text at a word boundary (whitespace squashed), adding "…" when something was left out. */
 export function clip(text: string, max: number): string {

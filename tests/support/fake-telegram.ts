@@ -101,6 +101,14 @@ export interface FakeTelegram {
    * A 2xx confirms the update; a JSON body with `method` (grammY webhook reply) is executed as an API call.
    */
   deliverWebhook(): Promise<Array<{ update_id: number; status: number }>>;
+  /**
+   * While held, calls of `method` wait unanswered (like a slow Telegram); release() answers the
+   * waiting calls whose client is still connected (a killed client's calls are dropped, unsent).
+   */
+  hold(method: string): void;
+  release(method: string): void;
+  /** Calls of `method` currently held. */
+  heldCount(method: string): number;
   /** Commands registered with setMyCommands. */
   commands(): BotCommand[];
   /** answerCallbackQuery payloads received. */
@@ -600,8 +608,16 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     throw new ApiError(400, 'Bad Request: the fake Telegram server only accepts JSON and url-encoded bodies (no file uploads)');
   }
 
+  const held = new Map<string, Array<() => void>>();
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const heldMethod = /\/([A-Za-z]+)$/.exec(url.pathname)?.[1] ?? '';
+    const queueHeld = held.get(heldMethod);
+    if (queueHeld) {
+      await new Promise<void>((resolve) => queueHeld.push(resolve));
+      if (res.destroyed || req.socket.destroyed) return;
+    }
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     const method = m?.[2] ?? url.pathname;
     const call: RecordedCall = { method, payload: undefined, at: Date.now(), status: 0 };
@@ -708,6 +724,15 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     },
     webhook: () => ({ url: webhookUrl, ...(webhookSecret ? { secretToken: webhookSecret } : {}) }),
     deliverWebhook,
+    hold(method) {
+      if (!held.has(method)) held.set(method, []);
+    },
+    release(method) {
+      const waiting = held.get(method) ?? [];
+      held.delete(method);
+      for (const go of waiting) go();
+    },
+    heldCount: (method) => held.get(method)?.length ?? 0,
     commands: () => [...commands],
     answeredCallbacks: () => [...answered],
     async close() {

@@ -1,17 +1,29 @@
 /**
- * Telegram adapter (grammY). Long polling with @grammyjs/runner by default,
- * webhook when a URL is configured; answers in HTML parse mode with every
- * dynamic piece escaped, split at paragraph boundaries within 4,096
- * characters, with 👍/👎 buttons; typing action while answering; in groups
- * only commands and messages that mention or reply to the bot are answered.
- * One bad update is logged and answered politely; it never stops the bot.
+ * Telegram adapter (grammY). Long polling by default, webhook when a URL is
+ * configured; answers in HTML parse mode with every dynamic piece escaped, split
+ * at paragraph boundaries within 4,096 characters, with 👍/👎 buttons; typing
+ * action while answering; in groups only commands and messages that mention or
+ * reply to the bot are answered. One bad update is logged and answered politely;
+ * it never stops the bot.
+ *
+ * No question is lost to a crash: every update is stored in the inbox (SQLite)
+ * before Telegram is told it was received — the webhook's 200, or the next
+ * polling offset — and marked done once its reply was accepted; start-up
+ * processes what is still pending. Telegram faults never crash the process:
+ * 409 (another instance polls with this token) and an unreachable server are
+ * retried with a growing delay and a warning each time; a refused token (401/404)
+ * at start-up is a {@link TelegramStartError}.
  */
 import type { IncomingMessage as HttpRequest, ServerResponse } from 'node:http';
-import { Bot, InlineKeyboard, webhookCallback, type BotError, type Context } from 'grammy';
-import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
+import { Bot, GrammyError, HttpError, InlineKeyboard, type BotError, type Context } from 'grammy';
+import type { Update } from 'grammy/types';
+import { sequentialize } from '@grammyjs/runner';
 import type { Conversation } from '../../conversation/conversation.js';
 import type { Reply } from '../../conversation/types.js';
 import type { Logger } from '../../config/logger.js';
+import { safeEqual } from '../../conversation/guards.js';
+import { readBody } from '../http.js';
+import type { Inbox } from '../inbox.js';
 import { splitMessage } from '../split.js';
 import { escapeHtml, installTelegramTransformers, TelegramSender } from './sender.js';
 
@@ -24,6 +36,53 @@ export interface TelegramBotOptions {
   webhook?: { url: string; secret: string };
   /** Outbound throttling (on by default; benchmarks against a local server turn it off). */
   throttle?: boolean;
+  /** Where updates wait until answered; without it an update in hand is lost to a crash. */
+  inbox?: Inbox;
+  /** Delay before retrying a failed poll or connection, doubling up to `maxMs` (default 1 s → 60 s). */
+  retry?: { initialMs?: number; maxMs?: number };
+  /** Long-poll timeout in seconds (default 30). */
+  pollTimeoutSeconds?: number;
+}
+
+/** Telegram refused the token at start-up (401 Unauthorized, 404 Not Found): the operator must fix it. */
+export class TelegramStartError extends Error {
+  constructor(status: number) {
+    super(
+      `Telegram từ chối token (lỗi ${status}${status === 401 ? ' Unauthorized' : ' Not Found'}): TELEGRAM_BOT_TOKEN sai hoặc đã bị thu hồi. ` +
+        'Hãy lấy lại token từ @BotFather, sửa biến TELEGRAM_BOT_TOKEN rồi khởi động lại.',
+    );
+    this.name = 'TelegramStartError';
+  }
+}
+
+const CHANNEL = 'telegram';
+const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+/** Updates handled at once; polling waits for room before fetching more. */
+const MAX_IN_FLIGHT = 256;
+const MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+type Fault = 'auth' | 'conflict' | 'unreachable' | 'server';
+
+function faultOf(err: unknown): Fault {
+  if (err instanceof GrammyError) {
+    if (err.error_code === 401 || err.error_code === 404) return 'auth';
+    if (err.error_code === 409) return 'conflict';
+    return 'server';
+  }
+  return err instanceof HttpError ? 'unreachable' : 'server';
+}
+
+/** Vietnamese warning for a fault that is retried, naming the next delay. */
+function faultMessage(fault: Fault, err: unknown, delayMs: number): string {
+  const next = `Thử lại sau ${String(Math.round(delayMs / 10) / 100).replace('.', ',')} giây.`;
+  switch (fault) {
+    case 'conflict':
+      return `Telegram báo xung đột (409): một phiên bản khác đang nhận tin (polling) với cùng token, hoặc bot đang đặt webhook. Hãy chỉ chạy một phiên bản. ${next}`;
+    case 'unreachable':
+      return `Không kết nối được máy chủ Telegram (${(err as Error).message.replace(/bot[^/\s:]+:[^/\s]+/g, 'bot***').slice(0, 160)}). ${next}`;
+    default:
+      return `Telegram trả lỗi (${err instanceof GrammyError ? err.error_code : '?'}). ${next}`;
+  }
 }
 
 const MAX_TELEGRAM = 4096;
@@ -31,11 +90,16 @@ const MAX_TELEGRAM = 4096;
 export class TelegramChannel {
   readonly bot: Bot;
   readonly sender: TelegramSender;
-  private runner: RunnerHandle | undefined;
-  private lastUpdateId = -1;
-  /** Updates being handled: stop() waits for them (runner.stop() only stops fetching). */
+  /** Next polling offset: everything below it is stored in the inbox. */
+  private offset = 0;
+  /** Updates being handled: stop() waits for them. */
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly webhookHandler: ((req: HttpRequest, res: ServerResponse) => Promise<void>) | undefined;
+  private connected = false;
+  private stopping = false;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+  /** Why the channel is not ready (undefined when it is): shown by /readyz. */
+  private problem: string | undefined = 'chưa kết nối Telegram';
 
   constructor(private readonly opts: TelegramBotOptions) {
     this.bot = new Bot(opts.token, {
@@ -49,34 +113,23 @@ export class TelegramChannel {
     installTelegramTransformers(this.bot.api, { ...(opts.throttle === false && { throttle: false }) });
     this.sender = new TelegramSender(this.bot.api);
     this.install();
-    if (opts.webhook) {
-      this.webhookHandler = webhookCallback(this.bot, 'http', { secretToken: opts.webhook.secret, onTimeout: 'return', timeoutMilliseconds: 25_000 }) as (
-        req: HttpRequest,
-        res: ServerResponse,
-      ) => Promise<void>;
-    }
+  }
+
+  /** Connected to Telegram and receiving updates; otherwise why not (for /readyz). */
+  readiness(): { ready: boolean; reason?: string } {
+    return this.problem === undefined ? { ready: true } : { ready: false, reason: this.problem };
   }
 
   private install(): void {
     const { conversation, logger } = this.opts;
-    this.bot.use(async (ctx, next) => {
-      if (ctx.update.update_id > this.lastUpdateId) this.lastUpdateId = ctx.update.update_id;
-      const handled = next();
-      this.inFlight.add(handled);
-      try {
-        await handled;
-      } finally {
-        this.inFlight.delete(handled);
-      }
-    });
     const onError = async (err: BotError) => {
+      // Telegram unreachable while replying: the update stays in the inbox and is answered after a restart.
+      if (err.error instanceof HttpError) throw err.error;
       logger.error({ err: err.error, update_id: err.ctx.update.update_id }, 'telegram update failed');
       // ctx.reply throws synchronously (not a rejected promise) when the update has no chat.
       if (err.ctx.chat) await err.ctx.reply('Xin lỗi, đã có lỗi khi xử lý tin nhắn này. Vui lòng thử lại.').catch(() => undefined);
     };
-    this.bot.catch(onError);
-    // bot.catch only covers long polling: with webhookCallback grammY rethrows, the route answers 500
-    // and Telegram resends the update. The boundary handles a failing update the same way in both modes.
+    // Both modes hand updates to bot.handleUpdate, which rethrows: the boundary answers a failing update politely.
     const bot = this.bot.errorBoundary(onError);
     // Updates of one chat are handled in order; different chats in parallel.
     bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
@@ -140,9 +193,34 @@ export class TelegramChannel {
     }
   }
 
-  /** Starts receiving updates: sets the webhook, or deletes it and long-polls. */
+  /**
+   * Connects (getMe, commands, webhook set or deleted) and starts receiving updates, then
+   * answers what the inbox still holds from before a crash. A refused token throws a
+   * {@link TelegramStartError}; an unreachable server is retried in the background.
+   */
   async start(): Promise<void> {
-    await this.bot.init();
+    try {
+      await this.connect();
+    } catch (err) {
+      if (faultOf(err) === 'auth') throw new TelegramStartError((err as GrammyError).error_code);
+      this.warnFault(err, this.initialDelay());
+    }
+    this.loop = this.run();
+  }
+
+  private initialDelay(): number {
+    return this.opts.retry?.initialMs ?? 1000;
+  }
+
+  private warnFault(err: unknown, delayMs: number): void {
+    const fault = faultOf(err);
+    this.problem = fault === 'conflict' ? 'xung đột 409: một phiên bản khác đang nhận tin với cùng token' : fault === 'unreachable' ? 'không kết nối được Telegram' : 'Telegram trả lỗi';
+    this.opts.logger.warn({ status: err instanceof GrammyError ? err.error_code : undefined, retry_in_ms: delayMs }, faultMessage(fault, err, delayMs));
+  }
+
+  private async connect(): Promise<void> {
+    // Not bot.init(): it retries an unreachable server forever, silently. Our loop warns and backs off.
+    if (!this.bot.isInited()) this.bot.botInfo = await this.bot.api.getMe();
     await this.bot.api.setMyCommands([
       { command: 'hoi', description: 'Hỏi về văn bản chỉ đạo' },
       { command: 'nhiemvu', description: 'Nhiệm vụ của một cơ quan, địa phương' },
@@ -156,33 +234,122 @@ export class TelegramChannel {
       { command: 'trogiup', description: 'Hướng dẫn' },
     ]).catch((err) => this.opts.logger.warn({ err }, 'setMyCommands failed'));
     if (this.opts.webhook) {
-      await this.bot.api.setWebhook(this.opts.webhook.url, { secret_token: this.opts.webhook.secret, allowed_updates: ['message', 'callback_query'] });
-      return;
+      await this.bot.api.setWebhook(this.opts.webhook.url, { secret_token: this.opts.webhook.secret, allowed_updates: [...ALLOWED_UPDATES] });
+    } else {
+      await this.bot.api.deleteWebhook();
     }
-    await this.bot.api.deleteWebhook();
-    this.runner = run(this.bot, { runner: { fetch: { allowed_updates: ['message', 'callback_query'] } } });
+    this.connected = true;
+    if (this.opts.webhook) this.problem = undefined;
+    // Updates stored before a crash (or a failed reply) are answered now, each at most twice overall.
+    for (const item of this.opts.inbox?.pending(CHANNEL) ?? []) this.dispatch(item.payload as Update);
+    this.opts.inbox?.prune(CHANNEL);
   }
 
-  /** Handles a webhook POST (the secret header is compared in constant time by grammY; a mismatch gets 401). */
-  async handleWebhook(req: HttpRequest, res: ServerResponse): Promise<void> {
-    if (!this.webhookHandler) {
-      res.writeHead(404).end();
-      return;
+  /** Connects (when start() could not) and, without a webhook, long-polls until stop(). */
+  private async run(): Promise<void> {
+    let delay = this.initialDelay();
+    const maxDelay = this.opts.retry?.maxMs ?? 60_000;
+    while (!this.stopping) {
+      try {
+        if (!this.connected) await this.connect();
+        if (this.opts.webhook) return;
+        const updates = await this.bot.api.getUpdates(
+          { offset: this.offset, timeout: this.opts.pollTimeoutSeconds ?? 30, allowed_updates: [...ALLOWED_UPDATES] },
+          // grammY types its signal with the abort-controller polyfill; the native one is what it uses at run time.
+          this.abort.signal as never,
+        );
+        if (this.problem !== undefined) this.opts.logger.info('Đã nhận tin từ Telegram trở lại.');
+        this.problem = undefined;
+        delay = this.initialDelay();
+        // Stored before the next getUpdates confirms them to Telegram.
+        const fresh = this.receive(updates);
+        if (updates.length > 0) this.offset = updates[updates.length - 1]!.update_id + 1;
+        for (const u of fresh) this.dispatch(u);
+        while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
+      } catch (err) {
+        if (this.stopping) break;
+        if (faultOf(err) === 'auth') {
+          this.problem = 'Telegram từ chối token (401/404)';
+          this.opts.logger.error(`${new TelegramStartError((err as GrammyError).error_code).message} Kênh Telegram ngừng nhận tin.`);
+          return;
+        }
+        this.warnFault(err, delay);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, delay);
+          this.abort.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        });
+        delay = Math.min(delay * 2, maxDelay);
+      }
     }
-    await this.webhookHandler(req, res);
+  }
+
+  /** Stores updates in the inbox; returns those not seen before (all of them without an inbox). */
+  private receive(updates: Update[]): Update[] {
+    const inbox = this.opts.inbox;
+    if (!inbox || updates.length === 0) return updates;
+    const fresh = new Set(inbox.receive(CHANNEL, updates.map((u) => ({ id: String(u.update_id), payload: u }))).map((u) => u.id));
+    return updates.filter((u) => fresh.has(String(u.update_id)));
+  }
+
+  /** Handles one update in the background; done in the inbox once it went through (replies accepted). */
+  private dispatch(update: Update): void {
+    const id = String(update.update_id);
+    const inbox = this.opts.inbox;
+    if (inbox && !inbox.begin(CHANNEL, id)) return;
+    const handled = this.bot.handleUpdate(update).then(
+      () => inbox?.done(CHANNEL, id),
+      (err: unknown) => this.opts.logger.warn({ err, update_id: update.update_id }, 'Chưa trả lời được tin (sẽ thử lại khi khởi động lại).'),
+    );
+    this.inFlight.add(handled);
+    void handled.finally(() => this.inFlight.delete(handled));
   }
 
   /**
-   * Stops after the updates in hand are answered, then confirms the last offset
-   * to Telegram so a restart does not receive (and answer) them again.
+   * Handles a webhook POST: checks the secret header (constant time; 401 otherwise), stores the
+   * update in the inbox, answers 200, then processes it. A body that is not an update gets 400.
+   */
+  async handleWebhook(req: HttpRequest, res: ServerResponse): Promise<void> {
+    const secret = this.opts.webhook?.secret;
+    if (!secret) {
+      req.resume();
+      res.writeHead(404).end();
+      return;
+    }
+    const header = req.headers['x-telegram-bot-api-secret-token'];
+    if (typeof header !== 'string' || !safeEqual(header, secret)) {
+      req.resume();
+      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' }).end('secret token is wrong');
+      return;
+    }
+    let update: Update;
+    try {
+      update = JSON.parse(await readBody(req, MAX_WEBHOOK_BYTES)) as Update;
+    } catch (err) {
+      const tooLarge = (err as Error).message === 'body too large';
+      res.writeHead(tooLarge ? 413 : 400, tooLarge ? { connection: 'close' } : {}).end();
+      return;
+    }
+    if (!update || typeof update !== 'object' || !Number.isSafeInteger(update.update_id)) {
+      res.writeHead(400).end();
+      return;
+    }
+    const fresh = this.receive([update]);
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    if (!this.connected) return; // processed from the inbox once connected
+    for (const u of fresh) this.dispatch(u);
+  }
+
+  /**
+   * Stops after the updates in hand are answered, then confirms the polling offset to
+   * Telegram (everything below it is stored in the inbox anyway).
    */
   async stop(): Promise<void> {
-    if (this.runner?.isRunning()) await this.runner.stop();
-    // The runner hands fetched updates to its sink and returns: wait until they are answered,
-    // or confirming the offset below would drop the answers still in hand.
+    this.stopping = true;
+    this.abort.abort();
+    await this.loop?.catch(() => undefined);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-    if (!this.opts.webhook && this.lastUpdateId >= 0) {
-      await this.bot.api.getUpdates({ offset: this.lastUpdateId + 1, limit: 1, timeout: 0 }).catch(() => undefined);
+    if (!this.opts.webhook && this.offset > 0 && this.connected) {
+      await this.bot.api.getUpdates({ offset: this.offset, limit: 1, timeout: 0 }).catch(() => undefined);
     }
   }
 }

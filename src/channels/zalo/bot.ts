@@ -3,13 +3,17 @@
  * (X-Bot-Api-Secret-Token verified in constant time), plain-text answers in
  * numbered parts of at most 2,000 characters, and a short hint for images,
  * stickers and other non-text events. Messages of one chat are answered in
- * order; a failing update is logged and never stops the loop.
+ * order; a failing update is logged and never stops the loop. With an inbox,
+ * every update is stored before it is acknowledged (webhook 200) or handled
+ * (polling: Zalo has no offset, fetching confirms), marked done once answered,
+ * and what is pending after a crash is answered at start-up (at most twice).
  */
 import type { IncomingMessage as HttpRequest, ServerResponse } from 'node:http';
 import type { Logger } from '../../config/logger.js';
 import type { Conversation } from '../../conversation/conversation.js';
 import { safeEqual } from '../../conversation/guards.js';
 import { readBody } from '../http.js';
+import type { Inbox } from '../inbox.js';
 import { ZaloApiError, ZaloBotClient, type ZaloUpdate } from './client.js';
 import { ZaloSender } from './sender.js';
 
@@ -21,6 +25,16 @@ export interface ZaloBotOptions {
   webhook?: { url: string; secret: string };
   /** Long-poll timeout in seconds (default 30). */
   pollTimeoutSeconds?: number;
+  /** Where updates wait until answered. */
+  inbox?: Inbox;
+}
+
+const CHANNEL = 'zalo';
+
+/** The inbox key of an update: its message id (none: not stored, handled directly). */
+function updateKey(update: ZaloUpdate): string | undefined {
+  const id = (update as { message?: { message_id?: unknown } })?.message?.message_id;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
 }
 
 const NON_TEXT_HINT = 'Tôi chỉ đọc được tin nhắn chữ. Hãy gõ câu hỏi, ví dụ: «Bộ Y tế phải làm gì?», hoặc /trogiup để xem các lệnh.';
@@ -44,6 +58,9 @@ export class ZaloChannel {
   async start(): Promise<void> {
     const me = await this.client.getMe();
     this.botName = me.account_name ?? '';
+    // Updates stored before a crash are answered now.
+    for (const item of this.opts.inbox?.pending(CHANNEL) ?? []) void this.enqueue(item.payload as ZaloUpdate);
+    this.opts.inbox?.prune(CHANNEL);
     if (this.opts.webhook) {
       await this.client.setWebhook(this.opts.webhook.url, this.opts.webhook.secret);
       return;
@@ -59,7 +76,7 @@ export class ZaloChannel {
       this.abort = new AbortController();
       try {
         const updates = await this.client.getUpdates({ timeoutSeconds: this.opts.pollTimeoutSeconds ?? 30, signal: this.abort.signal });
-        for (const u of updates) this.enqueue(u);
+        for (const u of this.receive(updates)) void this.enqueue(u);
         backoff = 1000;
       } catch (err) {
         if (!this.polling) break;
@@ -75,12 +92,29 @@ export class ZaloChannel {
     }
   }
 
-  /** Queues an update behind the previous ones of the same chat. */
+  /** Stores updates in the inbox; returns those not seen before (all of them without an inbox). */
+  private receive(updates: ZaloUpdate[]): ZaloUpdate[] {
+    const inbox = this.opts.inbox;
+    if (!inbox) return updates;
+    const keyed = updates.filter((u) => updateKey(u) !== undefined);
+    const fresh = new Set(inbox.receive(CHANNEL, keyed.map((u) => ({ id: updateKey(u)!, payload: u }))).map((u) => u.id));
+    return updates.filter((u) => updateKey(u) === undefined || fresh.has(updateKey(u)!));
+  }
+
+  /** Queues an update behind the previous ones of the same chat; done in the inbox once answered. */
   enqueue(update: ZaloUpdate): Promise<void> {
     const chatId = update?.message?.chat?.id;
     if (!chatId) return Promise.resolve();
     const previous = this.chains.get(chatId) ?? Promise.resolve();
-    const next = previous.then(() => this.handle(update)).catch((err) => this.opts.logger.error({ err }, 'zalo update failed'));
+    const key = updateKey(update);
+    const inbox = this.opts.inbox;
+    const next = previous
+      .then(async () => {
+        if (key !== undefined && inbox && !inbox.begin(CHANNEL, key)) return;
+        await this.handle(update);
+        if (key !== undefined) inbox?.done(CHANNEL, key);
+      })
+      .catch((err) => this.opts.logger.error({ err }, 'zalo update failed'));
     this.chains.set(chatId, next);
     void next.finally(() => {
       if (this.chains.get(chatId) === next) this.chains.delete(chatId);
@@ -140,10 +174,12 @@ export class ZaloChannel {
       res.end(tooLarge ? '{"ok":false,"description":"Payload Too Large"}' : '{"ok":false,"description":"Bad Request"}');
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    const b = body as { result?: ZaloUpdate } & Partial<ZaloUpdate>;
+    const b = (body ?? {}) as { result?: ZaloUpdate } & Partial<ZaloUpdate>;
     const update = b.result ?? (b.message ? (b as ZaloUpdate) : undefined);
-    if (update) await this.enqueue(update);
+    // Stored before the 200: an acknowledged update survives a crash.
+    const fresh = update ? this.receive([update]) : [];
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    for (const u of fresh) await this.enqueue(u);
   }
 
   async stop(): Promise<void> {
