@@ -265,8 +265,20 @@ export class Conversation {
       if (prevMention) return mem.question.replace(prevMention.text, name);
       return `Nhiệm vụ của ${name}`;
     }
-    if (mentions.length === 0 && f.split(' ').length <= 6 && /^(?:(?:the |vay |con )?(?:han|thoi han|han chot|khi nao|bao gio|ai|co quan nao|ai chu tri|don vi nao|o dau|nguon)\b)/.test(f)) {
-      return `${mem.question.replace(/[?.!]+$/, '')} — ${text}`;
+    if (mentions.length > 0) return text;
+    const words = f.split(' ').length;
+    const prev = mem.question.replace(/[?.!]+$/, '');
+    // "thế còn cán bộ, công chức thì …": a new subject, asked of the same document as before.
+    if (/^(?:the |vay )?con\b/.test(f) && words >= 5) {
+      const scope = /\s((?:theo|trong|tai)\s.+)$/u.exec(prev)?.[1];
+      return scope && !/\b(?:theo|trong|tai)\b/.test(f) ? `${text.replace(/[?.!]+$/, '')} ${scope}?` : text;
+    }
+    // "hạn khi nào?", "văn bản nào giao việc đó?", "trong đó bao nhiêu …", "kết quả đạt bao nhiêu?":
+    // the same topic as the question before, asked differently.
+    const refersBack = /\b(?:viec do|viec nay|nhiem vu do|nhiem vu nay|van ban do|chi tieu do|chi tieu nay|trong do|trong so do|cai do)\b/.test(f);
+    const startsAsFollowUp = /^(?:(?:the |vay |con )?(?:han|thoi han|han chot|khi nao|bao gio|luc nao|ai|co quan nao|ai chu tri|don vi nao|o dau|nguon|van ban nao|ket qua|to chuc|muc tieu|chi tieu|trong do|the trong|the theo|vay trong|vay theo|con trong|con theo))\b/.test(f);
+    if ((words <= 8 && (startsAsFollowUp || refersBack)) || (words <= 14 && refersBack) || /^(?:the|vay) (?:trong|theo)\b/.test(f)) {
+      return `${prev} — ${text}`;
     }
     return text;
   }
