@@ -1,49 +1,109 @@
 /**
- * npm run eval [-- FILE]  — judges a QA file (JSON lines) by the rules in tests/fixtures/eval/README.md:
- * accuracy per kind, evidence recall@5, citation validity, and every failure.
+ * npm run eval [-- FILE …] [--variants] [--failures]
+ *
+ * Judges QA sets (JSON lines) by the rules in tests/fixtures/eval/README.md and prints, per set:
+ * accuracy by kind and by style (diacritics, no_diacritics, abbrev, typo, multi_part, filter,
+ * follow_up, colloquial), evidence recall@5, citation validity, and the failures.
+ * Without FILE: every tests/fixtures/eval/*.jsonl, plus the spelling variant set generated from
+ * qa-dev.jsonl (scripts/variants.ts). Follow-ups (items with "context") go through the
+ * conversation layer: the context turns first, then the follow-up, in the same chat.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { loadConfig } from '../src/config/env.js';
+import { Conversation } from '../src/conversation/conversation.js';
 import { REPO_ROOT } from '../src/corpus/store.js';
-import { Assistant } from '../src/qa/assistant.js';
+import { Assistant, type AskResult } from '../src/qa/assistant.js';
 import { judge, type Judgement, type QaItem } from '../src/qa/evaluate.js';
+import { spellingVariants } from './variants.js';
 
-const file = process.argv[2] ?? join(REPO_ROOT, 'tests', 'fixtures', 'eval', 'qa-dev.jsonl');
-const items = readFileSync(file, 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => JSON.parse(l) as QaItem);
+interface Item extends QaItem {
+  style?: string;
+  context?: string[];
+  variant?: string;
+}
+
+const args = process.argv.slice(2);
+const showAllFailures = args.includes('--failures');
+const files = args.filter((a) => !a.startsWith('--'));
+const dir = join(REPO_ROOT, 'tests', 'fixtures', 'eval');
+const read = (file: string): Item[] =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Item);
+
+const sets: Array<{ name: string; items: Item[] }> = [];
+if (files.length > 0) for (const f of files) sets.push({ name: basename(f), items: read(f) });
+else {
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.jsonl')).sort()) sets.push({ name: f, items: read(join(dir, f)) });
+}
+if (files.length === 0 || args.includes('--variants')) {
+  const base = sets.find((s) => s.name === 'qa-dev.jsonl')?.items ?? read(join(dir, 'qa-dev.jsonl'));
+  sets.push({ name: 'biến thể chính tả của qa-dev (tự sinh)', items: spellingVariants(base) });
+}
+
 const config = loadConfig();
 const assistant = await Assistant.open({ dataDir: config.dataDir, ...(config.CORPUS_DIR && { corpusDir: config.CORPUS_DIR }) });
-const judgements: Judgement[] = [];
-for (const item of items) {
-  const result = await assistant.ask(item.q, { ...(item.now && { now: item.now }), id: item.id, extractiveOnly: true });
-  judgements.push(judge(item, result, (id) => (assistant.corpus.document(id) ? assistant.corpus.text(id) : undefined)));
+const textOf = (id: string) => (assistant.corpus.document(id) ? assistant.corpus.text(id) : undefined);
+
+/** A follow-up through the conversation layer; the judged result is the last answer the assistant composed. */
+async function askInConversation(item: Item, chatId: string): Promise<AskResult> {
+  let last: AskResult | undefined;
+  const answerer = {
+    registry: assistant.registry,
+    ask: async (q: string, opts?: { now?: string; page?: number; passages?: boolean }) => {
+      last = await assistant.ask(q, { ...opts, passages: true, extractiveOnly: true });
+      return last;
+    },
+  };
+  const conversation = new Conversation({ answerer, now: () => item.now, ratePerMinute: 10_000 });
+  const msg = { channel: 'cli' as const, chatId, userId: chatId, chatType: 'private' as const };
+  for (const turn of item.context ?? []) await conversation.handle({ ...msg, text: turn });
+  last = undefined;
+  await conversation.handle({ ...msg, text: item.q });
+  return last ?? { question: item.q, intent: 'out_of_scope', grounded: false, answer: '', tasks: [], citations: [], passages: [] };
 }
 
 const pct = (a: number, b: number) => (b === 0 ? '—' : `${((a / b) * 100).toFixed(1)}%`);
-const kinds = [...new Set(judgements.map((j) => j.kind))];
-console.log(`Bộ câu hỏi: ${file} (${items.length} câu)\n`);
-console.log('Loại câu hỏi      đúng/tổng   tỷ lệ');
-for (const k of kinds) {
-  const js = judgements.filter((j) => j.kind === k);
-  const ok = js.filter((j) => j.correct).length;
-  console.log(`${k.padEnd(16)}  ${`${ok}/${js.length}`.padStart(9)}   ${pct(ok, js.length)}`);
+let allOk = true;
+for (const set of sets) {
+  const judgements: Array<Judgement & { style: string; variant?: string }> = [];
+  let n = 0;
+  for (const item of set.items) {
+    const result = item.context?.length
+      ? await askInConversation(item, `eval-${n++}`)
+      : await assistant.ask(item.q, { ...(item.now && { now: item.now }), id: item.id, extractiveOnly: true });
+    judgements.push({ ...judge(item, result, textOf), style: item.style ?? 'diacritics', ...(item.variant && { variant: item.variant }) });
+  }
+  const table = (title: string, key: (j: (typeof judgements)[number]) => string) => {
+    console.log(`\n${title.padEnd(18)} đúng/tổng   tỷ lệ`);
+    for (const k of [...new Set(judgements.map(key))]) {
+      const js = judgements.filter((j) => key(j) === k);
+      const ok = js.filter((j) => j.correct).length;
+      console.log(`${k.padEnd(18)} ${`${ok}/${js.length}`.padStart(9)}   ${pct(ok, js.length)}`);
+    }
+  };
+  console.log(`\n=== ${set.name} (${set.items.length} câu)`);
+  table('Loại câu hỏi', (j) => j.kind);
+  table('Cách viết', (j) => j.style);
+  if (judgements.some((j) => j.variant)) table('Biến thể', (j) => j.variant ?? '');
+  const correct = judgements.filter((j) => j.correct).length;
+  const withEvidence = judgements.filter((j) => j.evidenceAt5 !== null);
+  const evidence = withEvidence.filter((j) => j.evidenceAt5).length;
+  const citations = judgements.reduce((k, j) => k + j.citations, 0);
+  const validAll = judgements.every((j) => j.citationsValid);
+  console.log(`\nĐộ chính xác: ${correct}/${set.items.length} = ${pct(correct, set.items.length)} (mục tiêu ≥ 95%)`);
+  console.log(`Evidence recall@5: ${evidence}/${withEvidence.length} = ${pct(evidence, withEvidence.length)}`);
+  console.log(`Trích dẫn hợp lệ (nguyên văn): ${validAll ? '100%' : 'CÓ LỖI'} trên ${citations} trích dẫn`);
+  const oos = judgements.filter((j) => j.kind === 'out_of_scope');
+  console.log(`Câu ngoài phạm vi bị từ chối: ${oos.filter((j) => j.correct).length}/${oos.length}`);
+  const failures = judgements.filter((j) => !j.correct);
+  if (failures.length > 0) {
+    console.log('\nLỗi:');
+    for (const j of failures.slice(0, showAllFailures ? Infinity : 40)) console.log(`  ${j.id} [${j.kind}/${j.style}] ${j.failures.join('; ')}`);
+    if (!showAllFailures && failures.length > 40) console.log(`  … và ${failures.length - 40} lỗi khác (--failures để xem hết)`);
+  }
+  if (correct / Math.max(1, set.items.length) < 0.95 || !validAll) allOk = false;
 }
-const correct = judgements.filter((j) => j.correct).length;
-const withEvidence = judgements.filter((j) => j.evidenceAt5 !== null);
-const evidence = withEvidence.filter((j) => j.evidenceAt5).length;
-const citations = judgements.reduce((n, j) => n + j.citations, 0);
-const validAll = judgements.every((j) => j.citationsValid);
-console.log(`\nĐộ chính xác: ${correct}/${items.length} = ${pct(correct, items.length)} (mục tiêu ≥ 95%)`);
-console.log(`Evidence recall@5: ${evidence}/${withEvidence.length} = ${pct(evidence, withEvidence.length)} (mục tiêu ≥ 95%)`);
-console.log(`Trích dẫn hợp lệ (nguyên văn): ${validAll ? '100%' : 'CÓ LỖI'} trên ${citations} trích dẫn`);
-const oos = judgements.filter((j) => j.kind === 'out_of_scope');
-console.log(`Câu ngoài phạm vi bị từ chối: ${oos.filter((j) => j.correct).length}/${oos.length}`);
-const failures = judgements.filter((j) => !j.correct || j.evidenceAt5 === false);
-if (failures.length > 0) {
-  console.log('\nLỗi:');
-  for (const j of failures) console.log(`  ${j.id} [${j.kind}] ${[...j.failures, ...(j.evidenceAt5 === false ? ['bằng chứng không nằm trong 5 đoạn đầu'] : [])].join('; ')}`);
-}
-process.exitCode = correct / items.length >= 0.95 && validAll ? 0 : 1;
+process.exitCode = allOk ? 0 : 1;

@@ -11,7 +11,7 @@ import type { Config } from './config/env.js';
 import { defaultCorpusDir } from './corpus/store.js';
 import { Assistant } from './qa/assistant.js';
 import type { Embedder } from './retrieval/vectors.js';
-import { LiveAnswerer, type AnswererGeneration } from './qa/live-answerer.js';
+import { LiveAnswerer } from './conversation/live-answerer.js';
 import type { Phraser } from './qa/llm.js';
 import { AssistantPool } from './qa/pool.js';
 import { CorpusListener, corpusVersion, materializeCorpus } from './storage/corpus-db.js';
@@ -33,12 +33,23 @@ export interface AnswererOptions {
   embedder?: Embedder | undefined;
 }
 
+/** One corpus being served: its assistant, its worker threads, its database version (null: the files). */
+export interface AnswererGeneration {
+  assistant: Assistant;
+  pool?: AssistantPool | undefined;
+  version: number | null;
+}
+
 /** How long a replaced generation's worker threads stay up for the requests they already hold. */
 const DRAIN_MS = 30_000;
 
 export interface SyncedAnswerer {
+  /** What the conversation and the HTTP API ask. */
   live: LiveAnswerer;
-  /** Resolves once the corpus version `v` (or a later one) is being served. */
+  /** The generation being served now. */
+  current(): AnswererGeneration;
+  /** Re-reads the corpus directory being served (after the admin view changed its files) and swaps it in. */
+  reloadFromDisk(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,9 +59,9 @@ export async function openSyncedAnswerer(opts: AnswererOptions): Promise<SyncedA
   const seed = config.CORPUS_DIR ?? defaultCorpusDir(opts.env);
   const pg = opts.store.engine === 'postgres' ? (opts.store as PostgresStore) : undefined;
 
-  const open = async (version: number | null): Promise<AnswererGeneration> => {
+  const open = async (version: number | null, materialize = true): Promise<AnswererGeneration> => {
     const corpusDir = version === null ? seed : join(config.dataDir, 'corpus-db', `v${version}`);
-    if (pg && version !== null) await materializeCorpus(pg.pool, corpusDir, seed);
+    if (pg && version !== null && materialize) await materializeCorpus(pg.pool, corpusDir, seed);
     const assistant = await Assistant.open({
       dataDir: config.dataDir,
       corpusDir,
@@ -69,28 +80,50 @@ export async function openSyncedAnswerer(opts: AnswererOptions): Promise<SyncedA
     return { assistant, pool, version };
   };
 
-  const live = new LiveAnswerer(await open(pg ? await corpusVersion(pg.pool) : null));
-  if (!pg) return { live, stop: async () => live.current.pool?.close() };
+  let current = await open(pg ? await corpusVersion(pg.pool) : null);
+  const live = new LiveAnswerer(current.pool ?? current.assistant);
+  const swap = (next: AnswererGeneration): AnswererGeneration => {
+    const previous = current;
+    current = next;
+    live.swap(next.pool ?? next.assistant);
+    return previous;
+  };
 
   // One reload at a time; a burst of versions ends on the latest.
   let chain: Promise<void> = Promise.resolve();
   const drains = new Set<NodeJS.Timeout>();
+  const retire = (previous: AnswererGeneration, removeOlder: boolean): void => {
+    const drain = setTimeout(() => {
+      drains.delete(drain);
+      void previous.pool?.close();
+      // Older materialised versions are removed; the previous one may still be read by requests in flight.
+      if (removeOlder && previous.version !== null) rmSync(join(config.dataDir, 'corpus-db', `v${previous.version - 1}`), { recursive: true, force: true });
+    }, DRAIN_MS);
+    drain.unref();
+    drains.add(drain);
+  };
+  const reloadFromDisk = (): Promise<void> =>
+    (chain = chain.then(async () => {
+      // The served directory as it is now; with PostgreSQL, not re-materialised (that would undo the edit).
+      const next = await open(current.version === null ? null : current.version, false);
+      retire(swap(next), false);
+      logger.info({ documents: next.assistant.corpus.documents.length, tasks: next.assistant.corpus.tasks.length }, 'corpus reloaded');
+    }));
+  const stopAll = async (): Promise<void> => {
+    await chain;
+    for (const d of drains) clearTimeout(d);
+    await current.pool?.close();
+  };
+  if (!pg) return { live, current: () => current, reloadFromDisk, stop: stopAll };
+
   const reload = (version: number): void => {
     chain = chain.then(async () => {
-      const current = live.current.version;
-      if (current !== null && version <= current) return;
+      if (current.version !== null && version <= current.version) return;
       try {
         const next = await open(version);
-        const previous = live.replace(next);
+        const previous = swap(next);
         logger.info({ version, documents: next.assistant.corpus.documents.length, tasks: next.assistant.corpus.tasks.length }, 'Đã nạp kho văn bản mới từ cơ sở dữ liệu.');
-        const drain = setTimeout(() => {
-          drains.delete(drain);
-          void previous.pool?.close();
-          // Older materialised versions are removed; the previous one may still be read by requests in flight.
-          if (previous.version !== null) rmSync(join(config.dataDir, 'corpus-db', `v${previous.version - 1}`), { recursive: true, force: true });
-        }, DRAIN_MS);
-        drain.unref();
-        drains.add(drain);
+        retire(previous, true);
       } catch (err) {
         logger.error({ err, version }, 'Không nạp được kho văn bản mới; vẫn phục vụ kho hiện tại.');
       }
@@ -103,11 +136,11 @@ export async function openSyncedAnswerer(opts: AnswererOptions): Promise<SyncedA
   if (latest !== null) reload(latest);
   return {
     live,
+    current: () => current,
+    reloadFromDisk,
     async stop() {
       await listener.stop();
-      await chain;
-      for (const d of drains) clearTimeout(d);
-      await live.current.pool?.close();
+      await stopAll();
     },
   };
 }

@@ -14,6 +14,10 @@ import { createLogger } from './config/logger.js';
 import { Conversation } from './conversation/conversation.js';
 import { openSyncedAnswerer, type SyncedAnswerer } from './corpus-sync.js';
 import { createHttpServer, listen } from './channels/http.js';
+import { loadSessionKey } from './channels/web/session.js';
+import { CorpusSource } from './channels/web/corpus-source.js';
+import { uploadsDir } from './channels/web/admin/routes.js';
+import { DEFAULT_HTTP_LIMITS } from './channels/http-limits.js';
 import { runRepl } from './channels/cli/repl.js';
 import { Inbox } from './channels/inbox.js';
 import { TelegramChannel, TelegramStartError } from './channels/telegram/bot.js';
@@ -47,24 +51,32 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   const phraser = config.OPENAI_API_KEY ? (await import('./qa/openai-phraser.js')).loadPhraserFromEnv(env, logger) : undefined;
   const embedder = config.OPENAI_API_KEY ? (await import('./retrieval/embeddings.js')).loadEmbedderFromEnv(env) : undefined;
   const dbFile = join(config.dataDir, 'assistant.db');
+  // The inbox and the admin question log are SQLite: with PostgreSQL, this instance's own file
+  // (its crash journal and its own question statistics); otherwise the shared store itself.
+  const ownFile = config.DATABASE_URL ? new SqliteStore(dbFile) : undefined;
   const store = await openStore({
     ...(config.DATABASE_URL && { databaseUrl: config.DATABASE_URL }),
     dataDir: config.dataDir,
     poolSize: config.DATABASE_POOL_SIZE,
     onError: (err) => logger.warn({ err: err.message }, 'database connection error'),
+    ...(ownFile && { questions: ownFile.questions }),
+  }).catch(async (err: unknown) => {
+    await ownFile?.close();
+    throw err;
   });
+  const local = ownFile ?? (store as SqliteStore);
   let synced: SyncedAnswerer;
   try {
     synced = await openSyncedAnswerer({ config, env, store, logger, phraser, embedder });
   } catch (err) {
     await store.close();
+    await ownFile?.close();
     throw err;
   }
   // Every request reads the corpus being served now (it changes when another instance ingests).
   const answerer = synced.live;
-  const corpus = () => answerer.current.assistant.corpus;
-  // The inbox is SQLite: the shared store itself, or with PostgreSQL this instance's own file (its crash journal).
-  const local = store instanceof SqliteStore ? store : new SqliteStore(dbFile);
+  const corpus = () => synced.current().assistant.corpus;
+  const { assistant } = synced.current();
   // ASSISTANT_NOW may freeze the clock to the minute ("2024-07-01T07:00:00+07:00"): the date for
   // answers, the instant for the reminder scheduler's "is it past 08:00" catch-up.
   const frozen = config.ASSISTANT_NOW ? parseNowSetting(config.ASSISTANT_NOW) : undefined;
@@ -111,6 +123,12 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       })
     : undefined;
 
+  // Questions are kept QUESTION_RETENTION_DAYS days: purged now and every six hours.
+  const purgeQuestions = () => local.questions.purge(config.QUESTION_RETENTION_DAYS);
+  purgeQuestions();
+  const purgeTimer = setInterval(purgeQuestions, 6 * 3600_000);
+  purgeTimer.unref();
+  const sessionKey = loadSessionKey(config.dataDir);
   let stopping = false;
   const server: Server = createHttpServer({
     port: config.PORT,
@@ -133,7 +151,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       if (!(await store.ping())) return { ready: false, reason: 'không kết nối được cơ sở dữ liệu', database: store.engine };
       const t = telegram?.readiness();
       if (t && !t.ready) return { ready: false, telegram: t.reason };
-      return { ready: true, database: store.engine, corpusVersion: answerer.current.version, documents: corpus().documents.length };
+      return { ready: true, database: store.engine, corpusVersion: synced.current().version, documents: corpus().documents.length };
     },
     ...(config.ACCESS_CODE && { apiToken: config.ACCESS_CODE }),
     ...(config.METRICS_TOKEN && { metricsToken: config.METRICS_TOKEN }),
@@ -142,6 +160,17 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       store.pendingDeliveries().then((p) => deliveriesPending.set(p.length), () => undefined);
       if (inbox) for (const channel of ['telegram', 'zalo']) inboxPending.set({ channel }, inbox.pendingCount(channel));
     },
+    accessRequired: config.ALLOWED_CHAT_IDS.length > 0 || Boolean(config.ACCESS_CODE),
+    sessionKey,
+    now: () => config.ASSISTANT_NOW,
+    web: {
+      corpus: new CorpusSource(assistant.corpus.paths.root, assistant.registry),
+      now: () => config.ASSISTANT_NOW,
+      ...(config.ADMIN_TOKEN && {
+        admin: { token: config.ADMIN_TOKEN, key: sessionKey, questions: local.questions, workDir: uploadsDir(config.dataDir), retentionDays: config.QUESTION_RETENTION_DAYS, onCorpusChanged: () => synced.reloadFromDisk() },
+      }),
+    },
+    limits: { ...DEFAULT_HTTP_LIMITS, maxConnections: config.HTTP_MAX_CONNECTIONS, requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS },
     ratePerMinute: Math.max(60, config.RATE_LIMIT_PER_MINUTE),
     ...(telegram && { telegramWebhook: (req, res) => telegram.handleWebhook(req, res) }),
     ...(zalo && { zaloWebhook: (req, res) => zalo.handleWebhook(req, res) }),
@@ -165,6 +194,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     await zalo?.stop().catch(() => undefined);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections?.();
+    clearInterval(purgeTimer);
     await synced.stop();
     await store.close();
     if (local !== store) await local.close();
@@ -178,7 +208,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     senders.size > 0
       ? new ReminderScheduler({
           runPass: (now, time) => {
-            const { assistant } = answerer.current;
+            const { assistant } = synced.current();
             const titles = new Map(assistant.corpus.documents.map((d) => [d.docId, d.title]));
             return runReminderPass({ store, tasks: assistant.corpus.tasks, registry: assistant.registry, titles, senders, now, time, logger }).catch((err: unknown) => {
               // Several instances: the one holding the lock sends for the whole cluster.
@@ -217,11 +247,13 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       if (stopping) return;
       stopping = true;
       backups?.stop();
+      clearInterval(purgeTimer);
       await scheduler?.stop();
       await telegram?.stop();
       await zalo?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
+      clearInterval(purgeTimer);
       await synced.stop();
       await store.close();
       if (local !== store) await local.close();

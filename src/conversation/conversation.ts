@@ -55,8 +55,8 @@ interface ChatMemory extends MemoryState {
   paged?: boolean;
   /** Question and citations of the last answer, for /nguon. */
   sources?: { question: string; citations: AskResult['citations'] };
-  /** Answer id → question, for 👍/👎 (the last 50). */
-  answers: Array<[string, string]>;
+  /** Answers this chat received (the last 50): answerId → the question and the answer text (for feedback). */
+  answers: Array<[string, { question: string; answer: string }]>;
 }
 
 /** Commands: canonical name → ASCII and Vietnamese spellings a user may type. */
@@ -93,7 +93,8 @@ export const HELP_TEXT = [
   'Gõ «tiếp» để xem trang sau của danh sách dài. Lệnh viết không dấu cũng được.',
 ].join('\n');
 
-const EXAMPLES = [
+/** Sample questions: /start and the web chat show them. */
+export const EXAMPLES = [
   'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?',
   'Bộ Y tế phải làm gì?',
   'Những nhiệm vụ nào sắp đến hạn trong tháng này?',
@@ -101,6 +102,8 @@ const EXAMPLES = [
 
 export class Conversation {
   private readonly memory: ConversationMemory;
+  /** The full result of each chat's latest answer, in this process (read by the same request that asked). */
+  private readonly lastResults = new Map<string, AskResult>();
   private readonly limiter: RateLimiter;
 
   constructor(private readonly opts: ConversationOptions) {
@@ -128,12 +131,17 @@ export class Conversation {
   }
 
   /** Stores a 👍/👎 on an answer. */
-  async feedback(msg: Pick<IncomingMessage, 'channel' | 'chatId'>, answerId: string, vote: 'up' | 'down'): Promise<string> {
+  async feedback(msg: Pick<IncomingMessage, 'channel' | 'chatId'>, answerId: string, vote: 'up' | 'down', reason?: string): Promise<string> {
     // Only answers this chat actually received can be rated (no anonymous writes to the database).
-    const question = (await this.recall(msg))?.answers.find(([id]) => id === answerId)?.[1];
-    if (question === undefined) return 'Không tìm thấy câu trả lời này để đánh giá (có thể đã quá cũ).';
-    await this.opts.store?.addFeedback({ channel: msg.channel, chatId: msg.chatId, answerId, vote, question });
+    const rated = (await this.recall(msg))?.answers.find(([id]) => id === answerId)?.[1];
+    if (rated === undefined) return 'Không tìm thấy câu trả lời này để đánh giá (có thể đã quá cũ).';
+    await this.opts.store?.addFeedback({ channel: msg.channel, chatId: msg.chatId, answerId, vote, question: rated.question, answer: rated.answer, ...(reason && { reason }) });
     return vote === 'up' ? 'Cảm ơn bạn đã đánh giá!' : 'Cảm ơn bạn — chúng tôi sẽ xem lại câu trả lời này.';
+  }
+
+  /** The structured answer behind the latest answer or refusal this chat received (the web renders it). */
+  lastResult(msg: Pick<IncomingMessage, 'channel' | 'chatId'>): AskResult | undefined {
+    return this.lastResults.get(`${msg.channel}:${msg.chatId}`);
   }
 
   private async dispatch(msg: IncomingMessage): Promise<Reply[]> {
@@ -150,7 +158,7 @@ export class Conversation {
     if (command && (command.name === 'start' || command.name === 'help' || command.name === 'dangky')) {
       return this.runCommand(command.name, command.args, msg);
     }
-    if (this.accessControlled && !(await this.isAllowed(msg))) {
+    if (this.accessControlled && !msg.authorized && !(await this.isAllowed(msg))) {
       return [refusal('Nhóm/tài khoản này chưa được cấp quyền dùng trợ lý. Gõ /dangky <mã truy cập> (mã do đơn vị quản lý cung cấp).')];
     }
     if (!this.limiter.take(`${msg.channel}:${msg.userId}`)) {
@@ -218,6 +226,10 @@ export class Conversation {
     const result = await this.opts.answerer.ask(question, { ...(now && { now }), page, passages: false });
     stopTimer();
     answersTotal.inc({ outcome: result.grounded ? 'answered' : 'refused' });
+    const resultKey = `${msg.channel}:${msg.chatId}`;
+    this.lastResults.delete(resultKey); // most recent last: the oldest are forgotten first
+    this.lastResults.set(resultKey, result);
+    if (this.lastResults.size > MEMORY_MAX_CHATS) this.lastResults.delete(this.lastResults.keys().next().value!);
     const mem: ChatMemory = (await this.recall(msg)) ?? { page: 1, answers: [] };
     mem.question = question;
     mem.page = page;
@@ -225,8 +237,19 @@ export class Conversation {
     mem.sources = { question: result.question, citations: result.citations };
     const agency = this.opts.answerer.registry.findMentions(question, { fuzzy: true })[0];
     if (agency) mem.agencyName = agency.name;
+    if (page === 1) {
+      await this.opts.store?.logQuestion?.({
+        channel: msg.channel,
+        chatId: msg.chatId,
+        question,
+        intent: result.intent,
+        grounded: result.grounded,
+        agencies: this.opts.answerer.registry.findMentions(question, { fuzzy: true }).map((m) => m.name),
+        at: new Date().toISOString(),
+      });
+    }
     const answerId = result.grounded ? randomBytes(6).toString('base64url') : undefined;
-    if (answerId) mem.answers = [...mem.answers, [answerId, question] as [string, string]].slice(-50);
+    if (answerId) mem.answers = [...mem.answers, [answerId, { question, answer: result.answer }] as [string, { question: string; answer: string }]].slice(-50);
     await this.memory.saveMemory(msg.channel, msg.chatId, mem, new Date(Date.now() + MEMORY_TTL_MS).toISOString());
     if (!answerId) return [{ kind: 'refusal', text: result.answer }];
     return [{ kind: 'answer', text: result.answer, answerId }];
@@ -261,8 +284,20 @@ export class Conversation {
       if (prevMention) return mem.question.replace(prevMention.text, name);
       return `Nhiệm vụ của ${name}`;
     }
-    if (mentions.length === 0 && f.split(' ').length <= 6 && /^(?:(?:the |vay |con )?(?:han|thoi han|han chot|khi nao|bao gio|ai|co quan nao|ai chu tri|don vi nao|o dau|nguon)\b)/.test(f)) {
-      return `${mem.question.replace(/[?.!]+$/, '')} — ${text}`;
+    if (mentions.length > 0) return text;
+    const words = f.split(' ').length;
+    const prev = mem.question.replace(/[?.!]+$/, '');
+    // "thế còn cán bộ, công chức thì …": a new subject, asked of the same document as before.
+    if (/^(?:the |vay )?con\b/.test(f) && words >= 5) {
+      const scope = /\s((?:theo|trong|tai)\s.+)$/u.exec(prev)?.[1];
+      return scope && !/\b(?:theo|trong|tai)\b/.test(f) ? `${text.replace(/[?.!]+$/, '')} ${scope}?` : text;
+    }
+    // "hạn khi nào?", "văn bản nào giao việc đó?", "trong đó bao nhiêu …", "kết quả đạt bao nhiêu?":
+    // the same topic as the question before, asked differently.
+    const refersBack = /\b(?:viec do|viec nay|nhiem vu do|nhiem vu nay|van ban do|chi tieu do|chi tieu nay|trong do|trong so do|cai do)\b/.test(f);
+    const startsAsFollowUp = /^(?:(?:the |vay |con )?(?:han|thoi han|han chot|khi nao|bao gio|luc nao|ai|co quan nao|ai chu tri|don vi nao|o dau|nguon|van ban nao|ket qua|to chuc|muc tieu|chi tieu|trong do|the trong|the theo|vay trong|vay theo|con trong|con theo))\b/.test(f);
+    if ((words <= 8 && (startsAsFollowUp || refersBack)) || (words <= 14 && refersBack) || /^(?:the|vay) (?:trong|theo)\b/.test(f)) {
+      return `${prev} — ${text}`;
     }
     return text;
   }
@@ -322,7 +357,8 @@ export class Conversation {
   }
 
   private async isAllowed(msg: IncomingMessage): Promise<boolean> {
-    return (this.opts.allowedChatIds ?? []).includes(msg.chatId) || ((await this.opts.store?.isAllowed(msg.channel, msg.chatId)) ?? false);
+    // ALLOWED_CHAT_IDS name Telegram and Zalo chats; a web session id can never be one of them.
+    return (msg.channel !== 'web' && (this.opts.allowedChatIds ?? []).includes(msg.chatId)) || ((await this.opts.store?.isAllowed(msg.channel, msg.chatId)) ?? false);
   }
 }
 

@@ -16,6 +16,8 @@ export interface IncomingMessage {
   chatType: 'private' | 'group';
   /** In groups: the message mentions the bot or replies to one of its messages. */
   addressedToBot?: boolean;
+  /** The channel already checked the access credential (a web session issued against ACCESS_CODE). */
+  authorized?: boolean;
 }
 
 export type ReplyKind = 'answer' | 'info' | 'error' | 'refusal';
@@ -35,7 +37,8 @@ export interface Reply {
 export type ConversationStore = Pick<
   Store,
   'upsertChat' | 'isAllowed' | 'setAllowed' | 'subscribe' | 'unsubscribe' | 'subscriptions' | 'muteTask' | 'addFeedback' | 'loadMemory' | 'saveMemory'
->;
+> &
+  Partial<Pick<Store, 'logQuestion'>>;
 
 /**
  * Channels that can receive a message the user did not just ask for (a reminder). The web chat

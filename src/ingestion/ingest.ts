@@ -183,7 +183,8 @@ function buildTaskTable(
   const rows: TaskRow[] = [];
   for (const d of sortDocuments(documents)) {
     // A loop, not push(...spread): a long document's rows as call arguments would overflow the stack.
-    for (const row of extractTasks(parseStructure(textOf(d.docId)), { docId: d.docId, agencies: registry, issuer: d.issuer, kind: d.kind, ...(d.date && { year: Number(d.date.slice(0, 4)) }) })) rows.push(row);
+    const opts = { docId: d.docId, agencies: registry, issuer: d.issuer, kind: d.kind, ...(d.date && { year: Number(d.date.slice(0, 4)) }) };
+    for (const row of extractTasks(parseStructure(textOf(d.docId)), opts)) rows.push(row);
   }
   return applyOverrides(rows, overrides);
 }

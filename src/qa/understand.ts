@@ -1,16 +1,32 @@
 /**
- * Understanding a question: what is asked (intent), about whom (agencies and
- * localities, with or without diacritics, abbreviations, small typos), for
- * which period ("tháng 8/2024", "Quý I năm 2024", "tuần này", "sắp đến hạn"),
- * and which document it refers to ("kết luận ngày 19/7/2024", "phiên họp lần thứ 7").
+ * Question → structured query. General rules about how Vietnamese users phrase
+ * questions (with or without diacritics, abbreviations, chat slang, typos):
+ *  - what is asked: one or more of who, when, what (tasks of), list, figure,
+ *    guidance, compare, due-soon, overdue;
+ *  - agencies and the role asked about (chủ trì / phối hợp / any); partners
+ *    named after "phối hợp với";
+ *  - the deadline window ("Quý II/2024", "tháng này", "sắp đến hạn");
+ *  - the documents it points at (number "QĐ 2629", kind + date "kết luận năm
+ *    2024", "kết luận mới nhất", "phiên họp thứ 7") — see ./scope.ts;
+ *  - years that constrain the topic ("kế hoạch CĐS năm 2022"), which a source
+ *    must mention to answer;
+ *  - the topic itself, without question words.
+ * Every recognised part is meant to narrow the answer or be reported as not found.
  */
 import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { AgencyEntry, DocumentMeta } from '../corpus/types.js';
 import { addDays, daysInMonth, isoDate, weekOf } from '../text/dates.js';
 import { findPeriods } from '../text/periods.js';
 import { fold, nfc, squashSpaces } from '../text/vietnamese.js';
+import { findDocumentScope, type DocumentScope } from './scope.js';
 
-export type Intent = 'who' | 'when' | 'list' | 'tasks_of' | 'indicator' | 'guidance' | 'upcoming' | 'overdue' | 'out_of_scope';
+export type Intent = 'who' | 'when' | 'list' | 'tasks_of' | 'indicator' | 'guidance' | 'compare' | 'upcoming' | 'overdue' | 'out_of_scope';
+
+/** Parts of an answer a question can ask for; a question may ask several ("ai chủ trì, hạn khi nào?"). */
+export type Ask = 'who' | 'when' | 'what' | 'list' | 'figure' | 'guidance' | 'compare' | 'due_soon' | 'overdue';
+
+/** Which part an agency plays in the tasks asked about. */
+export type Role = 'lead' | 'support' | 'any';
 
 export interface Period {
   from: string;
@@ -21,103 +37,227 @@ export interface Period {
 
 export interface Understanding {
   question: string;
+  /** The main thing asked (the `intent` of the JSON contract). */
   intent: Intent;
+  /** Everything asked, main first. */
+  asks: Ask[];
   /** Agencies the question is about (not those named as partners). */
   agencies: AgencyEntry[];
+  /** The role asked about for `agencies`: "được giao phối hợp" → support, "chủ trì những gì" → lead. */
+  role: Role;
   /** Agencies named after "phối hợp với" in the question. */
   partners: AgencyEntry[];
   /** Deadline window asked about, if any. */
   period: Period | null;
-  /** Documents the question points at ("theo kết luận ngày 19/7/2024"). */
+  /** Documents the question points at ("theo kết luận ngày 19/7/2024"); see `scope`. */
   documents: string[];
+  /** How the documents were pointed at, for "không có văn bản …" answers; null when none was. */
+  scope: DocumentScope | null;
+  /** Years a source must mention to answer ("kế hoạch CĐS năm 2022"). */
+  years: string[];
   now: string;
-  /** Folded question text. */
+  /** Folded question text, slang and abbreviations expanded, typos corrected. */
   folded: string;
-  /** Folded question with small typos corrected against the corpus vocabulary. */
+  /** Same as `folded` (kept for callers of the earlier API). */
   corrected: string;
 }
 
 const UPCOMING = /\b(?:sap (?:den|toi|het) han|den han|sap toi han|han (?:trong|sap)|nhiem vu nao .*(?:tuan|thang) (?:nay|toi)|trong (?:tuan|thang) (?:nay|toi))\b/;
-const OVERDUE = /\b(?:qua han|tre han|cham tien do|het han ma chua|da het han)\b/;
-const WHEN = /\b(?:khi nao|bao gio|thoi han|han chot|han cuoi|han hoan thanh|truoc ngay nao|han (?:la|khi)|thoi gian nao|ngay nao|cham nhat (?:la )?(?:khi|ngay)|hạn)\b|\bhan\b(?! che)/;
-const WHO = /\b(?:ai\b|co quan nao|bo nao|don vi nao|nganh nao|tinh nao|dia phuong nao|thanh pho nao|cq nao|ai la|do ai)\b/;
+const OVERDUE = /\b(?:qua han|tre han|cham tien do|het han ma chua|da het han|han da qua|tre hen|le ra phai|dang le phai|chua (?:xong|hoan thanh) (?:dung|theo) han)\b/;
+const WHEN = /\b(?:khi nao|bao gio|luc nao|giai doan nao|thoi diem nao|moc nao|thoi han|han chot|han cuoi|han hoan thanh|truoc ngay nao|han (?:la|khi)|thoi gian nao|ngay nao|thang nao|nam nao|cham nhat (?:la )?(?:khi|ngay)|han)\b(?! che)/;
+const WHO = /\b(?:ai\b|co quan nao|bo nao|don vi nao|nganh nao|tinh nao|dia phuong nao|thanh pho nao|cq nao|ai la|do ai|ben nao|noi nao)\b/;
 const LIST = /\b(?:(?:nhung|cac) (?:tinh|dia phuong|thanh pho|bo|co quan|don vi|nganh) nao|bao nhieu (?:tinh|dia phuong|thanh pho|bo|co quan|don vi))\b/;
-const TASKS_OF = /\b(?:phai lam (?:gi|nhung gi)|lam gi|nhiem vu (?:gi|nao)|viec (?:gi|nao)|duoc giao (?:gi|nhung gi|nhiem vu|viec)|nhiem vu cua|co nhiem vu|nhom nhiem vu|de an gi|nghi dinh nao|chi dao (?:nhom )?nhiem vu)\b/;
-const INDICATOR = /\b(?:bao nhieu|ty le|ty trong|muc tieu|chi tieu|dat (?:duoc )?(?:bao nhieu|muc)|ket qua .*la|con bao nhieu|so luong)\b/;
-const GUIDANCE = /\b(?:lien he|la gi|nhu the nao|the nao|huong dan|can (?:giup|lam)|noi (?:gi|ve)|de cap|quy dinh|chu de)\b/;
+const TASKS_OF = /\b(?:phai lam (?:gi|nhung gi)|lam gi|lam nhung gi|nhiem vu (?:gi|nao)|viec (?:gi|nao)|duoc giao (?:gi|nhung gi|nhiem vu|viec|phoi hop|chu tri)|nhiem vu cua|co nhiem vu|nhom nhiem vu|de an gi|nghi dinh nao|chi dao (?:nhom )?nhiem vu|phoi hop (?:nhung )?(?:gi|viec)|chu tri (?:nhung )?(?:gi|viec))\b/;
+/** Asks for a list of an agency's tasks even when a deadline is asked too ("BTTTT phải làm gì, hạn khi nào?"). */
+const STRONG_WHAT = /\b(?:phai lam (?:gi|nhung gi)|lam gi|lam nhung gi|nhiem vu gi|viec gi|duoc giao (?:gi|nhung gi|nhung viec|viec gi|nhiem vu gi)|phoi hop (?:nhung )?(?:gi|viec)|chu tri (?:nhung )?(?:gi|viec))\b/;
+const INDICATOR = /\b(?:bao nhieu|ty le|ty trong|muc tieu|chi tieu|dat (?:duoc )?(?:bao nhieu|muc)|ket qua .*la|con bao nhieu|so luong|may)\b/;
+const GUIDANCE = /\b(?:lien he|la gi|nhu the nao|the nao|huong dan|can (?:giup|lam)|ho tro|noi (?:gi|ve)|de cap|quy dinh|chu de|nhung viec gi|nhung gi)\b/;
+const COMPARE = /\b(?:so voi|khac (?:gi|nhau|voi|so)|co (?:giong|khac)|giong nhau|thay doi (?:gi|the nao|ra sao)|so sanh)\b/;
+/** A year after these words is a deadline window ("hoàn thành trong năm 2024"), not part of the topic. */
+const DEADLINE_CUE = /\b(?:han|hoan thanh|xong|trong|truoc|cham nhat|den|toi|ket thuc|het)\s*(?:nam|thang|quy)?\s*$/;
 /** A period in these contexts names a document, not a deadline ("theo kết luận tháng 7/2024"). */
-const DOCUMENT_CUE = /(?:ket luan|hoi nghi|phien hop|van ban|bao cao|thong bao|huong dan|cong van|ke hoach)\s*(?:ngay|thang|nam)?\s*$/;
+const DOCUMENT_CUE = /(?:ket luan|hoi nghi|phien hop|van ban|bao cao|thong bao|huong dan|cong van|quyet dinh|nghi quyet|ke hoach|tb|qd|nq|kh|cv)\s*(?:so\s*\S+\s*)?(?:ngay|thang|nam|cuoi nam|dau nam|hoi)?\s*$/;
 
-/** Parses the question. `now` is the asking date (YYYY-MM-DD). */
+/**
+ * Chat slang and abbreviations of the subject, on folded text (word-bounded): "ko"
+ * → "không", "dc" → "được", "TCNSCĐ" → "tổ công nghệ số cộng đồng"… The agency registry
+ * knows agency abbreviations itself (BCA, Bộ KH&CN, Sở TT&TT …).
+ */
+const SLANG: Array<[RegExp, string]> = [
+  [/\b(?:ko|k|hok|hong|khg|kg)\b(?!\s*&)/g, 'khong'],
+  [/\b(?:dc|dk|duoc)\b/g, 'duoc'],
+  [/\bj\b/g, 'gi'],
+  [/\bbn\b/g, 'bao nhieu'],
+  [/\bntn\b/g, 'nhu the nao'],
+  [/\bnv\b/g, 'nhiem vu'],
+  [/\bcq\b/g, 'co quan'],
+  [/\b(?:ad|admin|shop|bot)\s+oi\b/g, ' '],
+  [/\btcnscd\b/g, 'to cnscd'],
+  [/\bkh\s*&\s*cn\b/g, 'khoa hoc va cong nghe'],
+  [/\bkhcn\b(?!\s*(?:&|va))/g, 'khoa hoc cong nghe'],
+  [/\bcpdt\b/g, 'chinh phu dien tu'],
+  [/\bcps\b/g, 'chinh phu so'],
+  [/\btb\s*kl\b/g, 'thong bao ket luan'],
+  [/\bkl\s+hn\b/g, 'ket luan hoi nghi'],
+  [/\bkl\b/g, 'ket luan'],
+  [/\bbc\s+kq\b/g, 'bao cao ket qua'],
+  [/\bph\s*(\d{1,2})\b/g, 'phien hop $1'],
+  [/\bhnay\b/g, 'hom nay'],
+  [/\bnc\b/g, 'nghien cuu'],
+  // "bên công an", "phía y tế": the ministry.
+  [/\b(?:ben|phia|anh em|ong) (cong an|y te|tai chinh|tu phap|giao duc|xay dung|noi vu|quoc phong|ngoai giao|cong thuong)\b/g, 'bo $1'],
+  // Document kinds and bodies written short ("CV hướng dẫn KH CĐS", "NQ nào của CP").
+  [/\bkh\b(?!\s*[&-])/g, 'ke hoach'],
+  [/\bcp\b/g, 'chinh phu'],
+  [/\bnq\b(?!\s*[&-])/g, 'nghi quyet'],
+  [/\bqd\b(?!\s*[&-])/g, 'quyet dinh'],
+  [/\bnd\b(?!\s*[&-])(?=\s*(?:so\s*)?\d)/g, 'nghi dinh'],
+  [/\bcv\b(?!\s*[&-])/g, 'cong van'],
+  [/\btw\b/g, 'trung uong'],
+  [/\bgd\b(?=\s*\d)/g, 'giai doan'],
+  [/\bcb\b/g, 'can bo'],
+  [/\bdl\b/g, 'du lieu'],
+  [/\bt(\d{1,2})\s*\/\s*(20\d\d)\b/g, 'thang $1/$2'],
+  [/\bq\s*([1-4]|i{1,3}|iv)\s*\/\s*(20\d\d)\b/g, 'quy $1/$2'],
+];
+/** A date after these words is the asking date ("hôm nay là 20/4/2024"), not a deadline. */
+const TODAY_CUE = /(?:hom nay|bay gio|hien nay|tinh den|tinh toi|den nay|thoi diem|^\s*nay)\s*(?:la\s*)?(?:ngay\s*)?,?\s*$/;
+
+/** Parses the question. `now` is the asking date (YYYY-MM-DD); `correct` folds and fixes typos. */
 export function understand(
   question: string,
-  now: string,
+  asked: string,
   registry: AgencyRegistry,
   documents: readonly DocumentMeta[],
   correct: (text: string) => string = fold,
+  headText?: (docId: string) => string,
 ): Understanding {
   const q = nfc(squashSpaces(question));
-  const corrected = correct(q);
-  // Intent and periods read the corrected text; agencies are matched on the original (the registry tolerates typos itself).
-  const folded = corrected;
+  let now = asked;
+  let folded = fold(q);
+  for (const [re, to] of SLANG) folded = folded.replace(re, to);
+  folded = correct(folded);
 
-  // Agencies: query mode (case-insensitive, typo-tolerant), read on the corrected text.
+  // Agencies, read on the corrected text in query mode (case-insensitive, typo-tolerant).
   // Partners follow "phối hợp với"; a name after "của", "cho", "về" … is part of the topic
   // ("Kế hoạch … của Ủy ban Quốc gia"), not who acts.
   const agencies: AgencyEntry[] = [];
   const partners: AgencyEntry[] = [];
   const partnerZone = /phoi hop (?:voi|cung)|cung voi/.exec(folded);
-  for (const m of registry.findMentions(corrected, { fuzzy: true })) {
+  for (const m of registry.findMentions(folded, { fuzzy: true })) {
     const entry = registry.get(m.name);
     if (!entry) continue;
-    const before = corrected.slice(Math.max(0, m.start - 24), m.start);
-    if (/(?:cua|cho|ve|doi voi|toi|trinh)\s+$/.test(before) && !/(?:nhiem vu|viec|trach nhiem)\s+cua\s+$/.test(before)) continue;
+    const before = folded.slice(Math.max(0, m.start - 24), m.start);
+    if (/(?:cua|cho|ve|doi voi|toi|trinh)\s+$/.test(before) && !/(?:nhiem vu|viec|trach nhiem)(?:\s+(?:nao|gi))?\s+cua\s+$/.test(before)) continue;
+    // "phiên họp 7 UBQG", "kết luận của …": the agency names a meeting or document, not who acts.
+    if (/(?:phien hop|hoi nghi|ket luan|thong bao|bao cao)(?:\s+(?:lan\s+)?(?:thu\s+)?[\p{L}\d]+)?\s+$/u.test(before) && entry.kind !== 'province') continue;
+    // A group phrase inside the topic ("tỷ lệ cơ quan nhà nước cung cấp …") is not an addressee.
+    if (entry.kind === 'group' && !/^(?:cac|ubnd|uy ban)/.test(m.text) && m.start > 0 && !/(?:^|[,;:?.]|cua|cho|giao|voi|va|duoc)\s*$/.test(before)) continue;
     const list = partnerZone && m.start > partnerZone.index ? partners : agencies;
     if (!list.some((e) => e.name === entry.name)) list.push(entry);
   }
 
-  // Periods: relative words first, then explicit dates; a date after a document cue names the document.
-  let period: Period | null = relativePeriod(folded, now);
-  const docs = new Set<string>();
-  for (const p of findPeriods(q)) {
-    const before = fold(q.slice(Math.max(0, p.start - 30), p.start));
+  // Periods: relative words first, then explicit dates; a date after a document cue names the
+  // document; a bare year after a noun is part of the topic.
+  let period: Period | null = null;
+  const scope = findDocumentScope(folded, documents, headText);
+  const docs = new Set(scope?.docIds ?? []);
+  const years: string[] = [];
+  const written = findPeriods(q);
+  for (const p of findPeriods(folded)) {
+    const before = folded.slice(Math.max(0, p.start - 30), p.start);
+    if (scope?.consumed.some(([s, e]) => p.start >= s && p.end <= e)) continue;
+    // "Hôm nay là 20/4/2024": the question says when it is asked.
+    if (p.kind === 'day' && TODAY_CUE.test(before)) {
+      now = p.from!;
+      continue;
+    }
     const docHits = documents.filter((d) => d.date && p.from && p.to && d.date >= p.from.slice(0, d.date.length) && d.date <= p.to);
     if (DOCUMENT_CUE.test(before) || (p.kind === 'day' && docHits.length > 0 && !/han|truoc|den/.test(before))) {
       docHits.forEach((d) => docs.add(d.docId));
       continue;
     }
-    if (!period && p.from && p.to) period = { from: p.from, to: p.to, text: p.text };
-  }
-  for (const m of folded.matchAll(/phien hop (?:lan )?thu (\d+)/g)) {
-    for (const d of documents) if (fold(d.title).includes(`lan thu ${m[1]}`) || fold(d.title).includes(`phien hop ${m[1]}`)) docs.add(d.docId);
+    const figure = (INDICATOR.test(folded) || /%/.test(folded)) && !WHEN.test(folded);
+    if (p.kind === 'year' && (!DEADLINE_CUE.test(before) || /\b(?:trung|dai|ngan) han\s*$/.test(before) || figure)) {
+      // "giai đoạn 2026-2030" is one constraint; "năm 2026" another.
+      years.push(p.from!.slice(0, 4) === p.to!.slice(0, 4) ? p.from!.slice(0, 4) : `${p.from!.slice(0, 4)}-${p.to!.slice(0, 4)}`);
+      continue;
+    }
+    const asWritten = written.find((w) => w.from === p.from && w.to === p.to)?.text ?? p.text;
+    if (!period && p.from && p.to) period = { from: p.from, to: p.to, text: asWritten };
   }
 
+  period ??= relativePeriod(folded, now);
+
+  let role: Role = 'any';
+  if (agencies.length > 0) {
+    // The role named next to the agency, not the one asked about ("… ai chủ trì cùng?").
+    const afterAgency = folded.slice(registry.findMentions(folded, { fuzzy: true })[0]?.end ?? 0).replace(/\b(?:ai|co quan nao|don vi nao|bo nao|ben nao)\s+(?:chu tri|phoi hop)\b/g, ' ');
+    if (/\b(?:duoc giao |la |voi vai tro |tham gia |chi |cung )?phoi hop\b(?! (?:voi|cung))/.test(afterAgency) && !/\bchu tri\b/.test(afterAgency)) role = 'support';
+    else if (/\b(?:duoc giao |la |voi vai tro )?chu tri\b/.test(afterAgency) && !/\bphoi hop\b/.test(afterAgency)) role = 'lead';
+  }
+
+  const asks = detectAsks(folded, agencies, period, role);
   return {
     question: q,
-    intent: detectIntent(folded, agencies, period),
+    intent: mainIntent(asks, agencies),
+    asks,
     agencies,
+    role,
     partners,
     period,
     documents: [...docs],
+    scope,
+    years,
     now,
     folded,
-    corrected,
+    corrected: folded,
   };
 }
 
-function detectIntent(f: string, agencies: AgencyEntry[], period: Period | null): Intent {
-  if (OVERDUE.test(f)) return 'overdue';
-  if (UPCOMING.test(f) || (period && /\b(?:nhiem vu|viec)\b.*\b(?:den han|het han|phai hoan thanh|han)\b/.test(f) && !WHO.test(f))) return 'upcoming';
-  if (/\blien he\b/.test(f)) return 'guidance';
-  if (LIST.test(f) && !/\bbao nhieu (?:phan tram|%)/.test(f)) return 'list';
+/** Everything the question asks, the main part first. */
+function detectAsks(f: string, agencies: AgencyEntry[], period: Period | null, role: Role): Ask[] {
+  const asks: Ask[] = [];
+  const add = (a: Ask) => {
+    if (!asks.includes(a)) asks.push(a);
+  };
+  if (OVERDUE.test(f)) add('overdue');
+  const overdue = asks.includes('overdue');
+  if (UPCOMING.test(f) || (period && !overdue && /\b(?:nhiem vu|viec)\b.*\b(?:den han|het han|phai hoan thanh|hoan thanh|xong|han)\b/.test(f) && !WHO.test(f))) add('due_soon');
+  // "Quý I/2024 có những phiên họp … nào?": everything on the topic in that window.
+  else if (period && !overdue && /\b(?:nhung|cac)\b.*\bnao\b/.test(f) && !/\b(?:tinh|dia phuong|bo|co quan|don vi) nao\b/.test(f)) add('due_soon');
+  if (COMPARE.test(f)) add('compare');
+  if (/\blien he\b/.test(f)) add('guidance');
+  if (LIST.test(f) && !/\bbao nhieu (?:phan tram|%)/.test(f)) add('list');
   const asksIndicator = INDICATOR.test(f) || /%/.test(f);
-  if (asksIndicator && !WHEN.test(f)) return 'indicator';
-  if (WHEN.test(f)) return 'when';
-  if (WHO.test(f)) return 'who';
-  if (agencies.length > 0 && TASKS_OF.test(f)) return 'tasks_of';
-  if (GUIDANCE.test(f)) return 'guidance';
-  if (agencies.length > 0) return 'tasks_of';
-  return 'guidance';
+  const asksWhen = WHEN.test(f);
+  if (asksIndicator && !asksWhen) add('figure');
+  if (agencies.length > 0 && (STRONG_WHAT.test(f) || role !== 'any') && (!WHO.test(f) || /\bphoi hop voi ai\b/.test(f))) add('what');
+  if (asksWhen) add('when');
+  if (WHO.test(f) && !/\bphoi hop voi ai\b/.test(f)) add('who');
+  if (asksIndicator && asksWhen && !asks.includes('figure') && /\b(?:bao nhieu|ty le|muc tieu|chi tieu)\b/.test(f)) add('figure');
+  if (agencies.length > 0 && TASKS_OF.test(f)) add('what');
+  if (GUIDANCE.test(f)) add('guidance');
+  if (agencies.length > 0) add('what');
+  if (asks.length === 0) add('guidance');
+  return asks;
+}
+
+/** The intent of the JSON contract: the main ask. */
+function mainIntent(asks: Ask[], agencies: AgencyEntry[]): Intent {
+  const a = asks[0]!;
+  switch (a) {
+    case 'due_soon':
+      return 'upcoming';
+    case 'overdue':
+      return 'overdue';
+    case 'figure':
+      return 'indicator';
+    case 'what':
+      return agencies.length > 0 ? 'tasks_of' : 'guidance';
+    default:
+      return a;
+  }
 }
 
 /** "tuần này", "tháng này", "tháng tới", "sắp đến hạn" (next 30 days), "quý này", "năm nay". */
@@ -141,6 +281,18 @@ function relativePeriod(f: string, now: string): Period | null {
     return { from: isoDate(y, q * 3 - 2, 1), to: isoDate(y, q * 3, daysInMonth(y, q * 3)), text: 'quý này' };
   }
   if (/\bnam nay\b/.test(f)) return { from: isoDate(y, 1, 1), to: isoDate(y, 12, 31), text: 'năm nay' };
+  if (/\bnam (?:toi|sau)\b/.test(f)) return { from: isoDate(y + 1, 1, 1), to: isoDate(y + 1, 12, 31), text: 'năm tới' };
+  // "trong tháng 2", "quý III" without a year: of the asking year.
+  const month = /\bthang (\d{1,2})\b(?!\s*(?:[/.-]|nam)\s*\d)/.exec(f);
+  if (month && Number(month[1]) >= 1 && Number(month[1]) <= 12) {
+    const mo = Number(month[1]);
+    return { from: isoDate(y, mo, 1), to: isoDate(y, mo, daysInMonth(y, mo)), text: `tháng ${mo}/${y}` };
+  }
+  const quarter = /\bquy (iv|i{1,3}|[1-4])\b(?!\s*(?:[/.-]|nam)\s*\d)/.exec(f);
+  if (quarter) {
+    const qn = ({ i: 1, ii: 2, iii: 3, iv: 4 } as Record<string, number>)[quarter[1]!] ?? Number(quarter[1]);
+    return { from: isoDate(y, qn * 3 - 2, 1), to: isoDate(y, qn * 3, daysInMonth(y, qn * 3)), text: `quý ${qn}/${y}` };
+  }
   const days = /\b(\d{1,3}) ngay (?:toi|sap toi|nua)\b/.exec(f);
   if (days) return { from: now, to: addDays(now, Number(days[1])), text: `${days[1]} ngày tới` };
   return null;

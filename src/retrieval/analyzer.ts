@@ -35,6 +35,12 @@ export const ABBREVIATIONS: Record<string, string> = {
   ktso: 'kinh tế số',
   httt: 'hệ thống thông tin',
   bcd: 'ban chỉ đạo',
+  cnscd: 'công nghệ số cộng đồng',
+  dmst: 'đổi mới sáng tạo',
+  cps: 'chính phủ số',
+  cpdt: 'chính phủ điện tử',
+  dvcqg: 'dịch vụ công quốc gia',
+  htcs: 'hạ tầng số',
   ai: '',
 };
 
@@ -94,11 +100,14 @@ export function contentBigrams(text: string): string[] {
   return out;
 }
 
-/** Bigram set of a text (all words), for coverage tests. */
+/** Bigram set of a text (all words, abbreviations expanded as in questions), for coverage tests. */
 export function bigramSet(text: string): Set<string> {
-  const words = tokenize(text);
   const out = new Set<string>();
-  for (let i = 0; i + 1 < words.length; i++) out.add(words[i]! + JOIN + words[i + 1]!);
-  for (const w of words) out.add(w);
+  // Pairs never span brackets or clause punctuation: "Quốc gia (vắng: …" has no "giá vàng".
+  for (const part of expandAbbreviations(text).split(/[()[\]:;!?]|[.,](?!\d)/)) {
+    const words = tokenize(part);
+    for (let i = 0; i + 1 < words.length; i++) out.add(words[i]! + JOIN + words[i + 1]!);
+    for (const w of words) out.add(w);
+  }
   return out;
 }

@@ -56,7 +56,8 @@ export function chunkDocument(doc: DocumentMeta, text: string, firstId: number):
   const chunks: Chunk[] = [];
   const push = (c: Omit<Chunk, 'id' | 'docId'>) => chunks.push({ id: firstId + chunks.length, docId: doc.docId, ...c });
   for (const block of structure.blocks) {
-    if (block.closing) break;
+    // The recipients and signature are not content; appendices after them are.
+    if (block.closing) continue;
     if (block.kind === 'table') {
       const header = block.table!.header.join(' | ');
       for (const row of block.table!.rows) {
@@ -76,5 +77,38 @@ export function chunkDocument(doc: DocumentMeta, text: string, firstId: number):
       push({ section: block.path, text: line.slice(w.start, w.end), context, start: lineStart + w.start });
     }
   }
+  linkFootnotes(chunks);
   return chunks;
+}
+
+const SUPERSCRIPT = /[\u00b9\u00b2\u00b3\u2070-\u2079]+/g;
+
+/** The mark a footnote starts with ("²", "[8]"), or undefined for ordinary text. */
+export function footnoteMark(text: string): string | undefined {
+  return /^\s*([\u00b9\u00b2\u00b3\u2070-\u2079]+|\[\d{1,3}\])(?=\s|$)/.exec(text)?.[1];
+}
+
+/** True when the text carries a footnote mark ("… 66% ²", "… Quốc gia [8].") inside it. */
+export function carriesMark(text: string, mark: string): boolean {
+  if (mark.startsWith('[')) return text.slice(1).includes(mark);
+  return ((text.match(SUPERSCRIPT) ?? []) as string[]).includes(mark);
+}
+
+/**
+ * A footnote ("² Số liệu Quý II năm 2022 do …") and the passage carrying its mark ("… 66% ²")
+ * describe each other: each gets the other's text as context, so a question about either finds
+ * both. Marks are matched to the nearest earlier passage carrying them.
+ */
+function linkFootnotes(chunks: Chunk[]): void {
+  for (const [i, c] of chunks.entries()) {
+    const mark = footnoteMark(c.text);
+    if (!mark) continue;
+    for (let j = i - 1; j >= 0 && j >= i - 80; j--) {
+      const marked = chunks[j]!;
+      if (footnoteMark(marked.text) || !carriesMark(marked.text, mark)) continue;
+      c.context = `${c.context} › ${marked.text.replace(/\s+/g, ' ').slice(0, 300)}`;
+      marked.context = `${marked.context} › ${c.text.replace(/\s+/g, ' ').slice(0, 300)}`;
+      break;
+    }
+  }
 }

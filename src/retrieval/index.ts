@@ -17,7 +17,9 @@ import { analyze } from './analyzer.js';
 import { chunkDocument, type Chunk } from './chunks.js';
 import { hashedEmbedder, type Embedder } from './vectors.js';
 
-const FORMAT_VERSION = 5;
+const FORMAT_VERSION = 9;
+/** Query terms searched at most (rarest first): enough for any question, bounded cost on long ones. */
+const MAX_TERMS = 22;
 /** Reciprocal-rank-fusion constant: damps the influence of rank differences far down the lists. */
 const RRF_K = 20;
 /**
@@ -202,7 +204,10 @@ export class PassageIndex {
       const common = this.chunks.length * 0.05;
       const analyzed = analyze(query, { registry: this.registry, query: true });
       const pairedSyllables = new Set(analyzed.filter((t) => t.includes('_') && this.vocabulary.has(t)).flatMap((t) => t.split('_')));
-      const terms = analyzed.filter((t) => t.includes('_') || !pairedSyllables.has(t) || (this.vocabulary.get(t) ?? 0) < common);
+      // The rarest terms carry the ranking; long postings of common ones cost most: at most MAX_TERMS, rarest first.
+      const terms = [...new Set(analyzed.filter((t) => t.includes('_') || !pairedSyllables.has(t) || (this.vocabulary.get(t) ?? 0) < common))]
+        .sort((a, b) => (this.vocabulary.get(a) ?? 0) - (this.vocabulary.get(b) ?? 0))
+        .slice(0, MAX_TERMS);
       const hits = this.lexical.search(
         { queries: [...new Set(terms)], combineWith: 'OR' },
         { fuzzy, tokenize: (t: string) => [t], ...(filter && { filter: (r) => filter.has(this.chunks[r.id as number]!.docId) }) },

@@ -1,19 +1,90 @@
 /**
- * Corrects small typos in questions ("chuểyn đổi sô", "trnog") against the
- * corpus vocabulary: a folded syllable the corpus does not contain is replaced
- * by the most frequent corpus syllable one edit away (insertion, deletion,
- * substitution or swap of neighbours). Lookup uses symmetric deletes, so it
- * stays well under a millisecond per question.
+ * Corrects typos in questions against the corpus vocabulary, before retrieval,
+ * refusal and entity matching alike. Two kinds of error are handled:
+ *  - the confusions Vietnamese typists make (s/x, ch/tr, d/gi/r, l/n, ng/ngh,
+ *    c/k, final -n/-ng, -c/-t, -nh/-n, i/y; hỏi/ngã and "qúa" disappear once
+ *    folded): a syllable is replaced by a confusion variant when the variant
+ *    makes a word the corpus uses with a neighbouring syllable and the
+ *    original does not ("sử lý" → "xử lý", "đến hạng" → "đến hạn");
+ *  - other small typos in unknown syllables of five letters or more: the most
+ *    frequent corpus syllable one edit away (symmetric deletes, well under a
+ *    millisecond per question).
  */
 import { fold } from '../text/vietnamese.js';
 
+const INITIALS: Array<[RegExp, string[]]> = [
+  [/^ngh/, ['ng']],
+  [/^ng(?!h)/, ['ngh', 'n']],
+  [/^gh/, ['g']],
+  [/^g(?![hi])/, ['gh']],
+  [/^gi/, ['d', 'r']],
+  [/^ch/, ['tr']],
+  [/^tr/, ['ch']],
+  [/^s/, ['x']],
+  [/^x/, ['s']],
+  [/^d/, ['gi', 'r']],
+  [/^r/, ['d', 'gi']],
+  [/^l/, ['n']],
+  [/^n(?!g|h)/, ['l']],
+  [/^k/, ['c']],
+  [/^c(?!h)/, ['k']],
+];
+const FINALS: Array<[RegExp, string[]]> = [
+  [/ng$/, ['n']],
+  [/nh$/, ['n']],
+  [/(?<![gh])n$/, ['ng', 'nh']],
+  [/ch$/, ['t', 'c']],
+  [/(?<!c)h?c$/, ['t']],
+  [/t$/, ['c']],
+  [/y$/, ['i']],
+  [/i$/, ['y']],
+];
+
+/** Confusion variants of one folded syllable (initial or final swapped). */
+export function confusions(word: string): string[] {
+  const out = new Set<string>();
+  for (const [re, subs] of INITIALS) {
+    const m = re.exec(word);
+    if (m) for (const s of subs) out.add(s + word.slice(m[0].length));
+  }
+  for (const [re, subs] of FINALS) {
+    const m = re.exec(word);
+    if (m) for (const s of subs) out.add(word.slice(0, m.index) + s);
+  }
+  out.delete(word);
+  return [...out];
+}
+
+/** Words that carry the question itself ("hạn", "nào", "gì"): never swapped for a document word. */
+const QUESTION_WORDS = new Set(['han', 'nao', 'gi', 'ai', 'khi', 'bao', 'gio', 'sao', 'dau', 'lam', 'phai', 'co', 'khong', 'duoc', 'nhieu', 'may', 'chua', 'roi']);
+
 export class Speller {
   private readonly frequency = new Map<string, number>();
+  private readonly bigrams = new Map<string, number>();
   private readonly deletes = new Map<string, string[]>();
 
-  constructor(texts: Iterable<string>) {
+  /**
+   * `texts`: the corpus. `phrases`: how questions are worded ("sắp đến hạn", "xử lý"); their
+   * words are known and their word pairs count as well attested.
+   */
+  constructor(texts: Iterable<string>, phrases: readonly string[] = []) {
+    for (const p of phrases) {
+      const words = fold(p).match(/[\p{L}\p{N}]+/gu) ?? [];
+      words.forEach((w, i) => {
+        this.frequency.set(w, (this.frequency.get(w) ?? 0) + 1);
+        if (i > 0) this.bigrams.set(`${words[i - 1]} ${w}`, (this.bigrams.get(`${words[i - 1]} ${w}`) ?? 0) + 5);
+      });
+    }
     for (const text of texts) {
-      for (const w of fold(text).match(/[\p{L}\p{N}]+/gu) ?? []) this.frequency.set(w, (this.frequency.get(w) ?? 0) + 1);
+      const words = fold(text).match(/[\p{L}\p{N}]+/gu) ?? [];
+      for (let i = 0; i < words.length; i++) {
+        const w = words[i]!;
+        this.frequency.set(w, (this.frequency.get(w) ?? 0) + 1);
+        if (i > 0) {
+          const b = `${words[i - 1]} ${w}`;
+          this.bigrams.set(b, (this.bigrams.get(b) ?? 0) + 1);
+        }
+      }
     }
     for (const w of this.frequency.keys()) {
       if (w.length < 3 || /\d/.test(w)) continue;
@@ -30,13 +101,13 @@ export class Speller {
     return this.frequency.has(fold(word));
   }
 
-  /** The correction of one folded word, or the word itself when known or nothing is close. */
+  /** The correction of one folded word on its own, or the word itself when known or nothing is close. */
   correctWord(word: string): string {
     // Short syllables are too often real words the corpus happens not to use ("xong", "nhé").
     if (word.length < 5 || /\d/.test(word) || this.frequency.has(word)) return word;
     const candidates = new Set<string>();
     for (const d of [word, ...deletions(word)]) for (const c of this.deletes.get(d) ?? []) candidates.add(c);
-    if (this.frequency.has(word.slice(0, -1))) candidates.add(word.slice(0, -1));
+    for (const d of deletions(word)) if (this.frequency.has(d)) candidates.add(d);
     let best: string | null = null;
     for (const c of candidates) {
       if (osaDistance(word, c) > 1) continue;
@@ -45,9 +116,47 @@ export class Speller {
     return best ?? word;
   }
 
-  /** Folds a text and corrects each unknown syllable. */
+  /** How often the word is used next to its neighbours in the corpus. */
+  private context(prev: string | undefined, word: string, next: string | undefined): number {
+    return (prev ? this.bigrams.get(`${prev} ${word}`) ?? 0 : 0) + (next ? this.bigrams.get(`${word} ${next}`) ?? 0 : 0);
+  }
+
+  /** Folds a text and corrects each syllable that a confusion or a small typo explains better. */
   correct(text: string): string {
-    return fold(text).replace(/[\p{L}\p{N}]+/gu, (w) => this.correctWord(w));
+    const folded = fold(text);
+    const words = [...folded.matchAll(/[\p{L}\p{N}]+/gu)];
+    if (words.length === 0) return folded;
+    const out = words.map((m) => m[0]);
+    for (let i = 0; i < out.length; i++) {
+      const w = out[i]!;
+      if (/\d/.test(w) || w.length < 2 || QUESTION_WORDS.has(w)) continue;
+      const prev = out[i - 1];
+      const next = words[i + 1]?.[0];
+      // A word the corpus has once or twice may be one of its own typos ("nghành"): a far more frequent variant wins.
+      const freq = this.frequency.get(w) ?? 0;
+      const known = freq > 2 || (freq > 0 && !confusions(w).some((c) => (this.frequency.get(c) ?? 0) >= 10 * freq + 10));
+      const here = this.context(prev, w, next);
+      let best = w;
+      let bestScore = here;
+      for (const c of confusions(w)) {
+        if (!this.frequency.has(c)) continue;
+        const score = this.context(prev, c, next);
+        // A known syllable is only replaced when it never occurs beside its neighbours and the variant often does.
+        if (score > bestScore && (!known || (here === 0 && score >= 3))) {
+          best = c;
+          bestScore = score;
+        }
+      }
+      if (best === w && !known) {
+        // An unknown word with a known confusion variant ("nghành" → "ngành"): the most frequent variant.
+        const variant = confusions(w).filter((c) => this.frequency.has(c)).sort((a, b) => this.frequency.get(b)! - this.frequency.get(a)!)[0];
+        best = variant ?? this.correctWord(w);
+        if (best === w && freq > 0) best = confusions(w).sort((a, b) => (this.frequency.get(b) ?? 0) - (this.frequency.get(a) ?? 0))[0] ?? w;
+      }
+      out[i] = best;
+    }
+    let k = 0;
+    return folded.replace(/[\p{L}\p{N}]+/gu, () => out[k++]!);
   }
 }
 

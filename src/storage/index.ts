@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { SqliteStore } from './sqlite.js';
-import type { Store } from './types.js';
+import type { QuestionInput, Store } from './types.js';
 
 export * from './types.js';
 export { SqliteStore } from './sqlite.js';
@@ -18,6 +18,8 @@ export interface OpenStoreOptions {
   /** PostgreSQL connections per process. */
   poolSize?: number;
   onError?: (err: Error) => void;
+  /** PostgreSQL: this instance's question log for the admin view (see PostgresStoreOptions). */
+  questions?: { add(q: QuestionInput): void };
 }
 
 /** True for a postgres:// or postgresql:// URL. */
@@ -33,6 +35,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     return PostgresStore.open(opts.databaseUrl, {
       ...(opts.poolSize !== undefined && { poolSize: opts.poolSize }),
       ...(opts.onError && { onError: opts.onError }),
+      ...(opts.questions && { questions: opts.questions }),
     });
   }
   return new SqliteStore(join(opts.dataDir, 'assistant.db'));

@@ -66,6 +66,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         vote       TEXT CHECK (vote IN ('up', 'down')),
         text       TEXT,
         question   TEXT,
+        answer     TEXT,
+        reason     TEXT,
         created_at TEXT NOT NULL
       );
       -- The delivery log is the hot path of a pass (about a million rows on a busy day): the reminder's

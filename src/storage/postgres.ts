@@ -20,6 +20,7 @@ import {
   type Lease,
   type MemoryState,
   type PendingDelivery,
+  type QuestionInput,
   type Store,
   type SubscribeInput,
   type Subscription,
@@ -30,6 +31,11 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Stamps created_at/updated_at (tests inject one). */
   clock?: () => Date;
+  /**
+   * Where asked questions are logged for the admin view: this instance's SQLite question log
+   * (the admin statistics of a cluster are per instance). Without it questions are not logged.
+   */
+  questions?: { add(q: QuestionInput): void };
   /** Receives errors of idle connections (server restart …) instead of crashing the process. */
   onError?: (err: Error) => void;
 }
@@ -81,6 +87,7 @@ export class PostgresStore implements Store {
   private memoryWrites = 0;
   private closed = false;
   private readonly onError: ((err: Error) => void) | undefined;
+  private readonly questions: { add(q: QuestionInput): void } | undefined;
 
   private constructor(
     readonly pool: pg.Pool,
@@ -88,6 +95,7 @@ export class PostgresStore implements Store {
   ) {
     this.clock = opts.clock ?? (() => new Date());
     this.onError = opts.onError;
+    this.questions = opts.questions;
   }
 
   /** Connects and brings the schema up to date (under the migrations advisory lock). */
@@ -245,9 +253,13 @@ export class PostgresStore implements Store {
 
   async addFeedback(f: FeedbackInput): Promise<void> {
     await this.pool.query(
-      `INSERT INTO feedback (channel, chat_id, answer_id, vote, text, question, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [f.channel, f.chatId, f.answerId ?? null, f.vote ?? null, f.text ?? null, f.question ?? null, this.stamp()],
+      `INSERT INTO feedback (channel, chat_id, answer_id, vote, text, question, answer, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [f.channel, f.chatId, f.answerId ?? null, f.vote ?? null, f.text ?? null, f.question ?? null, f.answer ?? null, f.reason ?? null, this.stamp()],
     );
+  }
+
+  async logQuestion(q: QuestionInput): Promise<void> {
+    this.questions?.add(q);
   }
 
   async claimDeliveries(items: DeliveryKey[], now: string): Promise<DeliveryKey[]> {

@@ -115,6 +115,25 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    description: 'feedback keeps the answer and the reason; questions asked, without who asked (admin view)',
+    sql: `
+      ALTER TABLE feedback ADD COLUMN answer TEXT;
+      ALTER TABLE feedback ADD COLUMN reason TEXT;
+      CREATE TABLE questions (
+        id        INTEGER PRIMARY KEY,
+        asked_at  TEXT NOT NULL,
+        channel   TEXT NOT NULL,
+        asker     TEXT NOT NULL,
+        question  TEXT NOT NULL,
+        intent    TEXT NOT NULL,
+        grounded  INTEGER NOT NULL,
+        agencies  TEXT NOT NULL
+      );
+      CREATE INDEX questions_asked_at ON questions (asked_at);
+    `,
+  },
+  {
+    version: 5,
     description: 'conversation memory per chat (follow-ups, paging) with a time-to-live',
     sql: `
       CREATE TABLE conversation_memory (

@@ -6,6 +6,7 @@
 
 import type Database from 'better-sqlite3';
 import { assertDatabaseUsable } from './integrity.js';
+import { QuestionLog } from './questions.js';
 import { defaultDatabasePath, migrate, openDatabase } from './sqlite-schema.js';
 import {
   chatKey,
@@ -16,6 +17,7 @@ import {
   type Lease,
   type MemoryState,
   type PendingDelivery,
+  type QuestionInput,
   type Store,
   type SubscribeInput,
   type Subscription,
@@ -119,7 +121,7 @@ export class SqliteStore implements Store {
       muted: db.prepare(`SELECT task_id FROM muted_tasks WHERE channel = ? AND chat_id = ?`).pluck(),
       allMuted: db.prepare(`SELECT channel, chat_id, task_id FROM muted_tasks`),
       feedback: db.prepare(
-        `INSERT INTO feedback (channel, chat_id, answer_id, vote, text, question, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO feedback (channel, chat_id, answer_id, vote, text, question, answer, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       claim: db.prepare(
         `INSERT INTO deliveries (channel, chat_id, task_id, reminder_kind, status, claimed_at) VALUES (?, ?, ?, ?, 'pending', ?)
@@ -253,7 +255,17 @@ export class SqliteStore implements Store {
   }
 
   async addFeedback(f: FeedbackInput): Promise<void> {
-    this.st.feedback.run(f.channel, f.chatId, f.answerId ?? null, f.vote ?? null, f.text ?? null, f.question ?? null, this.stamp());
+    this.st.feedback.run(f.channel, f.chatId, f.answerId ?? null, f.vote ?? null, f.text ?? null, f.question ?? null, f.answer ?? null, f.reason ?? null, this.stamp());
+  }
+
+  /** Questions asked, without who asked (see {@link QuestionLog}). */
+  get questions(): QuestionLog {
+    return (this.questionLog ??= new QuestionLog(this.db));
+  }
+  private questionLog?: QuestionLog;
+
+  async logQuestion(q: QuestionInput): Promise<void> {
+    this.questions.add(q);
   }
 
   async claimDeliveries(items: DeliveryKey[], now: string): Promise<DeliveryKey[]> {

@@ -63,6 +63,21 @@ export interface FeedbackInput extends ChatRef {
   text?: string;
   /** The question that produced the answer. */
   question?: string;
+  /** The answer rated, and the reason given with a 👎. */
+  answer?: string;
+  reason?: string;
+}
+
+/** A question asked, for the admin view (stored without who asked: see questions.ts). */
+export interface QuestionInput {
+  channel: string;
+  chatId: string;
+  question: string;
+  intent: string;
+  grounded: boolean;
+  agencies: string[];
+  /** ISO instant. */
+  at: string;
 }
 
 export interface SubscribeInput extends ChatRef {
@@ -118,6 +133,8 @@ export interface Store extends ConversationMemory {
   /** Every chat's muted tasks, keyed by {@link chatKey}: one query for the daily pass. */
   allMutedTasks(): Promise<Map<string, Set<string>>>;
   addFeedback(f: FeedbackInput): Promise<void>;
+  /** Records an asked question without who asked it (pseudonymous), for the admin view. */
+  logQuestion(q: QuestionInput): Promise<void>;
   /**
    * Inserts 'pending' rows for the keys not yet in the log and returns exactly those,
    * in one transaction. A key already in the log (pending, sent or failed) is skipped:

@@ -1,0 +1,326 @@
+/**
+ * Answer composition for one structured query: who / when / list from the
+ * best task row (with the other documents that assign the same task, newest
+ * first), figures from indicator rows or the sentence that states them,
+ * guidance from the best section (heading and items, condensed in order),
+ * comparisons side by side, and refusals that say what the documents cover
+ * nearest. The direct answer comes first, once; documents by short name.
+ */
+import type { TaskRow } from '../corpus/types.js';
+import { bigramSet, contentBigrams } from '../retrieval/analyzer.js';
+import { carriesMark, footnoteMark } from '../retrieval/chunks.js';
+import type { PassageHit } from '../retrieval/index.js';
+import { findPeriods } from '../text/periods.js';
+import { fold, squashSpaces } from '../text/vietnamese.js';
+import { shortenQuote, type Citation } from './citations.js';
+import { brief, describeDeadline, describeLeads, documentLabel, midSentence, shortLabel } from './format.js';
+import { MIN_COVERAGE, type RankedRow, type Ranker } from './ranking.js';
+import type { Understanding } from './understand.js';
+
+export const MAX_ANSWER_CHARS = 1500;
+
+export interface Draft {
+  grounded: boolean;
+  answer: string;
+  rows: TaskRow[];
+  citations: Citation[];
+}
+
+/** Composes answers over one ranker (corpus, registry, passages). */
+export class Composer {
+  constructor(readonly r: Ranker) {}
+
+  label(docId: string): string {
+    return shortLabel(this.r.docById.get(docId), this.r.registry);
+  }
+
+  /** Who / when / list: the best-matching assignment, with the other documents that assign the same task. */
+  async fromRows(u: Understanding): Promise<Draft> {
+    const ranked = this.rankedWithKeys(u);
+    const best = ranked[0];
+    if (!best || best.coverage < MIN_COVERAGE) return (await this.fromPassages(u)) ?? (await this.refuse(u));
+    // The same task in other documents: repeated, changed or superseded instructions.
+    // Only rows that say the same thing (the question's numbers, most of its topic or of the best row's words), one per other document.
+    const bestWords = contentBigrams(best.row.task);
+    const topic = this.r.topicBigrams(u, ...u.agencies, ...u.partners);
+    const numbers = topic.filter((t) => /^\d+$/.test(t) && this.r.rowBigramsOf(best.row).has(t));
+    const docs = new Set([best.row.docId]);
+    const same = ranked
+      .slice(1)
+      .filter((x) => x.raw >= Math.max(MIN_COVERAGE + 0.1, best.raw - 0.4) && x.coverage >= MIN_COVERAGE)
+      .filter((x) => numbers.every((n) => this.r.rowBigramsOf(x.row).has(n)))
+      .filter((x) => x.raw >= best.raw - 0.05 || x.raw >= 0.6 || this.r.coverage(bestWords, this.r.rowBigramsOf(x.row)) >= 0.3)
+      .filter((x) => !docs.has(x.row.docId) && docs.add(x.row.docId))
+      .slice(0, 2);
+    const group = [best, ...same].sort((a, b) => this.r.docDate(b.row).localeCompare(this.r.docDate(a.row)));
+    const lines: string[] = [];
+    const citations: Citation[] = [];
+    const head = group[0]!.row;
+    lines.push(this.directAnswer(head, u));
+    lines.push(...this.sourceLines(head, citations));
+    if (group.length > 1) {
+      lines.push('', `Việc này được nêu trong ${group.length} văn bản; chỉ đạo mới nhất là ${this.label(head.docId)}. Văn bản trước:`);
+      for (const g of group.slice(1)) {
+        lines.push(`• ${this.label(g.row.docId)}: ${this.directAnswer(g.row, u, true)}`);
+        lines.push(...this.sourceLines(g.row, citations, true));
+      }
+    }
+    const rows = [...group.map((g) => g.row), ...ranked.filter((x) => !group.includes(x)).slice(0, 3).filter((x) => x.coverage >= MIN_COVERAGE).map((x) => x.row)];
+    return { grounded: true, answer: fit(lines.join('\n')), rows, citations };
+  }
+
+  /** Rows ranked with coverage judged on the topic's specific terms too. */
+  private rankedWithKeys(u: Understanding): Array<RankedRow & { raw: number }> {
+    const topic = this.r.topicBigrams(u, ...u.agencies, ...u.partners);
+    return this.r
+      .rankRows(u)
+      .map((x) => ({ ...x, raw: x.coverage, coverage: topic.length === 0 ? x.coverage : this.r.answerCoverage(topic, this.r.rowBigramsOf(x.row)) }))
+      .sort((a, b) => b.score - a.score);
+  }
+
+  /** First line: who leads and by when — what the official asked for. */
+  directAnswer(row: TaskRow, u: Understanding, short = false): string {
+    const deadline = `Thời hạn: ${describeDeadline(row, u.now, this.r.laterReport(row, (d) => this.label(d)))}.`;
+    if (u.asks.includes('list') && row.lead.length > 1) {
+      const kind = row.lead.every((l) => this.r.registry.get(l)?.kind === 'province') ? 'địa phương' : 'cơ quan';
+      return `${row.lead.length} ${kind} được giao: ${row.lead.join(', ')}.${short ? '' : ` ${deadline}`}`;
+    }
+    const who =
+      row.lead.length === 0
+        ? 'Văn bản không nêu cơ quan chủ trì cụ thể.'
+        : `${describeLeads(row)} chủ trì${row.support.length > 0 ? `, phối hợp với ${row.support.map(midSentence).join(', ')}` : ''}.`;
+    return u.intent === 'when' || (u.asks.includes('when') && !u.asks.includes('who')) ? `${deadline} ${who}` : `${who} ${deadline}`;
+  }
+
+  /** "Việc: …" when the quote does not say it, and "Nguồn: TB 19/07/2024 (VPCP), mục …: “quote”". */
+  sourceLines(row: TaskRow, citations: Citation[], compact = false): string[] {
+    const doc = this.r.docById.get(row.docId);
+    const { quote, truncated } = shortenQuote(row.quote, compact ? 240 : 420);
+    citations.push({ docId: row.docId, title: doc?.title ?? row.docId, ...(row.section && { section: row.section }), quote });
+    const lines: string[] = [];
+    if (!compact && !squashSpaces(row.quote).startsWith(squashSpaces(row.task).slice(0, 60))) lines.push(`${row.kind === 'indicator' ? 'Chỉ tiêu' : 'Việc'}: ${brief(row.task, 200)}`);
+    if (!compact && row.indicator) lines.push(indicatorLine(row));
+    lines.push(`${compact ? '  ' : 'Nguồn: '}${compact ? '' : `${this.label(row.docId)}${row.section ? `, mục ${row.section}` : ''}: `}“${quote}”${truncated ? ' […]' : ''}`);
+    if (!compact) lines.push(...this.footnotes(row.docId, quote, citations));
+    return lines;
+  }
+
+  /** The footnotes a quoted text points at ("66% ²", "[8]"), quoted after it: figures are often explained there. */
+  footnotes(docId: string, text: string, citations: Citation[]): string[] {
+    const marks = [...new Set([...(text.match(/[\u00b9\u00b2\u00b3\u2070-\u2079]+|\[\d{1,3}\]/g) ?? [])])].slice(0, 2);
+    const out: string[] = [];
+    for (const mark of marks) {
+      const note = this.r.passages.chunks.find((c) => c.docId === docId && footnoteMark(c.text) === mark && carriesMarkIn(c.context, text));
+      const chunk = note ?? this.r.passages.chunks.find((c) => c.docId === docId && footnoteMark(c.text) === mark);
+      if (!chunk) continue;
+      const body = chunk.text.trim() === mark ? this.r.passages.chunks[chunk.id + 1]?.text ?? '' : chunk.text;
+      const q = shortenQuote(body, 300);
+      if (!q.quote) continue;
+      out.push(`Chú thích ${mark}: “${q.quote}”${q.truncated ? ' […]' : ''}`);
+      citations.push({ docId, title: this.r.docById.get(docId)?.title ?? docId, quote: q.quote });
+    }
+    return out;
+  }
+
+  /** Indicator figures: indicator rows when they cover the question, else the sentence that states the figure. */
+  async indicator(u: Understanding): Promise<Draft> {
+    const ranked = this.rankedWithKeys(u);
+    const indicators = ranked.filter((x) => x.row.kind === 'indicator' || x.row.indicator);
+    const best = indicators[0];
+    const bestAny = ranked[0];
+    const passage = await this.fromPassages(u, true);
+    if (best && best.coverage >= MIN_COVERAGE && (!bestAny || best.coverage >= bestAny.coverage - 0.1)) {
+      // The same indicator reported in several documents (figures differ between reports): newest first.
+      const same = indicators.filter((x) => x !== best && x.coverage >= best.coverage - 0.05 && fold(x.row.task) === fold(best.row.task));
+      const group = [best, ...same].sort((a, b) => this.r.docDate(b.row).localeCompare(this.r.docDate(a.row)));
+      const first = group[0]!.row;
+      const lines = [`${indicatorLine(first)} ${describeLeads(first)} chủ trì chỉ tiêu «${brief(first.task, 160)}».`];
+      const citations: Citation[] = [];
+      lines.push(...this.sourceLines(first, citations).filter((l) => !/^(?:Chỉ tiêu|Mục tiêu|Kết quả)/.test(l)));
+      if (group.length > 1) {
+        lines.push('', `Số liệu khác nhau giữa các văn bản; mới nhất là ${this.label(first.docId)}. Văn bản trước:`);
+        for (const g of group.slice(1)) {
+          lines.push(`• ${this.label(g.row.docId)}: ${indicatorLine(g.row)}`);
+          lines.push(...this.sourceLines(g.row, citations, true));
+        }
+      }
+      return { grounded: true, answer: fit(lines.join('\n')), rows: group.map((g) => g.row), citations };
+    }
+    if (passage) return passage;
+    const unit = unitAsked(u.folded);
+    if (bestAny && bestAny.coverage >= MIN_COVERAGE && (!unit || unit.test(fold(`${bestAny.row.task} ${bestAny.row.quote}`)))) return this.fromRows(u);
+    return this.refuse(u);
+  }
+
+  /**
+   * Guidance and figures from passages: the best sentence (a figure needs a number) and the
+   * sentences after it; for guidance whose best passage heads a section, the section's items
+   * condensed in order.
+   */
+  async fromPassages(u: Understanding, wantFigure = false): Promise<Draft | null> {
+    const topic = this.r.topicBigrams(u);
+    if (topic.length === 0) return null;
+    const hits = await this.r.searchPassages(u.corrected, this.r.visibleDocs(u));
+    // "bao nhiêu tỷ đồng / tài khoản / điểm": a figure answers only in the unit asked.
+    const unit = wantFigure ? unitAsked(u.folded) : null;
+    let best: { hit: PassageHit; sentence: string; cov: number } | null = null;
+    for (const hit of hits) {
+      if (!this.r.mentionsYears(fold(`${hit.chunk.text} ${hit.chunk.context}`), null, u.years, hit.chunk.docId)) continue;
+      const sentences = sentencesOf(hit.chunk.text);
+      const sets = this.r.passageSets(hit.chunk, sentences);
+      for (const [i, s] of sentences.entries()) {
+        if (wantFigure && (!/\d/.test(s) || (unit && !unit.test(fold(s))))) continue;
+        // A sentence with the one after it: the subject is often named first ("Tổ … phổ cập kỹ năng số. Trước hết, giúp người dân …").
+        const own = union(sets.sentences[i]!, sets.context);
+        const next = wantFigure ? undefined : sets.sentences[i + 1];
+        const cov = Math.max(this.r.answerCoverage(topic, own), next ? this.r.answerCoverage(topic, own, next) - 0.05 : 0);
+        if (!best || cov > best.cov + 1e-9) best = { hit, sentence: s, cov };
+      }
+    }
+    if (!best || best.cov < MIN_COVERAGE) return null;
+    const chunk = best.hit.chunk;
+    const doc = this.r.docById.get(chunk.docId);
+    // The best sentence with the sentences that follow it, while they fit: answers often run on ("Trước hết, …").
+    const all = sentencesOf(chunk.text);
+    const at = all.indexOf(best.sentence);
+    let passageText = best.sentence;
+    for (let i = at + 1; i < all.length && passageText.length + all[i]!.length < 650; i++) passageText += ` ${all[i]}`;
+    const { quote, truncated } = shortenQuote(passageText, 700);
+    const citations: Citation[] = [{ docId: chunk.docId, title: doc?.title ?? chunk.docId, ...(chunk.section && { section: chunk.section }), quote }];
+    const lines = [`Theo ${this.label(chunk.docId)}${chunk.section ? `, mục ${chunk.section}` : ''}:`, `“${quote}”${truncated ? ' […]' : ''}`];
+    lines.push(...this.footnotes(chunk.docId, quote, citations));
+    // Guidance: the items of the section the passage opens ("… những việc sau: a) …; b) …").
+    if (!wantFigure && u.asks.includes('guidance')) {
+      const items = this.r.passages.chunks.filter((c) => c.docId === chunk.docId && chunk.section !== '' && c.section.startsWith(`${chunk.section}.`) && c.id !== chunk.id).slice(0, 6);
+      for (const c of items) {
+        const q = shortenQuote(c.text, 180);
+        lines.push(`• “${q.quote}”${q.truncated ? ' […]' : ''}`);
+        citations.push({ docId: c.docId, title: doc?.title ?? c.docId, ...(c.section && { section: c.section }), quote: q.quote });
+      }
+    }
+    // The passage may be a task row's own text: its row (deadline, agencies) goes with the answer.
+    const rows = this.r.corpus.tasks.filter((row) => this.r.chunkOfRow.get(row.id)?.id === chunk.id && this.r.admits(row, u)).slice(0, 3);
+    // Asked "khi nào?" of a passage that sets no date: say so rather than leave it unanswered.
+    if (u.asks.includes('when') && !rows.some((r) => r.deadline.date) && findPeriods(quote).every((p) => p.kind === 'session')) {
+      const who = u.agencies.find((a) => fold(`${chunk.text} ${chunk.context}`).includes(fold(a.name)));
+      lines.unshift(`${who ? `${who.name}: văn bản` : 'Văn bản'} không nêu thời hạn cụ thể cho việc này.`);
+    }
+    return { grounded: true, answer: fit(lines.join('\n')), rows, citations };
+  }
+
+  /**
+   * Two documents side by side, newest first: each side answered on its own documents (the
+   * agency's tasks, the figure, or the matching assignment). Without two named sides, the same
+   * task or figure across every document that states it.
+   */
+  async compare(u: Understanding, sides: string[][]): Promise<Draft> {
+    const figure = u.asks.includes('figure') || /\b(?:ty le|bao nhieu|so lieu|chi tieu|muc tieu|%)\b/.test(u.folded);
+    if (sides.length < 2) return figure ? this.indicator(u) : this.fromRows(u);
+    const ordered = sides.sort((a, b) => (this.r.docById.get(b[0]!)?.date ?? '').localeCompare(this.r.docById.get(a[0]!)?.date ?? ''));
+    const lines: string[] = [];
+    const citations: Citation[] = [];
+    const rows: TaskRow[] = [];
+    let answered = 0;
+    for (const side of ordered.slice(0, 3)) {
+      const sub: Understanding = { ...u, documents: side, scope: { docIds: side, text: this.label(side[0]!), consumed: u.scope?.consumed ?? [] } };
+      const draft = figure ? await this.indicator(sub) : u.agencies.length > 0 ? await this.fromRows({ ...sub, asks: ['what', ...sub.asks] }) : await this.fromRows(sub);
+      lines.push('', `${this.label(side[0]!)}:`);
+      if (!draft.grounded) {
+        lines.push('  không nêu nội dung này.');
+        continue;
+      }
+      answered++;
+      lines.push(...draft.answer.split('\n').filter((l) => l.trim() !== '').slice(0, 3).map((l) => `  ${l}`));
+      rows.push(...draft.rows.slice(0, 2));
+      citations.push(...draft.citations.slice(0, 2));
+    }
+    if (answered === 0) return this.refuse(u);
+    lines.unshift(`So sánh giữa ${ordered.length} văn bản, mới nhất trước:`);
+    return { grounded: true, answer: fit(lines.join('\n')), rows, citations };
+  }
+
+  /** A refusal with a reason and the list of documents, without looking for the nearest passage. */
+  refuseSync(u: Understanding, reason: string): Draft {
+    void u;
+    const docs = this.r.corpus.documents
+      .slice()
+      .sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''))
+      .slice(0, 9)
+      .map((d) => `• ${shortLabel(d, this.r.registry)}: ${brief(d.title, 90)}`);
+    return { grounded: false, answer: fit([reason, '', 'Các văn bản hiện có:', ...docs].join('\n')), rows: [], citations: [] };
+  }
+
+  /** Says plainly that the documents do not answer, and what they cover nearest. */
+  async refuse(u: Understanding, reason?: string): Promise<Draft> {
+    const hits = await this.r.searchPassages(u.corrected, []);
+    const near = hits[0]?.chunk;
+    const nearLine = near
+      ? `Gần nhất, ${this.label(near.docId)}${near.section ? ` (mục ${near.section})` : ''} nói về: «${brief(near.context.split(' › ').slice(1).at(-1) ?? near.text, 120) || brief(near.text, 120)}».`
+      : '';
+    const docs = this.r.corpus.documents
+      .slice()
+      .sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''))
+      .slice(0, 9)
+      .map((d) => `• ${shortLabel(d, this.r.registry)}: ${brief(d.title, 90)}`);
+    const answer = [
+      reason ?? 'Các văn bản hiện có không đề cập đến nội dung này, nên tôi không trả lời để tránh đưa thông tin sai.',
+      ...(nearLine ? [nearLine] : []),
+      '',
+      'Tôi trả lời được về nhiệm vụ, cơ quan chủ trì, thời hạn và chỉ tiêu trong các văn bản:',
+      ...docs,
+    ].join('\n');
+    return { grounded: false, answer: fit(answer), rows: [], citations: [] };
+  }
+}
+
+/** The footnote's context (the passage it annotates) shares the quoted text's words. */
+function carriesMarkIn(context: string, text: string): boolean {
+  return context.includes(text.slice(0, 40));
+}
+
+export function indicatorLine(row: TaskRow): string {
+  const v = row.indicator;
+  if (!v) return '';
+  const parts = [v.target && `Mục tiêu${v.year ? ` năm ${v.year}` : ''}: ${v.target}`, v.result && `Kết quả${v.year ? ` năm ${v.year}` : ''}: ${v.result}`, row.status && `tình trạng: ${row.status}`];
+  return `${parts.filter(Boolean).join('; ')}.`;
+}
+
+/** The unit of "bao nhiêu <unit>" (folded), as a pattern a sentence must match: a figure answers only in the unit asked. */
+function unitAsked(folded: string): RegExp | null {
+  const m = /\bbao nhieu\s+([a-z]+(?:\s+[a-z]+)?)/.exec(folded);
+  if (!m) return null;
+  const words = m[1]!.split(' ');
+  if (/^(?:phan|phan tram)$/.test(words[0]!)) return null;
+  // Money: a number followed by a currency ("8.280 tỷ đồng"), not "cộng đồng".
+  if ((words[0] === 'ty' && words[1] === 'dong') || /^(?:tien|kinh|von|dong|usd)$/.test(words[0]!)) return /\d[\d.,]*\s*(?:ty|trieu|nghin|ngan)?\s*(?:dong|vnd|usd)\b/;
+  if (/^(?:nam|la|vay|a|the|so|ti|ty|thi|con|trong|duoc|nhiem|muc)$/.test(words[0]!)) return null;
+  return new RegExp(String.raw`\b${words[0]}\b`);
+}
+
+function union(a: ReadonlySet<string>, b: ReadonlySet<string>): Set<string> {
+  const out = new Set(a);
+  for (const x of b) out.add(x);
+  return out;
+}
+
+export function sentencesOf(text: string): string[] {
+  const parts = text.split(/(?<=[.;!?…])\s+(?=[\p{Lu}\d“"(-])/u).map((s) => s.trim()).filter((s) => s.length > 0);
+  return parts.length > 0 ? parts : [text];
+}
+
+/**
+ * Keeps an answer within a chat message: cuts at a paragraph boundary. A list's
+ * "Trang p/n — gõ «tiếp»" footer is kept: the conversation layer pages on it.
+ */
+export function fit(text: string): string {
+  text = text.replace(/^\n+/, '');
+  if (text.length <= MAX_ANSWER_CHARS) return text;
+  const footer = /\n\n(Trang \d+\/\d+ — gõ «tiếp» để xem thêm\.)$/.exec(text);
+  const body = footer ? text.slice(0, footer.index) : text;
+  const budget = MAX_ANSWER_CHARS - 40 - (footer ? footer[1]!.length + 2 : 0);
+  const cut = Math.max(body.lastIndexOf('\n\n', budget), body.lastIndexOf('\n', budget));
+  const kept = `${body.slice(0, cut > 200 ? cut : budget).trimEnd()}\n\n(Còn nữa — gõ /nguon để xem đầy đủ nguồn.)`;
+  return footer ? `${kept}\n\n${footer[1]}` : kept;
+}
+
+export { documentLabel };

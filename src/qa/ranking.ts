@@ -1,0 +1,360 @@
+/**
+ * Ranking for question answering: the topic of a structured query (its content
+ * bigrams, without question words, agency names or document references), task
+ * rows ranked by topic coverage and lexical score, passages searched once per
+ * question, and the hard constraints every source must meet (document scope,
+ * years named in the topic, the role asked about).
+ */
+import MiniSearch from 'minisearch';
+import type { AgencyRegistry } from '../corpus/agencies.js';
+import type { Corpus } from '../corpus/store.js';
+import type { AgencyEntry, DocumentMeta, TaskRow } from '../corpus/types.js';
+import { analyze, bigramSet, contentBigrams, expandAbbreviations } from '../retrieval/analyzer.js';
+import type { Chunk } from '../retrieval/chunks.js';
+import type { PassageHit, PassageIndex } from '../retrieval/index.js';
+import { agencyMatcher, type TaskMatch } from '../tasks/query.js';
+
+/** How a row concerns the agencies asked about. */
+export type MatchResult = Omit<TaskMatch, 'row'>;
+import { findPeriods } from '../text/periods.js';
+import { fold, squashSpaces } from '../text/vietnamese.js';
+import type { Understanding } from './understand.js';
+
+/** A row or passage covering less of the question's topic than this does not answer it. */
+export const MIN_COVERAGE = 0.5;
+
+/**
+ * Phrases (folded) that only say what kind of answer is wanted; removed from a
+ * question before its topic is read. Whole phrases, not single syllables, so
+ * "hội nghị" goes but "nghị định" stays.
+ */
+const QUESTION_FRAME = [
+  'co quan nao', 'don vi nao', 'bo nao', 'nganh nao', 'tinh nao', 'dia phuong nao', 'thanh pho nao', 'nhung tinh nao', 'cac tinh nao',
+  'chiu trach nhiem', 'phu trach', 'chu tri', 'khi nao', 'bao gio', 'luc nao', 'thoi han', 'han chot', 'han cuoi', 'thoi gian nao', 'truoc ngay nao',
+  'ngay nao', 'thang nao', 'nam nao', 'cham nhat', 'muon nhat', 'phai xong', 'hoan thanh', 'nhiem vu', 'cong viec', 'duoc giao', 'giao cho', 'phai lam', 'lam gi',
+  'la gi', 'nhung gi', 'nhung viec gi', 'viec gi', 'bao nhieu', 'the nao', 'nhu the nao', 'ra sao', 'theo ket luan', 'ket luan', 'hoi nghi', 'phien hop', 'sap den han', 'den han',
+  'qua han', 'co nhiem vu', 'trien khai', 'thuc hien', 'cho biet', 'xin hoi', 'cho hoi', 'cho minh hoi', 'cho em hoi', 'la ai', 'do ai', 'muc tieu', 'chi tieu', 'ket qua',
+  'ty le', 'dat duoc', 'nhom nhiem vu', 'so voi', 'khac gi', 'khac nhau', 'co giong', 'giong nhau', 'co khac', 'thay doi', 'so sanh', 'moi nhat', 'gan nhat',
+  'van ban nao', 'van ban', 'phoi hop', 'nam', 'thang', 'quy', 'han', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai', 'theo', 'trong', 've', 'tai',
+  'doi voi', 'lien quan', 'ke thua', 'duoc khong', 'hay khong', 'ad', 'ko', 'gi', 'nao', 'dc', 'khi', 'thi', 'hom nay', 'hien nay', 'bay gio', 'hien tai', 'gio', 'truoc day', 'truoc kia', 'nay la', 'sau sap nhap', 'sap nhap',
+  'hop nhat', 'tiep nhan', 'nhung viec', 'cac viec', 'viec', 'z', 'vay', 'ha', 'ak', 'nhi', 'muon', 'lam sao', 'phai lam sao',
+  'nhu nao', 'yeu cau', 'de nghi',
+].sort((a, b) => b.length - a.length);
+const FRAME_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${QUESTION_FRAME.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
+
+/** Folded text without calendar dates and months ("03/11/2022", "tháng 02/2023"): what remains are years as such. */
+export function withoutDates(folded: string): string {
+  return folded
+    .replace(/\b(?:ngay\s+)?\d{1,2}\s*(?:thang\s*|[/.-])\s*\d{1,2}\s*(?:[/.-]|,?\s*nam)\s*\d{4}\b/g, ' ')
+    .replace(/\bthang\s+\d{1,2}\s*(?:[/.-]|nam)\s*\d{4}\b/g, ' ')
+    .replace(/\b\d{1,2}\s*\/\s*\d{4}\b/g, ' ');
+}
+
+/**
+ * The text names the year ("năm 2026") or the range ("2026-2030") asked about: a single year
+ * is not satisfied by a range that merely starts or ends with it ("giai đoạn 2026 - 2030").
+ */
+export function namesYear(foldedText: string, year: string): boolean {
+  const range = /^(\d{4})-(\d{4})$/.exec(year);
+  if (range) return new RegExp(String.raw`${range[1]}\s*[-–]\s*${range[2]}`).test(foldedText);
+  return new RegExp(String.raw`(?<!\d\s*[-–]\s*)(?<!\d)${year}(?!\d)(?!\s*[-–]\s*\d{4})`).test(foldedText);
+}
+
+export interface RankedRow {
+  row: TaskRow;
+  score: number;
+  coverage: number;
+}
+
+interface RowDoc {
+  id: string;
+  text: string;
+}
+
+export class Ranker {
+  readonly rowById: Map<string, TaskRow>;
+  readonly docById: Map<string, DocumentMeta>;
+  readonly chunkOfRow = new Map<string, Chunk>();
+  private readonly rowIndex: MiniSearch<RowDoc>;
+  private readonly rowBigrams = new Map<string, Set<string>>();
+  /** Folded text of a row with its headings: years named in a question are looked up here. */
+  private readonly rowText = new Map<string, string>();
+  /** In how many rows each index term occurs. */
+  private readonly rowTermFrequency = new Map<string, number>();
+  /** Inverse document frequency of terms over passages: a question's rare words weigh most. */
+  private readonly idf = new Map<string, number>();
+  private readonly unseenIdf: number;
+  /** Per-question memos: the same query is ranked and read by several composition steps. */
+  private readonly rankMemo = new WeakMap<Understanding, RankedRow[]>();
+  private readonly topicMemo = new WeakMap<Understanding, Map<string, string[]>>();
+  /** Rows whose document records a status, newest document first (later reports on earlier tasks). */
+  private readonly statusRows: TaskRow[];
+  private readonly reportMemo = new Map<string, string | undefined>();
+  private readonly passageSetCache = new Map<number, { context: Set<string>; sentences: Set<string>[] }>();
+  /** Passage searches of the question being answered (several steps ask the same). */
+  private readonly searchMemo = new Map<string, Promise<PassageHit[]>>();
+
+  constructor(
+    readonly corpus: Corpus,
+    readonly registry: AgencyRegistry,
+    readonly passages: PassageIndex,
+  ) {
+    this.docById = new Map(corpus.documents.map((d) => [d.docId, d]));
+    const df = new Map<string, number>();
+    for (const c of passages.chunks) for (const t of bigramSet(c.text)) df.set(t, (df.get(t) ?? 0) + 1);
+    const n = passages.chunks.length;
+    for (const [t, d] of df) this.idf.set(t, Math.log((n + 1) / (d + 0.5)));
+    this.unseenIdf = Math.log((n + 1) / 0.5);
+    this.rowById = new Map(corpus.tasks.map((r) => [r.id, r]));
+    this.statusRows = corpus.tasks.filter((r) => r.status).sort((a, b) => this.docDate(b).localeCompare(this.docDate(a)));
+    this.rowIndex = new MiniSearch<RowDoc>({
+      fields: ['text'],
+      // Rows name agencies in full; only questions need aliases expanded (done when the query is analysed).
+      tokenize: (text: string) => analyze(text),
+      processTerm: (t: string) => t,
+      searchOptions: { combineWith: 'OR' },
+    });
+    this.rowIndex.addAll(corpus.tasks.map((r) => ({ id: r.id, text: `${r.task} ${r.quote}` })));
+    for (const r of corpus.tasks) for (const t of new Set(analyze(`${r.task} ${r.quote}`))) this.rowTermFrequency.set(t, (this.rowTermFrequency.get(t) ?? 0) + 1);
+    const chunksByDoc = new Map<string, Array<{ chunk: Chunk; squashed: string }>>();
+    for (const c of passages.chunks) {
+      const list = chunksByDoc.get(c.docId) ?? [];
+      list.push({ chunk: c, squashed: squashSpaces(c.text) });
+      chunksByDoc.set(c.docId, list);
+    }
+    for (const r of corpus.tasks) {
+      const head = squashSpaces(r.quote).slice(0, 80);
+      const chunk = chunksByDoc.get(r.docId)?.find((c) => c.squashed.includes(head))?.chunk;
+      if (chunk) this.chunkOfRow.set(r.id, chunk);
+      // The headings above a row ("… trực tiếp chỉ đạo") describe it too.
+      const context = chunk?.context.split(' › ').slice(1).join(' ') ?? '';
+      const text = `${r.task} ${r.quote} ${r.indicator?.target ?? ''} ${r.indicator?.result ?? ''} ${context}`;
+      this.rowBigrams.set(r.id, bigramSet(text));
+      this.rowText.set(r.id, withoutDates(fold(`${text} ${r.indicator?.year ?? ''}`)));
+    }
+  }
+
+  /** Starts a new question: forgets the previous question's passage searches. */
+  reset(): void {
+    this.searchMemo.clear();
+  }
+
+  /** Topic of the question: content bigrams without question words, agencies' names or document references. */
+  topicBigrams(u: Understanding, ...exclude: AgencyEntry[]): string[] {
+    const key = exclude.map((e) => e.name).join('|');
+    let memo = this.topicMemo.get(u);
+    if (!memo) this.topicMemo.set(u, (memo = new Map()));
+    let topic = memo.get(key);
+    if (!topic) memo.set(key, (topic = this.topicOf(u, exclude)));
+    return topic;
+  }
+
+  private topicOf(u: Understanding, exclude: AgencyEntry[]): string[] {
+    let text = expandAbbreviations(u.corrected);
+    for (const [s, e] of u.scope?.consumed ?? []) text = `${text.slice(0, s)}${' '.repeat(e - s)}${text.slice(e)}`;
+    for (const m of this.registry.findMentions(text, { fuzzy: true })) {
+      if (exclude.length === 0 || exclude.some((e) => e.name === m.name)) text = text.replace(m.text, ' | ');
+    }
+    // Relative windows ("90 ngày tới", "tháng này") are the deadline period, read separately.
+    text = text.replace(/\b\d{1,3}\s+ngay\s+(?:toi|nua|sap toi)\b/g, ' | ').replace(/\b(?:tuan|thang|quy|nam)\s+(?:nay|toi|sau)\b/g, ' | ');
+    // Exact dates and deadline windows name a meeting, a document or a period, matched separately.
+    for (const p of findPeriods(text).filter((x) => x.kind !== 'year').reverse()) text = `${text.slice(0, p.start)} | ${text.slice(p.end)}`;
+    // "… có … không?": the closing "không" asks, it is not the topic's "không" ("không dùng tiền mặt").
+    const folded = fold(text).replace(/\bkhong(?=\s*(?:[?.!,;]|$))/g, ' | ');
+    const topic = folded.replace(FRAME_RE, ' | ').split('|').flatMap((part) => contentBigrams(part));
+    // The words just before the question word say what is asked ("… thì liên hệ ai?", "gửi về đâu?"): they weigh double.
+    const focus = /([\p{L}]+\s+[\p{L}]+)\s+(?:ai|dau|gi|nao|bao nhieu|the nao|ra sao|o dau)\s*\??\s*$/u.exec(folded);
+    const focusTerm = focus ? focus[1]!.replace(/\s+/, '_') : undefined;
+    if (focusTerm && topic.includes(focusTerm)) topic.push(focusTerm);
+    return topic;
+  }
+
+  /** True when a row meets the question's hard constraints: its documents and the years its topic names. */
+  admits(row: TaskRow, u: Understanding): boolean {
+    if (u.documents.length > 0 && !u.documents.includes(row.docId)) return false;
+    return this.mentionsYears(this.rowText.get(row.id) ?? '', row, u.years);
+  }
+
+  /**
+   * One test for every agency the question names ("BCA, BQP, BTTTT …", "Bộ KH&CN (trước là BTTTT)"):
+   * a row concerns the question when it concerns any of them, directly before through a group.
+   */
+  matcherFor(u: Understanding): ((row: TaskRow) => MatchResult | null) | null {
+    if (u.agencies.length === 0) return null;
+    const matchers = u.agencies.map((a) => agencyMatcher(a, this.registry, u.role !== 'lead', u.now));
+    const rank = (v: string) => (v === 'lead' || v === 'predecessor' || v === 'successor' ? 0 : v === 'support' ? 1 : 2);
+    return (row) => {
+      let best: MatchResult | null = null;
+      for (const m of matchers) {
+        const x = m(row);
+        if (x && (!best || rank(x.via) < rank(best.via))) best = x;
+      }
+      return best;
+    };
+  }
+
+  /**
+   * What a later document reports about the same task ("TB 624/TB-VPCP (16/11/2025) ghi: hoàn thành"):
+   * a row of a later document with a recorded status and most of this row's words.
+   */
+  laterReport(row: TaskRow, label: (docId: string) => string): string | undefined {
+    if (row.status || row.deadline.date === null) return undefined;
+    if (this.reportMemo.has(row.id)) return this.reportMemo.get(row.id);
+    const words = contentBigrams(row.task);
+    const date = this.docDate(row);
+    let found: string | undefined;
+    if (words.length >= 3) {
+      for (const other of this.statusRows) {
+        if (other.docId === row.docId || this.docDate(other) <= date) continue;
+        if (this.coverage(words, this.rowBigramsOf(other)) >= 0.7) {
+          found = `${label(other.docId)} ghi: ${other.status}`;
+          break;
+        }
+      }
+    }
+    this.reportMemo.set(row.id, found);
+    return found;
+  }
+
+  /** True when no word pair of the topic occurs anywhere in the corpus ("giá vàng", "thời tiết"). */
+  unknownTopic(topic: string[]): boolean {
+    const pairs = topic.filter((b) => b.includes('_'));
+    return pairs.length > 0 && pairs.every((b) => !this.idf.has(b));
+  }
+
+  /** Documents a question may draw on: those it points at (empty: all). */
+  visibleDocs(u: Understanding): string[] {
+    return u.documents;
+  }
+
+  /**
+   * Every year of the topic is named in the text (as a year, not inside a date such as
+   * "ngày 03/11/2022"), the row's indicator year or its document's title.
+   */
+  mentionsYears(foldedText: string, row: TaskRow | null, years: string[], docId?: string): boolean {
+    if (years.length === 0) return true;
+    const title = fold(this.docById.get(row?.docId ?? docId ?? '')?.title ?? '');
+    const text = row ? foldedText : withoutDates(foldedText);
+    return years.every((y) => namesYear(text, y) || String(row?.indicator?.year ?? '') === y || namesYear(title, y));
+  }
+
+  /** Task rows ranked for a question: topic coverage, lexical score, agency, partner and document agreement. */
+  rankRows(u: Understanding): RankedRow[] {
+    let ranked = this.rankMemo.get(u);
+    if (!ranked) {
+      ranked = this.rank(u);
+      this.rankMemo.set(u, ranked);
+    }
+    return ranked;
+  }
+
+  private rank(u: Understanding): RankedRow[] {
+    const topic = this.topicBigrams(u, ...u.agencies, ...u.partners);
+    // As for passages: a frequent syllable whose bigram is indexed adds cost, not ranking.
+    const analyzed = analyze(u.corrected, { registry: this.registry, query: true });
+    const paired = new Set(analyzed.filter((t) => t.includes('_') && this.rowTermFrequency.has(t)).flatMap((t) => t.split('_')));
+    const common = this.corpus.tasks.length * 0.05;
+    const terms = analyzed.filter((t) => t.includes('_') || !paired.has(t) || (this.rowTermFrequency.get(t) ?? 0) < common);
+    const hits = this.rowIndex.search({ queries: [...new Set(terms)], combineWith: 'OR' }, { tokenize: (t: string) => [t] });
+    const top = hits[0]?.score ?? 1;
+    const lexical = new Map(hits.slice(0, 60).map((h) => [h.id as string, h.score / top]));
+    // With a document scope, rows of that document are candidates even when the wording differs.
+    if (u.documents.length > 0) for (const r of this.corpus.tasks) if (u.documents.includes(r.docId) && !lexical.has(r.id)) lexical.set(r.id, 0);
+    const matchers = u.agencies.map((a) => agencyMatcher(a, this.registry, u.role !== 'lead', u.now));
+    const out: RankedRow[] = [];
+    for (const [id, lex] of lexical) {
+      const row = this.rowById.get(id)!;
+      if (!this.admits(row, u)) continue;
+      const cov = topic.length === 0 ? (matchers.length > 0 ? 0.6 : 0) : this.coverage(topic, this.rowBigrams.get(id)!);
+      let score = 0.55 * cov + 0.3 * lex;
+      if (matchers.length > 0) {
+        const m = matchers.map((f) => f(row)).find((x) => x !== null);
+        if (u.role === 'support') score += m?.via === 'support' ? 0.25 : -0.15;
+        else score += !m ? -0.15 : m.via === 'lead' || m.via === 'predecessor' || m.via === 'successor' ? 0.25 : m.via === 'support' ? 0.05 : 0.12;
+      }
+      if (u.partners.some((p) => row.support.includes(p.name))) score += 0.1;
+      if (u.documents.includes(row.docId)) score += 0.15;
+      if (u.asks.includes('list') && row.lead.length > 1) score += 0.05;
+      if ((u.asks.includes('when') || u.asks.includes('due_soon')) && row.deadline.date) score += 0.05;
+      if (u.period && this.inPeriod(row, u)) score += 0.1;
+      out.push({ row, score, coverage: cov });
+    }
+    return out.sort((a, b) => b.score - a.score);
+  }
+
+  /** The row's deadline or its document's date falls in the question's period ("trong năm 2023"). */
+  inPeriod(row: TaskRow, u: Understanding): boolean {
+    if (!u.period) return false;
+    const { from, to } = u.period;
+    const d = row.deadline.date;
+    const doc = this.docDate(row);
+    return (d !== null && d >= from && d <= to) || (doc !== '' && doc >= from.slice(0, doc.length) && doc <= to);
+  }
+
+  /** Passages for a query, restricted to documents when given; memoised per question. */
+  searchPassages(query: string, docIds: string[], k = 8): Promise<PassageHit[]> {
+    const key = `${docIds.join(',')}|${k}|${query}`;
+    let hits = this.searchMemo.get(key);
+    if (!hits) {
+      hits = this.passages.search(query, { k, ...(docIds.length > 0 && { docIds: new Set(docIds) }) });
+      this.searchMemo.set(key, hits);
+    }
+    return hits;
+  }
+
+  /** IDF-weighted share of the question's topic present in a source: missing a rare word costs most. */
+  coverage(topic: string[], source: ReadonlySet<string>, extra?: ReadonlySet<string>): number {
+    const has = (t: string) => source.has(t) || (extra?.has(t) ?? false);
+    let total = 0;
+    let hit = 0;
+    for (const b of topic) {
+      const w = this.idf.get(b) ?? this.unseenIdf;
+      total += w;
+      if (has(b)) hit += w;
+      // A pair the corpus never writes is often two words the question put side by side
+      // ("trình đề án nhân lực"): half credit when the source has both words.
+      else if (!this.idf.has(b) && b.includes('_') && b.split('_').every(has)) hit += w / 2;
+    }
+    return total === 0 ? 0 : hit / total;
+  }
+
+  /** Coverage of the topic and of its specific (rare) terms: a source must cover both, not just the subject area. */
+  answerCoverage(topic: string[], source: ReadonlySet<string>, extra?: ReadonlySet<string>): number {
+    const cov = this.coverage(topic, source, extra);
+    const key = this.keyTerms(topic);
+    if (key.length === 0) return cov;
+    // The question's head words ("quyết toán thuế …") say what is asked about: a source lacking them
+    // answers another question, however many of the other words it shares.
+    const has = (t: string) => source.has(t) || (extra?.has(t) ?? false);
+    const head = topic[0]!;
+    const headMissing = key.includes(head) && !has(head) && !head.split('_').every(has);
+    return Math.min(cov, this.coverage(key, source, extra) + 0.1) * (headMissing ? 0.7 : 1);
+  }
+
+  /** Word-pair sets of a passage's context and of each of its sentences, computed once. */
+  passageSets(chunk: Chunk, sentences: string[]): { context: Set<string>; sentences: Set<string>[] } {
+    let sets = this.passageSetCache.get(chunk.id);
+    if (!sets) {
+      sets = { context: bigramSet(chunk.context), sentences: sentences.map((x) => bigramSet(x)) };
+      this.passageSetCache.set(chunk.id, sets);
+    }
+    return sets;
+  }
+
+  /**
+   * Topic terms the corpus uses, but in fewer than one passage in twelve: what the question is
+   * specifically about ("ngân sách", "du lịch"), as opposed to its subject area ("chuyển đổi số").
+   */
+  keyTerms(topic: string[]): string[] {
+    const generic = Math.log((this.passages.chunks.length + 1) / (this.passages.chunks.length / 12 + 0.5));
+    return topic.filter((b) => this.idf.has(b) && this.idf.get(b)! > generic);
+  }
+
+  rowBigramsOf(row: TaskRow): ReadonlySet<string> {
+    return this.rowBigrams.get(row.id) ?? new Set();
+  }
+
+  docDate(row: TaskRow): string {
+    return this.docById.get(row.docId)?.date ?? '';
+  }
+}

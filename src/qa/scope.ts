@@ -1,0 +1,146 @@
+/**
+ * Which documents a question points at, read from folded question text:
+ *  - by number: "QĐ 2629", "TB 624/TB-VPCP", "văn bản số 5406", "NQ57" (a document whose
+ *    title names the resolution it implements counts: NQ 03 implements NQ 57);
+ *  - by kind and date: "kết luận năm 2024", "báo cáo tháng 12/2022", "kết luận cuối năm 2023";
+ *  - newest/oldest of a kind: "kết luận mới nhất", "văn bản gần đây nhất";
+ *  - by meeting: "phiên họp (lần) thứ 7", "phiên họp thứ năm".
+ * A scope the corpus cannot satisfy is returned with no documents, so the answer can
+ * say so instead of silently answering from every document.
+ */
+import type { DocumentKind, DocumentMeta } from '../corpus/types.js';
+import { fold } from '../text/vietnamese.js';
+
+export interface DocumentScope {
+  /** Matching documents (empty: the question names a document the corpus does not hold). */
+  docIds: string[];
+  /** The reference as a Vietnamese phrase, for "không có … trong kho". */
+  text: string;
+  /** Offsets (in the folded question) of the words read as the reference: not topic, not deadline. */
+  consumed: Array<[number, number]>;
+}
+
+const KINDS: Array<[RegExp, DocumentKind | null, string]> = [
+  [/^(?:thong bao ket luan|ket luan|tb)$/, 'thông báo kết luận', 'thông báo kết luận'],
+  [/^(?:bao cao|bc)$/, 'báo cáo', 'báo cáo'],
+  [/^(?:cong van|huong dan|cv)$/, 'công văn', 'công văn'],
+  [/^(?:ke hoach|kh)$/, 'kế hoạch', 'kế hoạch'],
+  [/^(?:quyet dinh|qd)$/, 'quyết định', 'quyết định'],
+  [/^(?:nghi quyet|nq)$/, 'nghị quyết', 'nghị quyết'],
+  [/^(?:chi thi|ct)$/, 'chỉ thị', 'chỉ thị'],
+  [/^(?:van ban|vb)$/, null, 'văn bản'],
+];
+const KIND_WORDS = 'thong bao ket luan|ket luan|bao cao|cong van|huong dan|ke hoach|quyet dinh|nghi quyet|chi thi|van ban|tb|bc|cv|kh|qd|nq|ct|vb';
+const NUMBER_RE = new RegExp(String.raw`\b(${KIND_WORDS})\s*(?:so\s*)?(\d{1,4})(?:\s*[\/-]\s*([a-z]+(?:-[a-z]+)*))?\b`, 'g');
+const BARE_NUMBER_RE = /\b(?:so\s*)?(\d{1,4})\s*\/\s*((?:qd|nq|tb|kh|cv|ct|bc)(?:-[a-z]+)*)\b/g;
+const LATEST_RE = new RegExp(String.raw`\b(${KIND_WORDS})\s+(moi nhat|gan nhat|gan day nhat|sau cung|cuoi cung|moi ban hanh|dau tien|cu nhat)\b`);
+const KIND_YEAR_RE = new RegExp(String.raw`\b(${KIND_WORDS})\s+(?:(?:ban hanh|hoi nghi|phien hop)\s+)?(?:(cuoi|dau|giua)\s+)?(?:nam\s+|(?:thang\s+)?(\d{1,2})\s*(?:\/|nam)\s*)?(20\d\d)\b`);
+/** "kết luận hội nghị 19/7", "TB ngày 19/7": day and month of a document, year left out. */
+const KIND_DAY_RE = new RegExp(String.raw`\b(${KIND_WORDS}|hoi nghi|phien hop)\s+(?:[a-z]+\s+){0,2}(?:ngay\s+)?(\d{1,2})\s*\/\s*(\d{1,2})\b(?!\s*\/\s*\d)`);
+const SESSION_RE = /\bphien(?: hop)?(?: lan)?(?: thu)? (\d{1,2}|nhat|hai|ba|tu|bon|nam|sau|bay|tam|chin|muoi)\b(?!\s*[/.-]\s*\d)/;
+const ORDINALS: Record<string, string> = { nhat: '1', hai: '2', ba: '3', tu: '4', bon: '4', nam: '5', sau: '6', bay: '7', tam: '8', chin: '9', muoi: '10' };
+
+/** Words of a title that say nothing about which document it is. */
+const TITLE_FILLER = new Set(['cua', 'va', 've', 'cac', 'thu', 'lan', 'nam', 'phuc', 'vu', 'voi', 'trong', 'tai', 'cho']);
+
+function kindOf(word: string): { kind: DocumentKind | null; name: string } {
+  for (const [re, kind, name] of KINDS) if (re.test(word)) return { kind, name };
+  return { kind: null, name: 'văn bản' };
+}
+
+/** Folded text of a document's identifying parts: number, title, first lines. */
+function headOf(d: DocumentMeta): string {
+  return fold(`${d.number ?? ''} ${d.title}`);
+}
+
+/** The document scope of a folded question, or null when it names none. */
+export function findDocumentScope(f: string, documents: readonly DocumentMeta[], headText?: (docId: string) => string): DocumentScope | null {
+  // By number.
+  for (const re of [NUMBER_RE, BARE_NUMBER_RE]) {
+    re.lastIndex = 0;
+    for (let m = re.exec(f); m; m = re.exec(f)) {
+      const isBare = re === BARE_NUMBER_RE;
+      const n = isBare ? m[1]! : m[2]!;
+      const kindWord = isBare ? m[2]!.split('-')[0]! : m[1]!;
+      const { kind, name } = kindOf(kindWord);
+      // "kế hoạch 2024" is a year, not a number.
+      if (!isBare && /^20\d\d$/.test(n) && !/\bso\s*$/.test(f.slice(0, m.index + m[1]!.length + 4))) continue;
+      const byNumber = documents.filter((d) => d.number && fold(d.number).startsWith(`${Number(n)}/`) || (d.number && fold(d.number).startsWith(`${n}/`)));
+      const ofKind = byNumber.filter((d) => !kind || d.kind === kind);
+      let hits = ofKind.length > 0 ? ofKind : byNumber;
+      if (hits.length === 0) {
+        // A document implementing the one named: "NQ57" → the programme "thực hiện Nghị quyết số 57-NQ/TW".
+        const cited = new RegExp(String.raw`\b(?:so\s+)?${Number(n)}\s*[-/]\s*${kindWord === 'nq' || kindWord === 'nghi quyet' ? 'nq' : '[a-z]'}`);
+        hits = documents.filter((d) => cited.test(fold(d.title)));
+      }
+      return {
+        docIds: hits.map((d) => d.docId),
+        text: `${name} số ${n}${m[3] ? `/${m[3].toUpperCase()}` : ''}`,
+        consumed: [[m.index, m.index + m[0].length]],
+      };
+    }
+  }
+  // Newest / oldest of a kind.
+  const latest = LATEST_RE.exec(f);
+  if (latest) {
+    const { kind, name } = kindOf(latest[1]!);
+    const pool = documents.filter((d) => d.date && (!kind || d.kind === kind)).sort((a, b) => a.date!.localeCompare(b.date!));
+    const oldest = /dau tien|cu nhat/.test(latest[2]!);
+    const pick = oldest ? pool[0] : pool.at(-1);
+    return { docIds: pick ? [pick.docId] : [], text: `${name} ${oldest ? 'đầu tiên' : 'mới nhất'}`, consumed: [[latest.index, latest.index + latest[0].length]] };
+  }
+  // Kind and year (month, "cuối năm").
+  const ky = KIND_YEAR_RE.exec(f);
+  if (ky && (kindOf(ky[1]!).kind !== null || ky[1] === 'van ban' || ky[1] === 'vb')) {
+    const { kind, name } = kindOf(ky[1]!);
+    const year = ky[4]!;
+    const month = ky[3] ? Number(ky[3]) : null;
+    const part = ky[2];
+    const hits = documents.filter((d) => {
+      if (!d.date?.startsWith(year) || (kind && d.kind !== kind)) return false;
+      const m = Number(d.date.slice(5, 7)) || null;
+      if (month !== null) return m === month;
+      if (part === 'cuoi') return m === null || m >= 7;
+      if (part === 'dau') return m === null || m <= 6;
+      return true;
+    });
+    // "kế hoạch CĐS năm 2023" is a plan's topic, not a plan document: only a kind the corpus holds in that year scopes.
+    if (hits.length > 0 || (kind !== 'kế hoạch' && kind !== 'nghị quyết' && kind !== 'quyết định' && kind !== null)) {
+      const when = month !== null ? `tháng ${month}/${year}` : `${part === 'cuoi' ? 'cuối ' : part === 'dau' ? 'đầu ' : ''}năm ${year}`;
+      return { docIds: hits.map((d) => d.docId), text: `${name} ${when}`, consumed: [[ky.index, ky.index + ky[0].length]] };
+    }
+  }
+  // Day and month without the year.
+  const kd = KIND_DAY_RE.exec(f);
+  if (kd) {
+    const md = `-${kd[3]!.padStart(2, '0')}-${kd[2]!.padStart(2, '0')}`;
+    const hits = documents.filter((d) => d.date?.endsWith(md));
+    if (hits.length > 0) return { docIds: hits.map((d) => d.docId), text: `văn bản ngày ${kd[2]}/${kd[3]}`, consumed: [[kd.index, kd.index + kd[0].length]] };
+  }
+  // Meeting number.
+  const s = SESSION_RE.exec(f);
+  if (s) {
+    const n = ORDINALS[s[1]!] ?? s[1]!;
+    const words = Object.entries(ORDINALS).filter(([, v]) => v === n).map(([w]) => w);
+    const re = new RegExp(String.raw`\b(?:lan thu|phien hop) (?:${[n, ...words].join('|')})\b`);
+    let hits = documents.filter((d) => re.test(headOf(d)) || (headText !== undefined && re.test(fold(headText(d.docId)))));
+    // "báo cáo … phiên họp thứ 5": the kind named before it narrows the meeting's documents.
+    const kindBefore = new RegExp(String.raw`\b(${KIND_WORDS})\b[^?]{0,40}$`).exec(f.slice(0, s.index));
+    const kind = kindBefore ? kindOf(kindBefore[1]!).kind : null;
+    if (kind && hits.some((d) => d.kind === kind)) hits = hits.filter((d) => d.kind === kind);
+    return { docIds: hits.map((d) => d.docId), text: `phiên họp lần thứ ${n}`, consumed: [[s.index, s.index + s[0].length]] };
+  }
+  // A document named by its title ("báo cáo kết quả chuyển đổi số năm 2022").
+  for (const d of documents) {
+    const title = fold(d.title).match(/[a-z0-9]+/g) ?? [];
+    const kind = fold(d.kind).split(' ').at(-1)!;
+    const at = f.indexOf(`${kind === 'luan' ? 'ket luan' : fold(d.kind)} `);
+    if (at < 0 || title.length < 5) continue;
+    const window = new Set(f.slice(at, at + 90).match(/[a-z0-9]+/g) ?? []);
+    const words = title.slice(fold(d.kind).split(' ').length, fold(d.kind).split(' ').length + 10).filter((w) => !TITLE_FILLER.has(w)).slice(0, 7);
+    if (words.length >= 4 && words.filter((w) => window.has(w)).length / words.length >= 0.85 && words.filter((w) => /\d/.test(w)).every((w) => window.has(w))) {
+      return { docIds: [d.docId], text: fold(d.kind), consumed: [] };
+    }
+  }
+  return null;
+}
