@@ -146,7 +146,7 @@ export class Conversation {
 
   private async dispatch(msg: IncomingMessage): Promise<Reply[]> {
     // Markup pasted with a question ("<b>an sinh</b> &amp; xã hội") is not part of it.
-    const text = squashSpaces(stripMarkup(msg.text ?? ''));
+    const text = withoutSalutation(squashSpaces(stripMarkup(msg.text ?? '')));
     const command = parseCommand(text);
     if (msg.chatType === 'group' && !command && !msg.addressedToBot) return [];
     if (text === '') return [info('Tin nhắn trống. Hãy gõ câu hỏi, ví dụ: «Ai chủ trì xây dựng Luật Dữ liệu?», hoặc /trogiup để xem các lệnh.')];
@@ -360,6 +360,15 @@ export class Conversation {
     // ALLOWED_CHAT_IDS name Telegram and Zalo chats; a web session id can never be one of them.
     return (msg.channel !== 'web' && (this.opts.allowedChatIds ?? []).includes(msg.chatId)) || ((await this.opts.store?.isAllowed(msg.channel, msg.chatId)) ?? false);
   }
+}
+
+/**
+ * "Chào bạn, Bộ Y tế phải làm gì?", "ad ơi cho mình hỏi …": the courtesy before a question is
+ * not part of it (a greeting alone is kept, and answered by {@link smallTalk}).
+ */
+export function withoutSalutation(text: string): string {
+  const m = /^(?:(?:xin\s+)?ch[àa]o|hello|hi|alo|ad\s+[ơo]i|ch[ịi]\s+[ơo]i|anh\s+[ơo]i|em\s+[ơo]i)(?:\s+(?:bạn|ban|trợ lý|tro ly|ad|em|anh|chị|chi))?\s*[,!.:;-]+\s*(?=\S)/iu.exec(text);
+  return m ? text.slice(m[0].length) : text;
 }
 
 function info(text: string): Reply {
