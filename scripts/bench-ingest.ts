@@ -3,7 +3,7 @@
  * alone into a fresh corpus (in-process, after a warm-up), then all nine together, then
  * `--rebuild` of the task table. Prints figures; a failing document is reported and skipped.
  */
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../src/corpus/store.js';
@@ -45,6 +45,15 @@ for (const file of files) {
   if (out) console.log(`${''.padEnd(62)}${out[0]!.tasks} dòng nhiệm vụ`);
   rmSync(dir, { recursive: true, force: true });
 }
+// A long list under one introduction (≈ 1 MB): the cost of extraction must grow with the text, not its square.
+const big = join(mkdtempSync(join(tmpdir(), 'bench-big-')), 'danh-muc-dai.txt');
+const lines = ['II. NHIỆM VỤ', 'Các bộ, ngành, địa phương cần thực hiện các nhiệm vụ sau đây:'];
+for (let i = 0; i < 6000; i++) lines.push(`${i + 1}. Bộ Công an chủ trì, phối hợp với Bộ Y tế xây dựng hệ thống số ${i}, hoàn thành trong năm 2025.`, `Nội dung chi tiết của nhiệm vụ số ${i}.`);
+writeFileSync(big, lines.join('\n'));
+const bigCorpus = freshCorpus();
+await timed(`Văn bản tổng hợp ${(lines.join('\n').length / 1e6).toFixed(1)} MB, 6.000 mục (kiểm tra không tăng theo bình phương)`, () => ingestFiles([big], { corpusDir: bigCorpus }));
+rmSync(bigCorpus, { recursive: true, force: true });
+
 const all = freshCorpus();
 await timed('Nạp cả 9 văn bản một lần', () => ingestFiles(files, { corpusDir: all }));
 await timed('npm run ingest -- --rebuild (9 văn bản; mục tiêu < 10 000 ms)', () => rebuildTaskTable({ corpusDir: all }));

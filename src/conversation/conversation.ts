@@ -396,6 +396,15 @@ function describeOffsets(offsets: number[]): string {
 const GREETING = /^(?:xin chao|chao|chao ban|chao tro ly|chao em|chao anh|chao chi|hello|hi|hey|alo|xin chao tro ly)(?: ban| tro ly| em| anh| chi| ad)?$/;
 const THANKS = /^(?:(?:ok|vang|da|uh|u|duoc roi)\s+)?(?:cam on|cam on ban|cam on nhieu|cam on tro ly|cam on em|thanks|thank you|thank|tks|ty)(?: ban| nhieu| nha| nhe| tro ly| em| a| nhe ban)*$/;
 
+/**
+ * "Chào bạn, Bộ Y tế phải làm gì?", "ad ơi cho mình hỏi …": the courtesy before a question is
+ * not part of it (a greeting alone is kept, and answered by {@link smallTalk}).
+ */
+export function withoutSalutation(text: string): string {
+  const m = /^(?:(?:xin\s+)?ch[àa]o|hello|hi|alo|ad\s+[ơo]i|ch[ịi]\s+[ơo]i|anh\s+[ơo]i|em\s+[ơo]i)(?:\s+(?:bạn|ban|trợ lý|tro ly|ad|em|anh|chị|chi))?\s*[,!.:;-]+\s*(?=\S)/iu.exec(text);
+  return m ? text.slice(m[0].length) : text;
+}
+
 /** A short friendly reply to a greeting or a thank-you (not the out-of-scope refusal), else null. */
 export function smallTalk(text: string): string | null {
   const t = fold(text).replace(/[!.,?~:)(*^<3🙂😊👍🙏]+/gu, ' ').replace(/\s+/g, ' ').trim();

@@ -103,6 +103,9 @@ class Extractor {
 
   /** Reads agency names; "Sở Khoa học và Công nghệ" in a plan of UBND thành phố Hà Nội is Hà Nội's. */
   private readonly read: AgencyReader;
+  /** Per enclosing block, the leads its heading or introduction gives (a long list asks the same parent again and again). */
+  private readonly blockLeads = new Map<Block, Leads | null>();
+  private rootIntros: Array<{ start: number; lead: string[] | null }> | undefined;
 
   constructor(private readonly doc: DocumentStructure, private readonly opts: ExtractOptions) {
     this.text = doc.text;
@@ -179,21 +182,25 @@ class Extractor {
   /** Leads inherited from an enclosing item headed by an agency, or from a list introduction. */
   private inherited(block: Block): Leads {
     for (const b of ancestors(block)) {
-      const head = this.headingLeads(b);
-      if (head) return head;
-      const intro = this.introLeads(b);
-      if (intro) return { lead: intro, support: [] };
+      const found = this.leadsOf(b);
+      if (found) return found;
     }
     // Top-level items of a letter: addressed by the root introduction.
-    const root = this.doc.roots.filter((b) => b.kind === 'paragraph');
-    for (const p of root) {
-      if (p.span.start > block.span.start) break;
-      if (INTRO_CUE.test(foldAligned(p.text).trim())) {
-        const lead = this.read.addresseeIn(p.text, /(?:de nghi|yeu cau|giao cho|giao|chi dao|phan cong cho)\s+/g);
-        if (lead) return { lead, support: [] };
-      }
-    }
-    return { lead: [], support: [] };
+    this.rootIntros ??= this.doc.roots
+      .filter((p) => p.kind === 'paragraph' && INTRO_CUE.test(foldAligned(p.text).trim()))
+      .map((p) => ({ start: p.span.start, lead: this.read.addresseeIn(p.text, /(?:de nghi|yeu cau|giao cho|giao|chi dao|phan cong cho)\s+/g) }));
+    const intro = this.rootIntros.find((p) => p.start <= block.span.start && p.lead !== null);
+    return intro ? { lead: intro.lead!, support: [] } : { lead: [], support: [] };
+  }
+
+  /** What an enclosing block says about who: its agency heading or its list introduction (computed once per block). */
+  private leadsOf(b: Block): Leads | null {
+    if (this.blockLeads.has(b)) return this.blockLeads.get(b)!;
+    const head = this.headingLeads(b);
+    const intro = head ? null : this.introLeads(b);
+    const found = head ?? (intro ? { lead: intro, support: [] } : null);
+    this.blockLeads.set(b, found);
+    return found;
   }
 
   /** An item whose title is an agency: "a) Bộ Thông tin và Truyền thông", "Bộ Tài chính:", "Bộ trưởng Bộ Y tế: …". */

@@ -124,7 +124,10 @@ export class Assistant {
     this.lists = new Lists(this.composer);
     // The speller knows the documents' words and the task table's, plus the words questions are made of.
     this.speller = new Speller(passages.chunks.map((c) => c.text), QUESTION_PHRASES);
+    // A stored text that cannot be read was reported and skipped by the index: never a reason not to start.
+    const indexed = new Set(passages.chunks.map((c) => c.docId));
     for (const d of corpus.documents) {
+      if (!indexed.has(d.docId)) continue;
       const text = corpus.text(d.docId);
       this.heads.set(d.docId, text.slice(0, 1500));
       const signer = signerOf(text);

@@ -54,10 +54,12 @@ export function answerView(result: AskResult, now?: string): AnswerView {
   const pageMatch = /Trang (\d+)\/(\d+)/.exec(text);
   const paragraphs = text.split(/\n\s*\n/).filter((p) => !/^Trang \d+\/\d+/.test(p.trim()));
   const firstItem = paragraphs.findIndex((p) => /^\d+\. /.test(p.trim()));
-  const hasCards = result.tasks.length > 0 && firstItem > 0;
-  // Only the rows listed on this page of the text (the contract lists every row).
+  // Only the rows cited on this page of the text (the contract lists every row).
   const onPage = result.tasks.filter((t) => text.includes(`mục ${t.section}`));
-  const tasks = hasCards ? (onPage.length > 0 ? onPage : result.tasks.slice(0, 10)) : [];
+  const listed = result.tasks.length > 0 && firstItem > 0;
+  // A list becomes cards; a single answer ("Thời hạn: … Nguồn: …") keeps its text and gets the cards of the rows it cites.
+  const tasks = listed ? (onPage.length > 0 ? onPage : result.tasks.slice(0, 10)) : onPage;
+  const hasCards = listed;
   return {
     question: result.question,
     intent: result.intent,
