@@ -362,15 +362,6 @@ export class Conversation {
   }
 }
 
-/**
- * "Chào bạn, Bộ Y tế phải làm gì?", "ad ơi cho mình hỏi …": the courtesy before a question is
- * not part of it (a greeting alone is kept, and answered by {@link smallTalk}).
- */
-export function withoutSalutation(text: string): string {
-  const m = /^(?:(?:xin\s+)?ch[àa]o|hello|hi|alo|ad\s+[ơo]i|ch[ịi]\s+[ơo]i|anh\s+[ơo]i|em\s+[ơo]i)(?:\s+(?:bạn|ban|trợ lý|tro ly|ad|em|anh|chị|chi))?\s*[,!.:;-]+\s*(?=\S)/iu.exec(text);
-  return m ? text.slice(m[0].length) : text;
-}
-
 function info(text: string): Reply {
   return { kind: 'info', text };
 }
