@@ -115,14 +115,16 @@ describe.skipIf(!PG_SERVER_URL)('two instances behind a round-robin proxy (Postg
     );
     // The ingest runs beside instance 1 (its DATA_DIR); instance 2 only hears the NOTIFY.
     expect(await ingest([doc], env(1))).toBe(0);
+    // Polled (the other instance rebuilds its index after the NOTIFY); the time is a benchmark figure, not asserted.
     let answer = '';
-    for (let i = 0; i < 200 && !answer.startsWith('Bộ Công an chủ trì'); i++) {
-      answer = await say(instances[1]!.url, 302 + i, question);
+    const until = Date.now() + 90_000;
+    for (let chat = 302; !answer.startsWith('Bộ Công an chủ trì') && Date.now() < until; chat++) {
+      answer = await say(instances[1]!.url, chat, question);
       if (!answer.startsWith('Bộ Công an chủ trì')) await new Promise((r) => setTimeout(r, 100));
     }
     expect(answer).toMatch(/^Bộ Công an chủ trì/);
     expect(answer).toContain('Kỳ Lân Số');
-    expect(await say(instances[0]!.url, 600, question)).toMatch(/^Bộ Công an chủ trì/);
+    expect(await say(instances[0]!.url, 100_000, question)).toMatch(/^Bộ Công an chủ trì/);
     // The repository's corpus files are the seed: the ingest did not touch them.
     expect(readFileSync(join(REPO_ROOT, 'corpus', 'documents.json'), 'utf8')).not.toContain('Kỳ Lân Số');
 
@@ -135,7 +137,7 @@ describe.skipIf(!PG_SERVER_URL)('two instances behind a round-robin proxy (Postg
     expect(added).toBeDefined();
     expect(existsSync(join(copy, 'documents', `${added!.docId}.txt`))).toBe(true);
     expect(readFileSync(join(copy, 'tasks.json'), 'utf8')).toContain('nền tảng thử nghiệm Kỳ Lân Số');
-  }, 120_000);
+  }, 180_000);
 });
 
 function ingest(args: string[], childEnv: NodeJS.ProcessEnv): Promise<number | null> {
