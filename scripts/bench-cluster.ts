@@ -25,6 +25,7 @@ import { PassInProgressError, runReminderPass } from '../src/reminders/service.j
 import { PostgresStore } from '../src/storage/postgres.js';
 import { addDays } from '../src/text/dates.js';
 import { freePort, startInstance, startRoundRobinProxy, type Instance } from '../tests/support/cluster.js';
+import { fanOutTask } from '../tests/support/db-fixtures.js';
 import { startFakeTelegram, type FakeTelegram } from '../tests/support/fake-telegram.js';
 
 const { values: args } = parseArgs({
@@ -135,17 +136,7 @@ async function stageFanOut(serverUrl: string): Promise<void> {
   const stores = [await PostgresStore.open(url, { poolSize: 6 }), await PostgresStore.open(url, { poolSize: 6 })];
   try {
     const now = '2024-03-24';
-    const task: TaskRow = {
-      id: 'bench/fanout#1',
-      docId: 'bench',
-      section: 'B.II.2.a',
-      task: 'Hoàn thành kết nối Cơ sở dữ liệu quốc gia về dân cư',
-      lead: ['Bộ Công an'],
-      support: [],
-      deadline: { date: addDays(now, 7), text: null, precision: 'day' },
-      kind: 'task',
-      quote: '',
-    };
+    const task = fanOutTask(now);
     await stores[0]!.pool.query(`INSERT INTO chats (channel, chat_id, created_at, updated_at) SELECT 'telegram', (100000 + i)::text, 'x', 'x' FROM generate_series(0, $1 - 1) i`, [chats]);
     await stores[0]!.pool.query(
       `INSERT INTO subscriptions (channel, chat_id, agency, offsets, created_at) SELECT 'telegram', (100000 + i)::text, 'Bộ Công an', '[30,7,1,0]', 'x' FROM generate_series(0, $1 - 1) i`,

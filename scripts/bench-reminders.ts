@@ -26,7 +26,7 @@ import { DEFAULT_CONCURRENCY, runReminderPass } from '../src/reminders/service.j
 import { ALL_AGENCIES, SqliteStore, type Subscription } from '../src/storage/index.js';
 import { addDays } from '../src/text/dates.js';
 import { startFakeTelegram } from '../tests/support/fake-telegram.js';
-import { tempDir } from '../tests/support/db-fixtures.js';
+import { fanOutTask, tempDir } from '../tests/support/db-fixtures.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -129,17 +129,7 @@ async function benchFanOut({ label, chats, limit }: FanOut): Promise<void> {
   const store = new SqliteStore(join(tmp.dir, 'assistant.db'));
   try {
     const now = '2024-03-24';
-    const task: TaskRow = {
-      id: 'bench/fanout#1',
-      docId: 'bench',
-      section: 'B.II.2.a',
-      task: 'Hoàn thành kết nối Cơ sở dữ liệu quốc gia về dân cư',
-      lead: ['Bộ Công an'],
-      support: [],
-      deadline: { date: addDays(now, 7), text: null, precision: 'day' },
-      kind: 'task',
-      quote: '',
-    };
+    const task = fanOutTask(now);
     store.db.exec('BEGIN');
     for (let i = 0; i < chats; i++) await store.subscribe({ channel: 'telegram', chatId: String(100_000 + i), agency: 'Bộ Công an' });
     store.db.exec('COMMIT');

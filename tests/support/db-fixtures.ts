@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DocumentMeta, TaskRow } from '../../src/corpus/types.js';
+import { addDays } from '../../src/text/dates.js';
 
 export const DOC_CT = 'chi-thi-01-2024';
 export const DOC_KH = 'ke-hoach-cds-2025';
@@ -109,4 +110,19 @@ export function writeCorpus(dir: string, tasks: TaskRow[] = TASKS, documents: Do
   mkdirSync(join(dir, 'documents'), { recursive: true });
   writeFileSync(join(dir, 'documents.json'), JSON.stringify(documents, null, 2));
   writeFileSync(join(dir, 'tasks.json'), JSON.stringify(tasks, null, 2));
+}
+
+/** The one task of the fan-out benchmarks: Bộ Công an's, due 7 days after `now` (a d7 reminder for every subscriber). */
+export function fanOutTask(now: string): TaskRow {
+  return {
+    id: 'bench/fanout#1',
+    docId: 'bench',
+    section: 'B.II.2.a',
+    task: 'Hoàn thành kết nối Cơ sở dữ liệu quốc gia về dân cư',
+    lead: ['Bộ Công an'],
+    support: [],
+    deadline: { date: addDays(now, 7), text: null, precision: 'day' },
+    kind: 'task',
+    quote: '',
+  };
 }
