@@ -85,6 +85,7 @@ export class PostgresStore implements Store {
   private readonly clock: () => Date;
   private readonly leases = new Map<string, { owner: string; client: pg.PoolClient }>();
   private memoryWrites = 0;
+  private readonly knownChats = new Set<string>();
   private closed = false;
   private readonly onError: ((err: Error) => void) | undefined;
   private readonly questions: { add(q: QuestionInput): void } | undefined;
@@ -132,7 +133,13 @@ export class PostgresStore implements Store {
   }
 
   async upsertChat(chat: ChatRef & { title?: string }): Promise<void> {
+    // Every message records its chat: a chat this process already recorded (without a new title)
+    // needs no round trip. Bounded; the oldest are forgotten first.
+    const k = chatKey(chat.channel, chat.chatId);
+    if (chat.title === undefined && this.knownChats.has(k)) return;
     await this.pool.query(UPSERT_CHAT, [chat.channel, chat.chatId, chat.title ?? null, this.stamp()]);
+    this.knownChats.add(k);
+    if (this.knownChats.size > 50_000) this.knownChats.delete(this.knownChats.values().next().value!);
   }
 
   async setAllowed(channel: string, chatId: string, allowed: boolean): Promise<void> {
