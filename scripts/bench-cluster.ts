@@ -227,9 +227,11 @@ async function stageWebhook(label: string, instanceCount: number, databaseUrl: s
     const reference = new Map<string, string>();
     for (const [i, q] of qs.entries()) {
       const chatId = 9_000_000 + i;
-      await post(update(updateId++, chatId, q));
-      await post(update(updateId++, chatId, FOLLOW_UP));
+      // Webhooks are acknowledged once stored: wait for the answer before sending the follow-up.
       const until = Date.now() + 30_000;
+      await post(update(updateId++, chatId, q));
+      while (repliesTo(chatId).length < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      await post(update(updateId++, chatId, FOLLOW_UP));
       while (repliesTo(chatId).length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
       reference.set(q, String(repliesTo(chatId)[1]?.payload.text ?? ''));
     }
@@ -332,7 +334,7 @@ async function main(): Promise<void> {
     const url = pgServer.url;
     if (!only || only === 'decide') await stage('A', () => stageDecide(url));
     if (!only || only === 'fanout') await stage('B', () => stageFanOut(url));
-    if (!only || only === 'webhook') {
+    if (!only || only === 'webhook' || only === 'webhook-pg') {
       await stage('C1', async () => stageWebhook('two instances on PostgreSQL', 2, await freshDatabase(url, 'bench_webhook')));
     }
   }
