@@ -52,6 +52,13 @@ for (const file of samples) {
 if (presentAll > 0) {
   precision = trueAll / presentAll;
   console.log(`Độ chính xác nhiệm vụ, gộp các mẫu: ${pct(precision)} (${trueAll}/${presentAll})`);
+  // By kind: an indicator row of a report (a result achieved) is kept for figure questions, though it assigns nothing.
+  const byQuote = new Map(corpus.tasks.map((t) => [`${t.docId}\u0000${t.quote}`, t.kind]));
+  for (const kind of ['task', 'indicator'] as const) {
+    const rows = samples.flatMap((f) => JSON.parse(readFileSync(join(fixtures, f), 'utf8')) as Array<{ quote: string; docId: string; isTask: boolean }>)
+      .filter((s) => byQuote.get(`${s.docId}\u0000${s.quote}`) === kind);
+    console.log(`  dòng loại ${kind === 'task' ? 'nhiệm vụ' : 'chỉ tiêu'}: ${pct(rows.filter((r) => r.isTask).length / Math.max(1, rows.length))} (${rows.filter((r) => r.isTask).length}/${rows.length})`);
+  }
 }
 if (process.argv.includes('--verbose') || process.env.VERBOSE) {
   for (const g of e.missed) console.log(`  BỎ SÓT  [${g.doc}] ${g.match}`);
