@@ -64,7 +64,9 @@ export function tableRowDrafts(block: Block, read: AgencyReader, doc: { kind?: D
         : undefined;
     const status = statusOfText(cell(row, cols.status)) ?? statusOf(row) ?? headingStatus;
     // A results table ("Kết quả thực hiện … | Tiến độ: Đã hoàn thành") records work done, not work to do.
-    if (cols.status >= 0 && status === 'hoàn thành') continue;
+    // A record of work done ("Các nhiệm vụ đã hoàn thành", "Tiến độ: Đã hoàn thành") is not work to do;
+    // an indicator achieved stays, for questions about the figure.
+    if (status === 'hoàn thành' && (cols.status >= 0 || !cols.indicators)) continue;
     const deadline =
       parseDeadlineCell(cell(row, cols.deadline)) ?? targetDeadline ?? (groupDeadline.date !== null ? groupDeadline : undefined) ?? yearDeadline;
     // "Mục tiêu năm 2023: Tháng 12/2023" in a list of indicators is a task with a deadline.
