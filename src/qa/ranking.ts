@@ -35,7 +35,7 @@ const QUESTION_FRAME = [
   'la gi', 'nhung gi', 'nhung viec gi', 'viec gi', 'bao nhieu', 'the nao', 'nhu the nao', 'ra sao', 'theo ket luan', 'ket luan', 'hoi nghi', 'phien hop', 'sap den han', 'den han',
   'qua han', 'co nhiem vu', 'trien khai', 'thuc hien', 'cho biet', 'xin hoi', 'cho hoi', 'cho minh hoi', 'cho em hoi', 'la ai', 'do ai', 'muc tieu', 'chi tieu', 'ket qua',
   'ty le', 'dat duoc', 'nhom nhiem vu', 'so voi', 'khac gi', 'khac nhau', 'co giong', 'giong nhau', 'co khac', 'thay doi', 'so sanh', 'moi nhat', 'gan nhat',
-  'van ban nao', 'van ban', 'phoi hop', 'nam', 'thang', 'quy', 'han', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai', 'theo', 'trong', 've', 'tai',
+  'van ban nao', 'van ban', 'phoi hop', 'nam', 'han', 'phan tram', 'bao nhieu phan tram', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai', 'theo', 'trong', 've', 'tai',
   'doi voi', 'lien quan', 'ke thua', 'duoc khong', 'hay khong', 'ad', 'ko', 'gi', 'nao', 'dc', 'khi', 'thi', 'hom nay', 'hien nay', 'bay gio', 'hien tai', 'gio', 'truoc day', 'truoc kia', 'nay la', 'sau sap nhap', 'sap nhap',
   'hop nhat', 'tiep nhan', 'nhung viec', 'cac viec', 'viec', 'z', 'vay', 'ha', 'ak', 'nhi', 'muon', 'lam sao', 'phai lam sao',
   'nhu nao', 'yeu cau', 'de nghi',
@@ -150,8 +150,10 @@ export class Ranker {
   }
 
   private topicOf(u: Understanding, exclude: AgencyEntry[]): string[] {
-    let text = expandAbbreviations(u.corrected);
-    for (const [s, e] of u.scope?.consumed ?? []) text = `${text.slice(0, s)}${' '.repeat(e - s)}${text.slice(e)}`;
+    // Document references are cut out first: their offsets are in the question as read.
+    let text = u.corrected;
+    for (const [s, e] of u.scope?.consumed ?? []) text = `${text.slice(0, s)} | ${text.slice(e)}`;
+    text = expandAbbreviations(text);
     for (const m of this.registry.findMentions(text, { fuzzy: true })) {
       if (exclude.length === 0 || exclude.some((e) => e.name === m.name)) text = text.replace(m.text, ' | ');
     }
