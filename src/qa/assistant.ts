@@ -174,7 +174,11 @@ export class Assistant {
 
   /** The structured query of a question (no answer): for tests, tools and the optional model parser. */
   parse(question: string, now?: string): Understanding {
-    return understand(question, resolveNow(now), this.registry, this.corpus.documents, (t) => this.speller.correct(t), (id) => this.heads.get(id) ?? '');
+    const common = (phrase: string) => {
+      const w = phrase.split(' ');
+      return w.length === 2 && this.speller.pairCount(w[0]!, w[1]!) >= 3;
+    };
+    return understand(question, resolveNow(now), this.registry, this.corpus.documents, (t) => this.speller.correct(t), (id) => this.heads.get(id) ?? '', common);
   }
 
   private async answer(question: string, now: string, opts: AskOptions): Promise<AskResult> {
@@ -253,6 +257,15 @@ export class Assistant {
     const mismatch = this.issuerMismatch(u);
     if (mismatch) return mismatch;
     if (u.asks.includes('due_soon') || u.asks.includes('overdue')) return this.lists.deadlines(u, page);
+    // Figures for several periods ("giai đoạn 2025-2027 và 2028-2030", "đến 2030, mốc 2028"): one answer per period.
+    if (u.years.length >= 2 && (u.asks.includes('figure') || u.asks.includes('compare'))) {
+      const parts: Draft[] = [];
+      for (const y of u.years.slice(0, 3)) {
+        const d = await this.composer.indicator({ ...u, years: [y] });
+        parts.push({ ...d, answer: `${y.includes('-') ? 'Giai đoạn' : 'Năm'} ${y}: ${d.answer}` });
+      }
+      if (parts.some((p) => p.grounded)) return combine(parts.filter((p) => p.grounded));
+    }
     switch (u.intent) {
       case 'compare':
         return this.composer.compare(u, this.compareSides(u));

@@ -230,7 +230,7 @@ export class Composer {
         continue;
       }
       answered++;
-      lines.push(...draft.answer.split('\n').filter((l) => l.trim() !== '').slice(0, 3).map((l) => `  ${l}`));
+      lines.push(...draft.answer.split('\n').filter((l) => l.trim() !== '').slice(0, 3).map((l) => `  ${clipQuoted(l, 320)}`));
       rows.push(...draft.rows.slice(0, 2));
       citations.push(...draft.citations.slice(0, 2));
     }
@@ -295,6 +295,15 @@ function unitAsked(folded: string): RegExp | null {
   if ((words[0] === 'ty' && words[1] === 'dong') || /^(?:tien|kinh|von|dong|usd)$/.test(words[0]!)) return /\d[\d.,]*\s*(?:ty|trieu|nghin|ngan)?\s*(?:dong|vnd|usd)\b/;
   if (/^(?:nam|la|vay|a|the|so|ti|ty|thi|con|trong|duoc|nhiem|muc)$/.test(words[0]!)) return null;
   return new RegExp(String.raw`\b${words[0]}\b`);
+}
+
+/** A line kept within `max` characters; a cut quotation keeps its closing mark outside the verbatim part. */
+function clipQuoted(line: string, max: number): string {
+  if (line.length <= max) return line;
+  const open = line.indexOf('“');
+  if (open < 0 || open > max - 40) return brief(line, max);
+  const q = shortenQuote(line.slice(open + 1).replace(/”.*$/, ''), max - open - 8);
+  return `${line.slice(0, open + 1)}${q.quote}”${q.truncated ? ' […]' : ''}`;
 }
 
 function union(a: ReadonlySet<string>, b: ReadonlySet<string>): Set<string> {

@@ -230,14 +230,15 @@ export class Ranker {
   }
 
   /**
-   * Every year of the topic is named in the text (as a year, not inside a date such as
+   * A year of the topic is named in the text (as a year, not inside a date such as
    * "ngày 03/11/2022"), the row's indicator year or its document's title.
    */
   mentionsYears(foldedText: string, row: TaskRow | null, years: string[], docId?: string): boolean {
     if (years.length === 0) return true;
     const title = fold(this.docById.get(row?.docId ?? docId ?? '')?.title ?? '');
     const text = row ? foldedText : withoutDates(foldedText);
-    return years.every((y) => namesYear(text, y) || String(row?.indicator?.year ?? '') === y || namesYear(title, y));
+    // Several years or periods are alternatives ("giai đoạn 2025-2027 so với 2028-2030"): a source naming one answers.
+    return years.some((y) => namesYear(text, y) || String(row?.indicator?.year ?? '') === y || namesYear(title, y));
   }
 
   /** Task rows ranked for a question: topic coverage, lexical score, agency, partner and document agreement. */

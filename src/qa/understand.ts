@@ -116,6 +116,8 @@ const SLANG: Array<[RegExp, string]> = [
   [/\btw\b/g, 'trung uong'],
   [/\bgd\b(?=\s*\d)/g, 'giai doan'],
   [/\bcb\b/g, 'can bo'],
+  [/\bdn\b/g, 'doanh nghiep'],
+  [/\bdnnn\b/g, 'doanh nghiep nha nuoc'],
   [/\bdl\b/g, 'du lieu'],
   [/\bt(\d{1,2})\s*\/\s*(20\d\d)\b/g, 'thang $1/$2'],
   [/\bq\s*([1-4]|i{1,3}|iv)\s*\/\s*(20\d\d)\b/g, 'quy $1/$2'],
@@ -131,6 +133,7 @@ export function understand(
   documents: readonly DocumentMeta[],
   correct: (text: string) => string = fold,
   headText?: (docId: string) => string,
+  commonPhrase: (folded: string) => boolean = () => false,
 ): Understanding {
   const q = nfc(squashSpaces(question));
   let now = asked;
@@ -147,6 +150,9 @@ export function understand(
   for (const m of registry.findMentions(folded, { fuzzy: true })) {
     const entry = registry.get(m.name);
     if (!entry) continue;
+    // A near-miss of a name that is an ordinary phrase of the documents ("quản trị" ≈ Quảng Trị) is that phrase.
+    const written = fold(m.text);
+    if (![entry.name, ...entry.aliases].some((a) => fold(a).endsWith(written)) && commonPhrase(written)) continue;
     const before = folded.slice(Math.max(0, m.start - 24), m.start);
     if (/(?:cua|cho|ve|doi voi|toi|trinh)\s+$/.test(before) && !/(?:nhiem vu|viec|trach nhiem)(?:\s+(?:nao|gi))?\s+cua\s+$/.test(before)) continue;
     // "phiên họp 7 UBQG", "kết luận của …": the agency names a meeting or document, not who acts.
