@@ -146,7 +146,18 @@ export class Composer {
       }
       return { grounded: true, answer: fit(lines.join('\n')), rows: group.map((g) => g.row), citations };
     }
-    if (passage) return passage;
+    if (passage) {
+      // The figure stated in the text; the table row of the same indicator names who leads it.
+      const docId = passage.citations[0]?.docId;
+      // Table rows often leave the period to the column header: looked up without the years.
+      const pool = u.years.length > 0 ? this.rankedWithKeys({ ...u, years: [] }).filter((x) => x.row.kind === 'indicator' || x.row.indicator) : indicators;
+      const row = pool.find((x) => x.row.docId === docId && x.coverage >= 0.45 && x.row.lead.length > 0)?.row;
+      if (row && !passage.rows.includes(row)) {
+        const lead = `Cơ quan chủ trì chỉ tiêu: ${describeLeads(row)} (${this.label(row.docId)}${row.section ? `, mục ${row.section}` : ''}).`;
+        return { ...passage, answer: fit(`${passage.answer}\n${lead}`), rows: [row, ...passage.rows] };
+      }
+      return passage;
+    }
     const unit = unitAsked(u.folded);
     if (bestAny && bestAny.coverage >= MIN_COVERAGE && (!unit || unit.test(fold(`${bestAny.row.task} ${bestAny.row.quote}`)))) return this.fromRows(u);
     return this.refuse(u);

@@ -230,6 +230,8 @@ function detectAsks(f: string, agencies: AgencyEntry[], period: Period | null, r
   if (OVERDUE.test(f)) add('overdue');
   const overdue = asks.includes('overdue');
   if (UPCOMING.test(f) || (period && !overdue && /\b(?:nhiem vu|viec)\b.*\b(?:den han|het han|phai hoan thanh|hoan thanh|xong|han)\b/.test(f) && !WHO.test(f))) add('due_soon');
+  // "10 ngày tới có hạn gì?": a window and a deadline asked about.
+  else if (period && !overdue && /\b(?:co han|han gi|han nao|viec gi|nhiem vu gi)\b/.test(f) && !WHO.test(f)) add('due_soon');
   // "Quý I/2024 có những phiên họp … nào?": everything on the topic in that window.
   else if (period && !overdue && /\b(?:nhung|cac)\b.*\bnao\b/.test(f) && !/\b(?:tinh|dia phuong|bo|co quan|don vi) nao\b/.test(f)) add('due_soon');
   if (COMPARE.test(f)) add('compare');
