@@ -175,7 +175,10 @@ export class Composer {
     // "bao nhiêu tỷ đồng / tài khoản / điểm": a figure answers only in the unit asked.
     const unit = wantFigure ? unitAsked(u.folded) : null;
     let best: { hit: PassageHit; sentence: string; cov: number } | null = null;
+    // A term the user puts in quotes (“5 không”) names exactly what to find.
+    const quoted = /[“"]([^”"]{2,40})[”"]/u.exec(u.question)?.[1];
     for (const hit of hits) {
+      const quotes = quoted !== undefined && fold(hit.chunk.text).includes(fold(quoted));
       if (!this.r.mentionsYears(fold(`${hit.chunk.text} ${hit.chunk.context}`), null, u.years, hit.chunk.docId)) continue;
       const sentences = sentencesOf(hit.chunk.text);
       const sets = this.r.passageSets(hit.chunk, sentences);
@@ -184,7 +187,7 @@ export class Composer {
         // A sentence with the one after it: the subject is often named first ("Tổ … phổ cập kỹ năng số. Trước hết, giúp người dân …").
         const own = union(sets.sentences[i]!, sets.context);
         const next = wantFigure ? undefined : sets.sentences[i + 1];
-        const cov = Math.max(this.r.answerCoverage(topic, own), next ? this.r.answerCoverage(topic, own, next) - 0.05 : 0);
+        const cov = Math.max(this.r.answerCoverage(topic, own), next ? this.r.answerCoverage(topic, own, next) - 0.05 : 0) + (quotes && fold(s).includes(fold(quoted!)) ? 0.5 : 0);
         if (!best || cov > best.cov + 1e-9) best = { hit, sentence: s, cov };
       }
     }

@@ -136,7 +136,8 @@ export class Lists {
     const agency = u.agencies[0];
     const match = this.r.matcherFor(u);
     const base = this.r.corpus.tasks
-      .filter((r) => r.kind === 'task' && r.deadline.date !== null && this.r.admits(r, u))
+      // Indicators with a date count when the question asks about targets ("chỉ tiêu nào đã quá hạn").
+      .filter((r) => (r.kind === 'task' || /\bchi tieu\b/.test(u.folded)) && r.deadline.date !== null && this.r.admits(r, u))
       .filter((r) => {
         if (!match) return true;
         const m = match(r);

@@ -38,7 +38,7 @@ const QUESTION_FRAME = [
   'van ban nao', 'van ban', 'phoi hop', 'nam', 'han', 'phan tram', 'bao nhieu phan tram', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai', 'theo', 'trong', 've', 'tai',
   'doi voi', 'lien quan', 'ke thua', 'duoc khong', 'hay khong', 'ad', 'ko', 'gi', 'nao', 'dc', 'khi', 'thi', 'hom nay', 'hien nay', 'bay gio', 'hien tai', 'gio', 'truoc day', 'truoc kia', 'nay la', 'sau sap nhap', 'sap nhap',
   'hop nhat', 'tiep nhan', 'nhung viec', 'cac viec', 'viec', 'z', 'vay', 'ha', 'ak', 'nhi', 'muon', 'lam sao', 'phai lam sao',
-  'nhu nao', 'yeu cau', 'de nghi', 'moi gom', 'gom ca', 'gop ca', 'hoi truoc', 'dia phuong nay', 'tinh nay', 'bo nay', 'roi',
+  'nhu nao', 'yeu cau', 'de nghi', 'moi gom', 'gom ca', 'gop ca', 'hoi truoc', 'dia phuong nay', 'tinh nay', 'bo nay', 'roi', 'quy may', 'thang may', 'nam may',
 ].sort((a, b) => b.length - a.length);
 const FRAME_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${QUESTION_FRAME.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
 

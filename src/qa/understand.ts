@@ -64,7 +64,7 @@ export interface Understanding {
 
 const UPCOMING = /\b(?:sap (?:den|toi|het) han|den han|sap toi han|han (?:trong|sap)|nhiem vu nao .*(?:tuan|thang) (?:nay|toi)|trong (?:tuan|thang) (?:nay|toi))\b/;
 const OVERDUE = /\b(?:qua han|tre han|cham tien do|het han ma chua|da het han|han da qua|tre hen|le ra phai|dang le phai|chua (?:xong|hoan thanh) (?:dung|theo) han)\b/;
-const WHEN = /\b(?:khi nao|bao gio|luc nao|giai doan nao|thoi diem nao|moc nao|thoi han|han chot|han cuoi|han hoan thanh|truoc ngay nao|han (?:la|khi)|thoi gian nao|ngay nao|thang nao|nam nao|cham nhat (?:la )?(?:khi|ngay)|han)\b(?! che)/;
+const WHEN = /\b(?:khi nao|bao gio|luc nao|quy may|thang may|nam may|giai doan nao|thoi diem nao|moc nao|thoi han|han chot|han cuoi|han hoan thanh|truoc ngay nao|han (?:la|khi)|thoi gian nao|ngay nao|thang nao|nam nao|cham nhat (?:la )?(?:khi|ngay)|han)\b(?! che)/;
 const WHO = /\b(?:ai\b|co quan nao|bo nao|don vi nao|nganh nao|tinh nao|dia phuong nao|thanh pho nao|cq nao|ai la|do ai|ben nao|noi nao)\b/;
 const LIST = /\b(?:(?:nhung|cac) (?:tinh|dia phuong|thanh pho|bo|co quan|don vi|nganh) nao|bao nhieu (?:tinh|dia phuong|thanh pho|bo|co quan|don vi))\b/;
 const TASKS_OF = /\b(?:phai lam (?:gi|nhung gi)|lam gi|lam nhung gi|nhiem vu (?:gi|nao)|viec (?:gi|nao)|duoc giao (?:gi|nhung gi|nhiem vu|viec|phoi hop|chu tri)|nhiem vu cua|co nhiem vu|nhom nhiem vu|de an gi|nghi dinh nao|chi dao (?:nhom )?nhiem vu|phoi hop (?:nhung )?(?:gi|viec)|chu tri (?:nhung )?(?:gi|viec))\b/;
@@ -123,7 +123,7 @@ const SLANG: Array<[RegExp, string]> = [
   [/\bq\s*([1-4]|i{1,3}|iv)\s*\/\s*(20\d\d)\b/g, 'quy $1/$2'],
 ];
 /** A date after these words is the asking date ("hôm nay là 20/4/2024"), not a deadline. */
-const TODAY_CUE = /(?:hom nay|bay gio|hien nay|tinh den|tinh toi|den nay|thoi diem|^\s*nay)\s*(?:la\s*)?(?:ngay\s*)?,?\s*$/;
+const TODAY_CUE = /(?:hom nay|bay gio|hien nay|tinh den|tinh toi|den nay|thoi diem|^\s*nay|^\s*den|^\s*toi)\s*(?:la\s*)?(?:ngay\s*)?,?\s*$/;
 
 /** Parses the question. `now` is the asking date (YYYY-MM-DD); `correct` folds and fixes typos. */
 export function understand(
@@ -148,8 +148,13 @@ export function understand(
   const partners: AgencyEntry[] = [];
   const partnerZone = /phoi hop (?:voi|cung)|cung voi/.exec(folded);
   for (const m of registry.findMentions(folded, { fuzzy: true })) {
-    const entry = registry.get(m.name);
+    let entry = registry.get(m.name);
     if (!entry) continue;
+    // "Sóc Trăng" written alone is the province, not a body of it ("Công an tỉnh Sóc Trăng").
+    if (entry.kind !== 'province' && entry.kind !== 'group') {
+      const province = registry.resolve(m.text);
+      if (province?.kind === 'province') entry = province;
+    }
     // A near-miss of a name that is an ordinary phrase of the documents ("quản trị" ≈ Quảng Trị) is that phrase.
     const written = fold(m.text);
     if (![entry.name, ...entry.aliases].some((a) => fold(a).endsWith(written)) && commonPhrase(written)) continue;
