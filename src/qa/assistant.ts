@@ -125,7 +125,12 @@ export class Assistant {
     // The speller knows the documents' words and the task table's, plus the words questions are made of.
     this.speller = new Speller(passages.chunks.map((c) => c.text), QUESTION_PHRASES);
     for (const d of corpus.documents) {
-      const text = corpus.text(d.docId);
+      let text: string;
+      try {
+        text = corpus.text(d.docId);
+      } catch {
+        continue; // a stored document that cannot be read is skipped by the index too
+      }
       this.heads.set(d.docId, text.slice(0, 1500));
       const signer = signerOf(text);
       if (signer) this.signers.set(d.docId, signer);
@@ -337,7 +342,7 @@ export class Assistant {
       const c = this.ranker.chunkOfRow.get(r.id);
       if (c) push(c, 1);
     }
-    for (const h of await this.ranker.searchPassages(u.corrected, [])) push(h.chunk, h.score);
+    for (const h of await this.ranker.searchPassages(u.corrected, this.ranker.visibleDocs({ ...u, documents: [] }))) push(h.chunk, h.score);
     return out;
   }
 }
@@ -346,7 +351,7 @@ export class Assistant {
 const QUESTION_PHRASES = [
   'ai chủ trì', 'khi nào', 'bao giờ', 'bao nhiêu', 'thế nào', 'như thế nào', 'phải làm gì', 'làm những gì', 'có không', 'được chưa', 'rồi nhé',
   'ạ ơi vậy hả', 'hạn chót', 'hạn cuối', 'lúc nào', 'mấy', 'cho mình hỏi', 'cho em hỏi', 'giúp với nha nhỉ', 'xin hỏi', 'được giao những việc gì',
-  'giống nhau', 'khác nhau', 'so với', 'còn thì sao', 'sắp đến hạn', 'đến hạn', 'quá hạn', 'hết hạn', 'trễ hạn', 'xử lý', 'ngành nào', 'đâu',
+  'giống nhau', 'khác nhau', 'so với', 'còn thì sao', 'chào bạn', 'xin chào', 'cảm ơn bạn', 'bạn ơi', 'chào ad', 'chào anh', 'chào chị', 'sắp đến hạn', 'đến hạn', 'quá hạn', 'hết hạn', 'trễ hạn', 'xử lý', 'ngành nào', 'đâu',
   'nhiệm vụ nào', 'văn bản nào', 'mới nhất', 'thời gian nào', 'ngày nào', 'tháng nào', 'năm nào', 'cơ quan nào', 'đơn vị nào', 'việc gì',
   'được không', 'có không', 'là gì', 'gồm những gì', 'hạn khi nào', 'chỉ đạo', 'trực tiếp chỉ đạo', 'phối hợp', 'chủ trì', 'tỉnh nào', 'bộ nào', 'sao', 'ko', 'dc', 'j', 'ad', 'nhé',
 ];

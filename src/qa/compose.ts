@@ -266,7 +266,7 @@ export class Composer {
 
   /** Says plainly that the documents do not answer, and what they cover nearest. */
   async refuse(u: Understanding, reason?: string): Promise<Draft> {
-    const hits = await this.r.searchPassages(u.corrected, []);
+    const hits = await this.r.searchPassages(u.corrected, this.r.visibleDocs({ ...u, documents: [] }));
     const near = hits[0]?.chunk;
     const nearLine = near
       ? `Gần nhất, ${this.label(near.docId)}${near.section ? ` (mục ${near.section})` : ''} nói về: «${brief(near.context.split(' › ').slice(1).at(-1) ?? near.text, 120) || brief(near.text, 120)}».`

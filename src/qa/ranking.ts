@@ -16,6 +16,7 @@ import { agencyMatcher, type TaskMatch } from '../tasks/query.js';
 
 /** How a row concerns the agencies asked about. */
 export type MatchResult = Omit<TaskMatch, 'row'>;
+import { addDays } from '../text/dates.js';
 import { findPeriods } from '../text/periods.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
 import type { Understanding } from './understand.js';
@@ -38,7 +39,8 @@ const QUESTION_FRAME = [
   'van ban nao', 'van ban', 'phoi hop', 'nam', 'han', 'phan tram', 'bao nhieu phan tram', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai', 'theo', 'trong', 've', 'tai',
   'doi voi', 'lien quan', 'ke thua', 'duoc khong', 'hay khong', 'ad', 'ko', 'gi', 'nao', 'dc', 'khi', 'thi', 'hom nay', 'hien nay', 'bay gio', 'hien tai', 'gio', 'truoc day', 'truoc kia', 'nay la', 'sau sap nhap', 'sap nhap',
   'hop nhat', 'tiep nhan', 'nhung viec', 'cac viec', 'viec', 'z', 'vay', 'ha', 'ak', 'nhi', 'muon', 'lam sao', 'phai lam sao',
-  'nhu nao', 'yeu cau', 'de nghi', 'moi gom', 'gom ca', 'gop ca', 'hoi truoc', 'dia phuong nay', 'tinh nay', 'bo nay', 'roi', 'quy may', 'thang may', 'nam may',
+  'nhu nao', 'yeu cau', 'de nghi', 'moi gom', 'gom ca', 'gop ca', 'hoi truoc', 'dia phuong nay', 'tinh nay', 'bo nay', 'roi', 'quy may', 'thang may', 'nam may', 'chao ban', 'xin chao', 'cam on',
+  'ban oi', 'chao ad', 'chao anh', 'chao chi',
 ].sort((a, b) => b.length - a.length);
 const FRAME_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${QUESTION_FRAME.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
 
@@ -174,6 +176,7 @@ export class Ranker {
   /** True when a row meets the question's hard constraints: its documents and the years its topic names. */
   admits(row: TaskRow, u: Understanding): boolean {
     if (u.documents.length > 0 && !u.documents.includes(row.docId)) return false;
+    if (u.documents.length === 0 && !this.issuedBy(row.docId, u.now)) return false;
     return this.mentionsYears(this.rowText.get(row.id) ?? '', row, u.years);
   }
 
@@ -224,9 +227,22 @@ export class Ranker {
     return pairs.length > 0 && pairs.every((b) => !this.idf.has(b));
   }
 
-  /** Documents a question may draw on: those it points at (empty: all). */
+  /**
+   * The document existed by the asking date, give or take two months (a question dated "10/2/2023"
+   * may well mean the report of 25/02/2023): answers are as of that date, later instructions unknown.
+   */
+  issuedBy(docId: string, now: string): boolean {
+    const date = this.docById.get(docId)?.date;
+    if (!date) return true;
+    const full = date.length === 4 ? `${date}-01-01` : date.length === 7 ? `${date}-01` : date;
+    return full <= addDays(now, 60);
+  }
+
+  /** Documents a question may draw on: those it points at, else all issued by its date (empty: no restriction). */
   visibleDocs(u: Understanding): string[] {
-    return u.documents;
+    if (u.documents.length > 0) return u.documents;
+    const issued = this.corpus.documents.filter((d) => this.issuedBy(d.docId, u.now));
+    return issued.length === this.corpus.documents.length ? [] : issued.map((d) => d.docId);
   }
 
   /**
