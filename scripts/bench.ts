@@ -7,8 +7,9 @@
  *     evidence recall@1, recall@5 and MRR, on the dev questions as written and on variants
  *     typed without diacritics, with abbreviations and with typos;
  *  3. the channel benchmark (scripts/bench-channels.ts) and the reminders benchmark
- *     (scripts/bench-reminders.ts), run as child processes.
- * Options: --only qa|channels|reminders
+ *     (scripts/bench-reminders.ts), run as child processes;
+ *  4. the web chat in Chromium (scripts/bench-web.ts).
+ * Options: --only qa|channels|reminders|web|ingest|web
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -187,5 +188,7 @@ if (!only || only === 'channels') {
   await stage('3c', () => runChild('bench-channels.ts', '3c. Kênh chat, KHÔNG bộ đệm, 2 luồng worker trả lời (ASSISTANT_WORKERS=2)', ['--cache', 'off', '--workers', '2']));
 }
 if (!only || only === 'reminders') await stage('4', () => runChild('bench-reminders.ts', '4. Nhắc hạn (100.000 đăng ký, gửi hàng loạt)'));
+if (!only || only === 'web') await stage('5', () => runChild('bench-web.ts', '5. Trang trò chuyện web trong Chromium (Enter → câu trả lời trên màn hình, dung lượng trang)'));
+if (!only || only === 'ingest') await stage('6', () => runChild('bench-ingest.ts', '6. Nạp văn bản (9 văn bản gốc, từng văn bản và --rebuild)'));
 console.log(failed.length === 0 ? '\nMọi giai đoạn đã chạy xong.' : `\nCác giai đoạn thất bại (xem thông báo ở trên): ${failed.join(', ')}.`);
 if (failed.length > 0) process.exitCode = 1;

@@ -14,7 +14,12 @@ import { createLogger } from './config/logger.js';
 import { Conversation } from './conversation/conversation.js';
 import { Assistant } from './qa/assistant.js';
 import { AssistantPool } from './qa/pool.js';
+import { LiveAnswerer } from './conversation/live-answerer.js';
 import { createHttpServer, listen } from './channels/http.js';
+import { loadSessionKey } from './channels/web/session.js';
+import { CorpusSource } from './channels/web/corpus-source.js';
+import { uploadsDir } from './channels/web/admin/routes.js';
+import { DEFAULT_HTTP_LIMITS } from './channels/http-limits.js';
 import { runRepl } from './channels/cli/repl.js';
 import { Inbox } from './channels/inbox.js';
 import { TelegramChannel, TelegramStartError } from './channels/telegram/bot.js';
@@ -47,28 +52,47 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   // The openai client is loaded only when a key is configured: offline start-up stays fast.
   const phraser = config.OPENAI_API_KEY ? (await import('./qa/openai-phraser.js')).loadPhraserFromEnv(env, logger) : undefined;
   const embedder = config.OPENAI_API_KEY ? (await import('./retrieval/embeddings.js')).loadEmbedderFromEnv(env) : undefined;
-  const assistant = await Assistant.open({
-    dataDir: config.dataDir,
-    ...(config.CORPUS_DIR && { corpusDir: config.CORPUS_DIR }),
-    ...(phraser && { phraser }),
-    ...(embedder && { embedder }),
-    answerCacheSize: config.ANSWER_CACHE_SIZE,
-    onProgress: (m) => logger.info(m),
-    onSkip: (s) => logger.warn({ docId: s.docId }, `Bỏ qua văn bản ${s.docId} khi lập chỉ mục: ${s.reason}. Các văn bản khác vẫn được phục vụ.`),
-  });
-  assistant.passages.onDenseError = (err) => logger.warn({ err }, 'embeddings unavailable; answering with lexical ranking only');
-  // Optionally answer on worker threads, beside the event loop that serves HTTP, Telegram and Zalo.
-  const pool =
-    config.ASSISTANT_WORKERS > 0
-      ? await AssistantPool.open({
-          size: config.ASSISTANT_WORKERS,
-          registry: assistant.registry,
-          dataDir: config.dataDir,
-          answerCacheSize: config.ANSWER_CACHE_SIZE,
-          ...(config.CORPUS_DIR && { corpusDir: config.CORPUS_DIR }),
-        })
-      : undefined;
-  const answerer = pool ?? assistant;
+  /** Opens the assistant on the corpus as it is on disk now (and the worker pool when configured). */
+  const openAnswering = async (): Promise<{ assistant: Assistant; pool?: AssistantPool }> => {
+    const assistant = await Assistant.open({
+      dataDir: config.dataDir,
+      ...(config.CORPUS_DIR && { corpusDir: config.CORPUS_DIR }),
+      ...(phraser && { phraser }),
+      ...(embedder && { embedder }),
+      answerCacheSize: config.ANSWER_CACHE_SIZE,
+      onProgress: (m) => logger.info(m),
+      onSkip: (s) => logger.warn({ docId: s.docId }, `Bỏ qua văn bản ${s.docId} khi lập chỉ mục: ${s.reason}. Các văn bản khác vẫn được phục vụ.`),
+    });
+    assistant.passages.onDenseError = (err) => logger.warn({ err }, 'embeddings unavailable; answering with lexical ranking only');
+    // Optionally answer on worker threads, beside the event loop that serves HTTP, Telegram and Zalo.
+    const pool =
+      config.ASSISTANT_WORKERS > 0
+        ? await AssistantPool.open({
+            size: config.ASSISTANT_WORKERS,
+            registry: assistant.registry,
+            dataDir: config.dataDir,
+            answerCacheSize: config.ANSWER_CACHE_SIZE,
+            ...(config.CORPUS_DIR && { corpusDir: config.CORPUS_DIR }),
+          })
+        : undefined;
+    return { assistant, ...(pool && { pool }) };
+  };
+  let current = await openAnswering();
+  const { assistant } = current;
+  const answerer = new LiveAnswerer(current.pool ?? current.assistant);
+  const retiredPools = new Set<AssistantPool>();
+  /** After the admin view changed the corpus: answer from the new one (in-flight questions finish on the old). */
+  const reloadCorpus = async (): Promise<void> => {
+    const next = await openAnswering();
+    const previous = current;
+    current = next;
+    answerer.swap(next.pool ?? next.assistant);
+    if (previous.pool) {
+      retiredPools.add(previous.pool);
+      setTimeout(() => void previous.pool!.close().finally(() => retiredPools.delete(previous.pool!)), 60_000).unref();
+    }
+    logger.info({ documents: next.assistant.corpus.documents.length, tasks: next.assistant.corpus.tasks.length }, 'corpus reloaded');
+  };
   const dbFile = join(config.dataDir, 'assistant.db');
   const store = new SqliteReminderStore(dbFile);
   // ASSISTANT_NOW may freeze the clock to the minute ("2024-07-01T07:00:00+07:00"): the date for
@@ -117,6 +141,12 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       })
     : undefined;
 
+  // Questions are kept QUESTION_RETENTION_DAYS days: purged now and every six hours.
+  const purgeQuestions = () => store.questions.purge(config.QUESTION_RETENTION_DAYS);
+  purgeQuestions();
+  const purgeTimer = setInterval(purgeQuestions, 6 * 3600_000);
+  purgeTimer.unref();
+  const sessionKey = loadSessionKey(config.dataDir);
   const server: Server = createHttpServer({
     port: config.PORT,
     logger,
@@ -126,8 +156,8 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       const problem = dbProblem();
       return {
         ...(problem && { status: 'error', error: `Cơ sở dữ liệu ${dbFile} bị lỗi (${problem.slice(0, 200)}). Xem README, mục sao lưu và khôi phục (npm run db:restore).` }),
-        documents: assistant.corpus.documents.length,
-        tasks: assistant.corpus.tasks.length,
+        documents: current.assistant.corpus.documents.length,
+        tasks: current.assistant.corpus.tasks.length,
         telegram: Boolean(telegram),
         zalo: Boolean(zalo),
       };
@@ -142,6 +172,17 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       deliveriesPending.set(store.pendingDeliveries().length);
       if (inbox) for (const channel of ['telegram', 'zalo']) inboxPending.set({ channel }, inbox.pendingCount(channel));
     },
+    accessRequired: config.ALLOWED_CHAT_IDS.length > 0 || Boolean(config.ACCESS_CODE),
+    sessionKey,
+    now: () => config.ASSISTANT_NOW,
+    web: {
+      corpus: new CorpusSource(assistant.corpus.paths.root, assistant.registry),
+      now: () => config.ASSISTANT_NOW,
+      ...(config.ADMIN_TOKEN && {
+        admin: { token: config.ADMIN_TOKEN, key: sessionKey, questions: store.questions, workDir: uploadsDir(config.dataDir), retentionDays: config.QUESTION_RETENTION_DAYS, onCorpusChanged: reloadCorpus },
+      }),
+    },
+    limits: { ...DEFAULT_HTTP_LIMITS, maxConnections: config.HTTP_MAX_CONNECTIONS, requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS },
     ratePerMinute: Math.max(60, config.RATE_LIMIT_PER_MINUTE),
     ...(telegram && { telegramWebhook: (req, res) => telegram.handleWebhook(req, res) }),
     ...(zalo && { zaloWebhook: (req, res) => zalo.handleWebhook(req, res) }),
@@ -152,7 +193,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   } catch (err) {
     // Port in use: free the database and the workers before the error reaches the operator.
     store.close();
-    await pool?.close();
+    await current.pool?.close();
     throw err;
   }
   try {
@@ -164,6 +205,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     await zalo?.stop().catch(() => undefined);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections?.();
+    clearInterval(purgeTimer);
     store.close();
     throw err;
   }
@@ -171,11 +213,11 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   const senders = new Map<string, MessageSender>();
   if (telegram) senders.set('telegram', telegram.sender);
   if (zalo) senders.set('zalo', zalo.sender);
-  const titles = new Map(assistant.corpus.documents.map((d) => [d.docId, d.title]));
+  const titles = () => new Map(current.assistant.corpus.documents.map((d) => [d.docId, d.title]));
   const scheduler =
     senders.size > 0
       ? new ReminderScheduler({
-          runPass: (now, time) => runReminderPass({ store, tasks: assistant.corpus.tasks, registry: assistant.registry, titles, senders, now, time, logger }),
+          runPass: (now, time) => runReminderPass({ store, tasks: current.assistant.corpus.tasks, registry: current.assistant.registry, titles: titles(), senders, now, time, logger }),
           lastPassDate: () => store.lastPassDate(),
           env,
           logger,
@@ -208,13 +250,15 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       if (stopped) return;
       stopped = true;
       backups?.stop();
+      clearInterval(purgeTimer);
       await scheduler?.stop();
       await telegram?.stop();
       await zalo?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       store.close();
-      await pool?.close();
+      await current.pool?.close();
+      await Promise.all([...retiredPools].map((p) => p.close()));
     },
   };
 }

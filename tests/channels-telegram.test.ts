@@ -458,6 +458,17 @@ describe('Telegram webhook mode', () => {
     expect(telegramPlain(m!.text)).toContain('Bộ Công an');
   });
 
+  it('refuses a body over 1 MB with 413 even with the right secret, and keeps serving', async () => {
+    const update = telegramTextUpdate(500_090, 690, 'x'.repeat(2_000_000));
+    const res = await post(url, update, { 'x-telegram-bot-api-secret-token': SECRET });
+    expect(res.status).toBe(413);
+    await sleep(200);
+    expect(fake.sent(690)).toHaveLength(0);
+    const ok = await post(url, telegramTextUpdate(500_091, 691, LUAT_DU_LIEU), { 'x-telegram-bot-api-secret-token': SECRET });
+    expect(ok.status).toBe(200);
+    await fake.waitForSent(1, { chatId: 691, ...WAIT });
+  });
+
   it('rejects a wrong or missing secret with 401 and sends nothing', async () => {
     const before = fake.calls.length;
     const wrong = await post(url, telegramTextUpdate(500_002, 602, LUAT_DU_LIEU), { 'x-telegram-bot-api-secret-token': `${SECRET}x` });

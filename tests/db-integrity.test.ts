@@ -98,7 +98,8 @@ describe('database integrity', () => {
       expect((await fetch(`http://127.0.0.1:${app.port}/healthz`)).status).toBe(200);
       damage(join(dir, 'assistant.db'));
       // quick_check results are cached for 30 s; the database error this message meets forces a new check.
-      await fetch(`http://127.0.0.1:${app.port}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chatId: 'web-abcdef', text: '/dangtheodoi' }) });
+      const session = (await (await fetch(`http://127.0.0.1:${app.port}/api/session`, { method: 'POST', body: '{}' })).json()) as { sessionId: string };
+      await fetch(`http://127.0.0.1:${app.port}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chatId: session.sessionId, text: '/dangtheodoi' }) });
       const res = await fetch(`http://127.0.0.1:${app.port}/healthz`);
       const body = (await res.json()) as { error?: string };
       expect(res.status).toBe(503);

@@ -23,6 +23,13 @@ afterAll(async () => {
 
 const json = (text: string) => JSON.parse(text) as Record<string, any>;
 
+/** A web chat session issued by the server (POST /api/session). */
+async function newSession(url = base, body: Record<string, unknown> = {}): Promise<string> {
+  const res = await post(`${url}/api/session`, body);
+  expect(res.status).toBe(200);
+  return json(res.text).sessionId as string;
+}
+
 describe('HTTP server', () => {
   it('GET /healthz answers 200 JSON with the corpus size and channels', async () => {
     const res = await fetch(`${base}/healthz`);
@@ -55,8 +62,12 @@ describe('HTTP server', () => {
     const refusal = json((await post(`${base}/api/ask`, { q: 'Ai chịu trách nhiệm xây dựng sân bay Long Thành?' })).text);
     expect(refusal).toMatchObject({ grounded: false, intent: 'out_of_scope', tasks: [], citations: [] });
     expect(refusal.answer).toContain('không đề cập');
-    const later = json((await post(`${base}/api/ask`, { q: 'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?', now: '2024-12-01' })).text);
-    expect(later.answer).toContain('còn 30 ngày');
+    // Days left are counted from "now": four months later, 122 days fewer.
+    const daysLeft = async (now: string) => {
+      const answer = json((await post(`${base}/api/ask`, { q: 'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?', now })).text).answer as string;
+      return Number(/còn ([\d.]+) ngày/.exec(answer)![1]!.replace('.', ''));
+    };
+    expect((await daysLeft('2024-08-01')) - (await daysLeft('2024-12-01'))).toBe(122);
   });
 
   it('rejects bad requests with 400 and a Vietnamese error', async () => {
@@ -82,7 +93,7 @@ describe('HTTP server', () => {
       expect(res.status).toBe(413);
       expect(json(res.text).error).toBe('Nội dung gửi lên quá lớn.');
     }
-    const chat = await post(`${base}/api/chat`, { chatId: 'web-big-body', text: 'y'.repeat(70_000) });
+    const chat = await post(`${base}/api/chat`, { chatId: await newSession(), text: 'y'.repeat(70_000) });
     expect(chat.status).toBe(413);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
@@ -100,7 +111,7 @@ describe('HTTP server', () => {
   });
 
   it('POST /api/chat talks to the conversation: answers, follow-ups, commands', async () => {
-    const chatId = 'web-test-chat-1';
+    const chatId = await newSession();
     const first = await post(`${base}/api/chat`, { chatId, text: 'Bộ Y tế phải làm gì?' });
     expect(first.status).toBe(200);
     const { replies } = json(first.text);
@@ -109,7 +120,7 @@ describe('HTTP server', () => {
     expect(follow.replies[0].text).toMatch(/^Bộ Tài chính được giao/);
     const help = json((await post(`${base}/api/chat`, { chatId, text: '/trogiup' })).text);
     expect(help.replies[0]).toMatchObject({ kind: 'info', text: expect.stringContaining('/nhiemvu') });
-    const other = json((await post(`${base}/api/chat`, { chatId: 'web-test-chat-2', text: 'tiếp' })).text);
+    const other = json((await post(`${base}/api/chat`, { chatId: await newSession(), text: 'tiếp' })).text);
     expect(other.replies[0].text).toContain('Không có danh sách nào');
     const script = json((await post(`${base}/api/chat`, { chatId, text: '/<script>alert(1)</script>' })).text);
     // Markup is stripped at the conversation entry: the script never comes back.
@@ -126,7 +137,7 @@ describe('HTTP server', () => {
   });
 
   it('POST /api/feedback stores a vote on a web answer', async () => {
-    const chatId = 'web-feedback-1';
+    const chatId = await newSession();
     const { replies } = json((await post(`${base}/api/chat`, { chatId, text: 'Ai chủ trì xây dựng Luật Dữ liệu?' })).text);
     const answerId = replies[0].answerId as string;
     const res = await post(`${base}/api/feedback`, { chatId, answerId, vote: 'down' });
@@ -149,8 +160,9 @@ describe('HTTP server', () => {
 
   it('serves concurrent requests', async () => {
     const questions = ['Bộ Y tế phải làm gì?', 'Ai chủ trì xây dựng Luật Dữ liệu?', '/quahan', 'Nhiệm vụ nào sắp đến hạn?'];
+    const ids = await Promise.all(Array.from({ length: 10 }, () => newSession()));
     const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => post(`${base}/api/chat`, { chatId: `web-concurrent-${i % 10}`, text: questions[i % questions.length]! })),
+      Array.from({ length: 40 }, (_, i) => post(`${base}/api/chat`, { chatId: ids[i % 10]!, text: questions[i % questions.length]! })),
     );
     expect(results.map((r) => r.status)).toEqual(results.map(() => 200));
   });

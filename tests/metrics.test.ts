@@ -33,7 +33,12 @@ function value(text: string, sample: string): number {
   return line ? Number(line.slice(sample.length + 1)) : 0;
 }
 
-const chat = (text: string) => post(`${base}/api/chat`, { chatId: 'web-metrics', text });
+/** A web chat turn, in a session the server issued (web sessions are never client-chosen ids). */
+let sessionId: string | undefined;
+const chat = async (text: string) => {
+  sessionId ??= (JSON.parse((await post(`${base}/api/session`, {})).text) as { sessionId: string }).sessionId;
+  return post(`${base}/api/chat`, { chatId: sessionId, text });
+};
 
 describe('/metrics', () => {
   it('refuses a missing or wrong token', async () => {

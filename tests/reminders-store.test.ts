@@ -148,7 +148,8 @@ describe('migrations', () => {
     const s = store();
     expect(s.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const colsNow = (table: string) => (s.db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]);
-    expect(colsNow('feedback')).toContain('question');
+    expect(colsNow('feedback')).toEqual(expect.arrayContaining(['question', 'answer', 'reason']));
+    expect(colsNow('questions')).toEqual(expect.arrayContaining(['asked_at', 'asker', 'question', 'grounded']));
     expect(colsNow('subscriptions')).toContain('muted_until');
     expect(s.isAllowed('telegram', '42')).toBe(true);
     expect(s.subscriptions()).toEqual([

@@ -47,6 +47,10 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(20),
   ANSWER_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(1000),
   ASSISTANT_WORKERS: z.coerce.number().int().min(0).max(16).default(0),
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(8).max(100_000).default(512),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
+  ADMIN_TOKEN: z.string().trim().min(16, { message: 'phải có ít nhất 16 ký tự' }).optional(),
+  QUESTION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 
   OPENAI_API_KEY: optionalText,
   OPENAI_BASE_URL: url.optional(),
@@ -78,6 +82,9 @@ const EXPECTED: Record<string, string> = {
   ASSISTANT_WORKERS: 'cần một số nguyên từ 0 đến 16',
   INGEST_MAX_TEXT_MB: 'cần số MB từ 0,01 đến 20, ví dụ 2',
   DB_BACKUP_KEEP: 'cần một số nguyên từ 0 (tắt) đến 365',
+  HTTP_MAX_CONNECTIONS: 'cần một số nguyên từ 8 đến 100000',
+  HTTP_REQUEST_TIMEOUT_MS: 'cần số mili-giây từ 1000 đến 600000',
+  QUESTION_RETENTION_DAYS: 'cần số ngày từ 1 đến 3650',
 };
 
 export type Config = z.infer<typeof envSchema> & { dataDir: string };

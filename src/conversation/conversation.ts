@@ -49,7 +49,8 @@ interface ChatMemory {
   agencyName?: string;
   result?: AskResult;
   page: number;
-  answers: Map<string, string>;
+  /** Answers this chat received, by answerId: the question and the answer text (for feedback). */
+  answers: Map<string, { question: string; answer: string }>;
   touched: number;
 }
 
@@ -87,7 +88,8 @@ export const HELP_TEXT = [
   'Gõ «tiếp» để xem trang sau của danh sách dài. Lệnh viết không dấu cũng được.',
 ].join('\n');
 
-const EXAMPLES = [
+/** Sample questions: /start and the web chat show them. */
+export const EXAMPLES = [
   'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?',
   'Bộ Y tế phải làm gì?',
   'Những nhiệm vụ nào sắp đến hạn trong tháng này?',
@@ -121,17 +123,22 @@ export class Conversation {
   }
 
   /** Stores a 👍/👎 on an answer. */
-  feedback(msg: Pick<IncomingMessage, 'channel' | 'chatId'>, answerId: string, vote: 'up' | 'down'): string {
+  feedback(msg: Pick<IncomingMessage, 'channel' | 'chatId'>, answerId: string, vote: 'up' | 'down', reason?: string): string {
     // Only answers this chat actually received can be rated (no anonymous writes to the database).
-    const question = this.memory.get(key(msg))?.answers.get(answerId);
-    if (question === undefined) return 'Không tìm thấy câu trả lời này để đánh giá (có thể đã quá cũ).';
-    this.opts.store?.addFeedback({ channel: msg.channel, chatId: msg.chatId, answerId, vote, question });
+    const rated = this.memory.get(key(msg))?.answers.get(answerId);
+    if (rated === undefined) return 'Không tìm thấy câu trả lời này để đánh giá (có thể đã quá cũ).';
+    this.opts.store?.addFeedback({ channel: msg.channel, chatId: msg.chatId, answerId, vote, question: rated.question, answer: rated.answer, ...(reason && { reason }) });
     return vote === 'up' ? 'Cảm ơn bạn đã đánh giá!' : 'Cảm ơn bạn — chúng tôi sẽ xem lại câu trả lời này.';
+  }
+
+  /** The structured answer behind the latest answer or refusal this chat received (the web renders it). */
+  lastResult(msg: Pick<IncomingMessage, 'channel' | 'chatId'>): AskResult | undefined {
+    return this.memory.get(key(msg))?.result;
   }
 
   private async dispatch(msg: IncomingMessage): Promise<Reply[]> {
     // Markup pasted with a question ("<b>an sinh</b> &amp; xã hội") is not part of it.
-    const text = squashSpaces(stripMarkup(msg.text ?? ''));
+    const text = withoutSalutation(squashSpaces(stripMarkup(msg.text ?? '')));
     const command = parseCommand(text);
     if (msg.chatType === 'group' && !command && !msg.addressedToBot) return [];
     if (text === '') return [info('Tin nhắn trống. Hãy gõ câu hỏi, ví dụ: «Ai chủ trì xây dựng Luật Dữ liệu?», hoặc /trogiup để xem các lệnh.')];
@@ -143,7 +150,7 @@ export class Conversation {
     if (command && (command.name === 'start' || command.name === 'help' || command.name === 'dangky')) {
       return this.runCommand(command.name, command.args, msg);
     }
-    if (this.accessControlled && !this.isAllowed(msg)) {
+    if (this.accessControlled && !msg.authorized && !this.isAllowed(msg)) {
       return [refusal('Nhóm/tài khoản này chưa được cấp quyền dùng trợ lý. Gõ /dangky <mã truy cập> (mã do đơn vị quản lý cung cấp).')];
     }
     if (!this.limiter.take(`${msg.channel}:${msg.userId}`)) {
@@ -217,9 +224,20 @@ export class Conversation {
     mem.page = page;
     const agency = this.opts.answerer.registry.findMentions(question, { fuzzy: true })[0];
     if (agency) mem.agencyName = agency.name;
+    if (page === 1) {
+      this.opts.store?.logQuestion?.({
+        channel: msg.channel,
+        chatId: msg.chatId,
+        question,
+        intent: result.intent,
+        grounded: result.grounded,
+        agencies: this.opts.answerer.registry.findMentions(question, { fuzzy: true }).map((m) => m.name),
+        at: new Date().toISOString(),
+      });
+    }
     if (!result.grounded) return [{ kind: 'refusal', text: result.answer }];
     const answerId = randomBytes(6).toString('base64url');
-    mem.answers.set(answerId, question);
+    mem.answers.set(answerId, { question, answer: result.answer });
     return [{ kind: 'answer', text: result.answer, answerId }];
   }
 
@@ -320,7 +338,8 @@ export class Conversation {
   }
 
   private isAllowed(msg: IncomingMessage): boolean {
-    return (this.opts.allowedChatIds ?? []).includes(msg.chatId) || (this.opts.store?.isAllowed(msg.channel, msg.chatId) ?? false);
+    // ALLOWED_CHAT_IDS name Telegram and Zalo chats; a web session id can never be one of them.
+    return (msg.channel !== 'web' && (this.opts.allowedChatIds ?? []).includes(msg.chatId)) || (this.opts.store?.isAllowed(msg.channel, msg.chatId) ?? false);
   }
 
   private remember(msg: IncomingMessage): ChatMemory {
@@ -365,6 +384,15 @@ function describeOffsets(offsets: number[]): string {
 
 const GREETING = /^(?:xin chao|chao|chao ban|chao tro ly|chao em|chao anh|chao chi|hello|hi|hey|alo|xin chao tro ly)(?: ban| tro ly| em| anh| chi| ad)?$/;
 const THANKS = /^(?:(?:ok|vang|da|uh|u|duoc roi)\s+)?(?:cam on|cam on ban|cam on nhieu|cam on tro ly|cam on em|thanks|thank you|thank|tks|ty)(?: ban| nhieu| nha| nhe| tro ly| em| a| nhe ban)*$/;
+
+/**
+ * "Chào bạn, Bộ Y tế phải làm gì?", "ad ơi cho mình hỏi …": the courtesy before a question is
+ * not part of it (a greeting alone is kept, and answered by {@link smallTalk}).
+ */
+export function withoutSalutation(text: string): string {
+  const m = /^(?:(?:xin\s+)?ch[àa]o|hello|hi|alo|ad\s+[ơo]i|ch[ịi]\s+[ơo]i|anh\s+[ơo]i|em\s+[ơo]i)(?:\s+(?:bạn|ban|trợ lý|tro ly|ad|em|anh|chị|chi))?\s*[,!.:;-]+\s*(?=\S)/iu.exec(text);
+  return m ? text.slice(m[0].length) : text;
+}
 
 /** A short friendly reply to a greeting or a thank-you (not the out-of-scope refusal), else null. */
 export function smallTalk(text: string): string | null {

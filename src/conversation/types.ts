@@ -15,6 +15,8 @@ export interface IncomingMessage {
   chatType: 'private' | 'group';
   /** In groups: the message mentions the bot or replies to one of its messages. */
   addressedToBot?: boolean;
+  /** The channel already checked the access credential (a web session issued against ACCESS_CODE). */
+  authorized?: boolean;
 }
 
 export type ReplyKind = 'answer' | 'info' | 'error' | 'refusal';
@@ -37,7 +39,9 @@ export interface ConversationStore {
   subscriptions(channel?: string, chatId?: string): Array<{ agency: string; offsets: number[] }>;
   /** Stops the weekly overdue reminder of one task for this chat. */
   muteTask(channel: string, chatId: string, taskId: string): void;
-  addFeedback(f: { channel: string; chatId: string; answerId?: string; vote?: 'up' | 'down'; text?: string; question?: string }): void;
+  addFeedback(f: { channel: string; chatId: string; answerId?: string; vote?: 'up' | 'down'; text?: string; question?: string; answer?: string; reason?: string }): void;
+  /** Records an asked question without who asked it (pseudonymous), for the admin view. */
+  logQuestion?(q: { channel: string; chatId: string; question: string; intent: string; grounded: boolean; agencies: string[]; at: string }): void;
 }
 
 /**

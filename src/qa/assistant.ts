@@ -124,13 +124,11 @@ export class Assistant {
     this.lists = new Lists(this.composer);
     // The speller knows the documents' words and the task table's, plus the words questions are made of.
     this.speller = new Speller(passages.chunks.map((c) => c.text), QUESTION_PHRASES);
+    // A stored text that cannot be read was reported and skipped by the index: never a reason not to start.
+    const indexed = new Set(passages.chunks.map((c) => c.docId));
     for (const d of corpus.documents) {
-      let text: string;
-      try {
-        text = corpus.text(d.docId);
-      } catch {
-        continue; // a stored document that cannot be read is skipped by the index too
-      }
+      if (!indexed.has(d.docId)) continue;
+      const text = corpus.text(d.docId);
       this.heads.set(d.docId, text.slice(0, 1500));
       const signer = signerOf(text);
       if (signer) this.signers.set(d.docId, signer);

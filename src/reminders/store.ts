@@ -14,6 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { assertDatabaseUsable } from './integrity.js';
+import { QuestionLog, type QuestionInput } from './questions.js';
 
 /** The pseudo-agency of a subscription that follows every task. */
 export const ALL_AGENCIES = 'tất cả';
@@ -68,6 +69,9 @@ export interface FeedbackInput extends ChatRef {
   text?: string;
   /** The question that produced the answer (schema v2). */
   question?: string;
+  /** The answer rated, and the reason given with a 👎 (schema v3). */
+  answer?: string;
+  reason?: string;
 }
 
 export interface SubscribeInput extends ChatRef {
@@ -264,6 +268,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX inbox_pending ON inbox (channel) WHERE status = 'pending';
     `,
   },
+  {
+    version: 4,
+    description: 'feedback keeps the answer and the reason; questions asked, without who asked (admin view)',
+    sql: `
+      ALTER TABLE feedback ADD COLUMN answer TEXT;
+      ALTER TABLE feedback ADD COLUMN reason TEXT;
+      CREATE TABLE questions (
+        id        INTEGER PRIMARY KEY,
+        asked_at  TEXT NOT NULL,
+        channel   TEXT NOT NULL,
+        asker     TEXT NOT NULL,
+        question  TEXT NOT NULL,
+        intent    TEXT NOT NULL,
+        grounded  INTEGER NOT NULL,
+        agencies  TEXT NOT NULL
+      );
+      CREATE INDEX questions_asked_at ON questions (asked_at);
+    `,
+  },
 ];
 
 /** Latest schema version this code knows. */
@@ -412,7 +435,7 @@ export class SqliteReminderStore implements ReminderStore {
       muted: db.prepare(`SELECT task_id FROM muted_tasks WHERE channel = ? AND chat_id = ?`).pluck(),
       allMuted: db.prepare(`SELECT channel, chat_id, task_id FROM muted_tasks`),
       feedback: db.prepare(
-        `INSERT INTO feedback (channel, chat_id, answer_id, vote, text, question, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO feedback (channel, chat_id, answer_id, vote, text, question, answer, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       claim: db.prepare(
         `INSERT INTO deliveries (channel, chat_id, task_id, reminder_kind, status, claimed_at) VALUES (?, ?, ?, ?, 'pending', ?)
@@ -536,7 +559,17 @@ export class SqliteReminderStore implements ReminderStore {
   }
 
   addFeedback(f: FeedbackInput): void {
-    this.st.feedback.run(f.channel, f.chatId, f.answerId ?? null, f.vote ?? null, f.text ?? null, f.question ?? null, this.stamp());
+    this.st.feedback.run(f.channel, f.chatId, f.answerId ?? null, f.vote ?? null, f.text ?? null, f.question ?? null, f.answer ?? null, f.reason ?? null, this.stamp());
+  }
+
+  /** Questions asked, without who asked (see {@link QuestionLog}). */
+  get questions(): QuestionLog {
+    return (this.questionLog ??= new QuestionLog(this.db));
+  }
+  private questionLog?: QuestionLog;
+
+  logQuestion(q: QuestionInput): void {
+    this.questions.add(q);
   }
 
   claimDeliveries(items: DeliveryKey[], now: string): DeliveryKey[] {

@@ -102,14 +102,9 @@ export class TelegramChannel {
   private problem: string | undefined = 'chưa kết nối Telegram';
 
   constructor(private readonly opts: TelegramBotOptions) {
-    this.bot = new Bot(opts.token, {
-      client: {
-        ...(opts.apiRoot && { apiRoot: opts.apiRoot }),
-        // Webhook mode: the typing action rides in the reply to Telegram's POST instead of costing
-        // a request of its own (its result is never needed). Long polling ignores this.
-        canUseWebhookReply: (method) => method === 'sendChatAction',
-      },
-    });
+    // Webhook updates are acknowledged as soon as they are stored (inbox), so no call can ride in
+    // the webhook reply: every API call is a request of its own.
+    this.bot = new Bot(opts.token, { client: { ...(opts.apiRoot && { apiRoot: opts.apiRoot }) } });
     installTelegramTransformers(this.bot.api, { ...(opts.throttle === false && { throttle: false }) });
     this.sender = new TelegramSender(this.bot.api);
     this.install();
