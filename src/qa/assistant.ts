@@ -232,7 +232,9 @@ export class Assistant {
         merged[merged.length - 1] = `${prev.replace(/[?.!]+$/, '')}, ${p}`;
       } else merged.push(p);
     }
-    const parts = merged.slice(0, 3).map((p) => this.parse(p, now));
+    // "Phủ sóng 5G: NQ 03 … bao nhiêu, còn TB 624 … bao nhiêu?": the heading before the colon is every part's topic.
+    const heading = /^([^:?]{3,60}):\s/u.exec(question)?.[1];
+    const parts = merged.slice(0, 3).map((p, i) => this.parse(i > 0 && heading && !fold(p).includes(fold(heading)) ? `${heading}: ${p}` : p, now));
     // Later parts keep what the first one pointed at ("Theo công văn …, … và … gửi về đâu?").
     const first = parts[0]!;
     for (const part of parts.slice(1)) {
