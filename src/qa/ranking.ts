@@ -273,7 +273,10 @@ export class Ranker {
     const analyzed = analyze(u.corrected, { registry: this.registry, query: true });
     const paired = new Set(analyzed.filter((t) => t.includes('_') && this.rowTermFrequency.has(t)).flatMap((t) => t.split('_')));
     const common = this.corpus.tasks.length * 0.05;
-    const terms = analyzed.filter((t) => t.includes('_') || !paired.has(t) || (this.rowTermFrequency.get(t) ?? 0) < common);
+    // As for passages, the rarest terms carry the ranking: at most 22, rarest first.
+    const terms = [...new Set(analyzed.filter((t) => t.includes('_') || !paired.has(t) || (this.rowTermFrequency.get(t) ?? 0) < common))]
+      .sort((a, b) => (this.rowTermFrequency.get(a) ?? 0) - (this.rowTermFrequency.get(b) ?? 0))
+      .slice(0, 22);
     const hits = this.rowIndex.search({ queries: [...new Set(terms)], combineWith: 'OR' }, { tokenize: (t: string) => [t] });
     const top = hits[0]?.score ?? 1;
     const lexical = new Map(hits.slice(0, 60).map((h) => [h.id as string, h.score / top]));
