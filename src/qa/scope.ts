@@ -54,7 +54,7 @@ function headOf(d: DocumentMeta): string {
 }
 
 /** The document scope of a folded question, or null when it names none. */
-export function findDocumentScope(f: string, documents: readonly DocumentMeta[], headText?: (docId: string) => string): DocumentScope | null {
+export function findDocumentScope(f: string, documents: readonly DocumentMeta[], headText?: (docId: string) => string, latestBy?: string): DocumentScope | null {
   // By number; every document named ("NQ 03 … QĐ 2629 …") counts.
   const named: DocumentScope[] = [];
   for (const re of [NUMBER_RE, BARE_NUMBER_RE]) {
@@ -93,7 +93,8 @@ export function findDocumentScope(f: string, documents: readonly DocumentMeta[],
   const latest = LATEST_RE.exec(f);
   if (latest) {
     const { kind, name } = kindOf(latest[1]!);
-    const pool = documents.filter((d) => d.date && (!kind || d.kind === kind)).sort((a, b) => a.date!.localeCompare(b.date!));
+    // "Mới nhất" as of the asking date: a later document was not yet issued.
+    const pool = documents.filter((d) => d.date && (!kind || d.kind === kind) && (!latestBy || d.date <= latestBy)).sort((a, b) => a.date!.localeCompare(b.date!));
     const oldest = /dau tien|cu nhat/.test(latest[2]!);
     const pick = oldest ? pool[0] : pool.at(-1);
     return { docIds: pick ? [pick.docId] : [], text: `${name} ${oldest ? 'đầu tiên' : 'mới nhất'}`, consumed: [[latest.index, latest.index + latest[0].length]] };
