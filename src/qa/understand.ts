@@ -150,10 +150,11 @@ export function understand(
   for (const m of registry.findMentions(folded, { fuzzy: true })) {
     let entry = registry.get(m.name);
     if (!entry) continue;
-    // "Sóc Trăng" written alone is the province, not a body of it ("Công an tỉnh Sóc Trăng").
+    // "Sóc Trăng" written alone, or "cả Hà Giang" (not "CA Hà Giang"), is the province, not a body of it.
     if (entry.kind !== 'province' && entry.kind !== 'group') {
-      const province = registry.resolve(m.text);
-      if (province?.kind === 'province') entry = province;
+      const bare = fold(m.text).replace(/^ca\s+/, (x) => (/(?:^|\s)cả\s/iu.test(q) ? '' : x));
+      const province = registry.all().find((e) => e.kind === 'province' && [e.name, ...e.aliases].some((a) => fold(a) === bare));
+      if (province) entry = province;
     }
     // A near-miss of a name that is an ordinary phrase of the documents ("quản trị" ≈ Quảng Trị) is that phrase.
     const written = fold(m.text);
