@@ -64,7 +64,7 @@ export interface Understanding {
 
 const UPCOMING = /\b(?:sap (?:den|toi|het) han|den han|sap toi han|han (?:trong|sap)|nhiem vu nao .*(?:tuan|thang) (?:nay|toi)|trong (?:tuan|thang) (?:nay|toi))\b/;
 const OVERDUE = /\b(?:qua han|tre han|cham tien do|het han ma chua|da het han|han da qua|tre hen|le ra phai|dang le phai|chua (?:xong|hoan thanh) (?:dung|theo) han)\b/;
-const WHEN = /\b(?:khi nao|bao gio|luc nao|quy may|thang may|nam may|giai doan nao|thoi diem nao|moc nao|thoi han|han chot|han cuoi|han hoan thanh|truoc ngay nao|han (?:la|khi)|thoi gian nao|ngay nao|thang nao|nam nao|cham nhat (?:la )?(?:khi|ngay)|han)\b(?! che)/;
+const WHEN = /\b(?:khi nao|bao gio|luc nao|quy may|thang may|nam may|ngay may|giai doan nao|thoi diem nao|moc nao|thoi han|han chot|han cuoi|han hoan thanh|truoc ngay nao|han (?:la|khi)|thoi gian nao|ngay nao|thang nao|nam nao|cham nhat (?:la )?(?:khi|ngay)|han)\b(?! che)/;
 const WHO = /\b(?:ai\b|co quan nao|bo nao|don vi nao|nganh nao|tinh nao|dia phuong nao|thanh pho nao|cq nao|ai la|do ai|ben nao|noi nao)\b/;
 const LIST = /\b(?:(?:nhung|cac) (?:tinh|dia phuong|thanh pho|bo|co quan|don vi|nganh) nao|bao nhieu (?:tinh|dia phuong|thanh pho|bo|co quan|don vi))\b/;
 const TASKS_OF = /\b(?:phai lam (?:gi|nhung gi)|lam gi|lam nhung gi|nhiem vu (?:gi|nao)|viec (?:gi|nao)|duoc giao (?:gi|nhung gi|nhiem vu|viec|phoi hop|chu tri)|nhiem vu cua|co nhiem vu|nhom nhiem vu|de an gi|nghi dinh nao|chi dao (?:nhom )?nhiem vu|phoi hop (?:nhung )?(?:gi|viec)|chu tri (?:nhung )?(?:gi|viec))\b/;
@@ -152,7 +152,8 @@ export function understand(
     if (!entry) continue;
     // "Sóc Trăng" written alone, or "cả Hà Giang" (not "CA Hà Giang"), is the province, not a body of it.
     if (entry.kind !== 'province' && entry.kind !== 'group') {
-      const bare = fold(m.text).replace(/^ca\s+/, (x) => (/(?:^|\s)cả\s/iu.test(q) ? '' : x));
+      // The police is written "CA" in capitals; "ca"/"cả" in a sentence is the word "cả".
+      const bare = fold(m.text).replace(/^ca\s+/, (x) => (/(?:^|\s)CA\s/u.test(q) ? x : ''));
       const province = registry.all().find((e) => e.kind === 'province' && [e.name, ...e.aliases].some((a) => fold(a) === bare));
       if (province) entry = province;
     }
