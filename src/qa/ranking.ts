@@ -228,14 +228,14 @@ export class Ranker {
   }
 
   /**
-   * The document existed by the asking date, give or take two months (a question dated "10/2/2023"
+   * The document existed by the asking date, give or take a month (a question dated "10/2/2023"
    * may well mean the report of 25/02/2023): answers are as of that date, later instructions unknown.
    */
   issuedBy(docId: string, now: string): boolean {
     const date = this.docById.get(docId)?.date;
     if (!date) return true;
     const full = date.length === 4 ? `${date}-01-01` : date.length === 7 ? `${date}-01` : date;
-    return full <= addDays(now, 60);
+    return full <= addDays(now, 31);
   }
 
   /** Documents a question may draw on: those it points at, else all issued by its date (empty: no restriction). */

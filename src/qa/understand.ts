@@ -173,7 +173,7 @@ export function understand(
   // Periods: relative words first, then explicit dates; a date after a document cue names the
   // document; a bare year after a noun is part of the topic.
   let period: Period | null = null;
-  const scope = findDocumentScope(folded, documents, headText, addDays(now, 60));
+  const scope = findDocumentScope(folded, documents, headText, addDays(now, 31));
   const docs = new Set(scope?.docIds ?? []);
   const years: string[] = [];
   const written = findPeriods(q);
