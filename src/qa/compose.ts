@@ -61,7 +61,7 @@ export class Composer {
     if (group.length > 1) {
       lines.push('', `Việc này được nêu trong ${group.length} văn bản; chỉ đạo mới nhất là ${this.label(head.docId)}. Văn bản trước:`);
       for (const g of group.slice(1)) {
-        lines.push(`• ${this.label(g.row.docId)}: ${this.directAnswer(g.row, u, true)}`);
+        lines.push(`• ${this.label(g.row.docId)}${g.row.section ? `, mục ${g.row.section}` : ''}: ${this.directAnswer(g.row, u, true)}`);
         lines.push(...this.sourceLines(g.row, citations, true));
       }
     }
@@ -140,7 +140,7 @@ export class Composer {
       if (group.length > 1) {
         lines.push('', `Số liệu khác nhau giữa các văn bản; mới nhất là ${this.label(first.docId)}. Văn bản trước:`);
         for (const g of group.slice(1)) {
-          lines.push(`• ${this.label(g.row.docId)}: ${indicatorLine(g.row)}`);
+          lines.push(`• ${this.label(g.row.docId)}${g.row.section ? `, mục ${g.row.section}` : ''}: ${indicatorLine(g.row)}`);
           lines.push(...this.sourceLines(g.row, citations, true));
         }
       }
