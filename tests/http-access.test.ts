@@ -56,7 +56,8 @@ describe('security headers and the web chat API', () => {
       }
       expect(view.sources.map((s: any) => s.quote)).toEqual(contract.citations.map((c: any) => c.quote));
       expect(view.sources[0].href).toBe(`/van-ban/${contract.citations[0].docId}?muc=${encodeURIComponent(contract.citations[0].section)}&trich=${encodeURIComponent(contract.citations[0].quote)}#trich`);
-      const paged = json((await post(`${base}/api/chat`, { chatId: sessionId, text: 'Bộ Y tế phải làm gì?' })).text);
+      // A list long enough to page (an agency's own tasks; those of its groups are summarised in one line).
+      const paged = json((await post(`${base}/api/chat`, { chatId: sessionId, text: 'Bộ Công an phải làm gì?' })).text);
       const pages = /Trang 1\/(\d+)/.exec(paged.replies[0].text)!;
       expect(paged.results[0].page).toEqual({ current: 1, total: Number(pages[1]) });
       expect(paged.results[0].tasks.length).toBe((paged.replies[0].text.match(/^\d+\. /gm) ?? []).length);

@@ -177,7 +177,11 @@ export class Assistant {
 
   /** The structured query of a question (no answer): for tests, tools and the optional model parser. */
   parse(question: string, now?: string): Understanding {
-    return understand(question, resolveNow(now), this.registry, this.corpus.documents, (t) => this.speller.correct(t), (id) => this.heads.get(id) ?? '');
+    const common = (phrase: string) => {
+      const w = phrase.split(' ');
+      return w.length === 2 && this.speller.pairCount(w[0]!, w[1]!) >= 3;
+    };
+    return understand(question, resolveNow(now), this.registry, this.corpus.documents, (t) => this.speller.correct(t), (id) => this.heads.get(id) ?? '', common);
   }
 
   private async answer(question: string, now: string, opts: AskOptions): Promise<AskResult> {
@@ -228,7 +232,9 @@ export class Assistant {
         merged[merged.length - 1] = `${prev.replace(/[?.!]+$/, '')}, ${p}`;
       } else merged.push(p);
     }
-    const parts = merged.slice(0, 3).map((p) => this.parse(p, now));
+    // "Phủ sóng 5G: NQ 03 … bao nhiêu, còn TB 624 … bao nhiêu?": the heading before the colon is every part's topic.
+    const heading = /^([^:?]{3,60}):\s/u.exec(question)?.[1];
+    const parts = merged.slice(0, 3).map((p, i) => this.parse(i > 0 && heading && !fold(p).includes(fold(heading)) ? `${heading}: ${p}` : p, now));
     // Later parts keep what the first one pointed at ("Theo công văn …, … và … gửi về đâu?").
     const first = parts[0]!;
     for (const part of parts.slice(1)) {
@@ -256,6 +262,15 @@ export class Assistant {
     const mismatch = this.issuerMismatch(u);
     if (mismatch) return mismatch;
     if (u.asks.includes('due_soon') || u.asks.includes('overdue')) return this.lists.deadlines(u, page);
+    // Figures for several periods ("giai đoạn 2025-2027 và 2028-2030", "đến 2030, mốc 2028"): one answer per period.
+    if (u.years.length >= 2 && (u.asks.includes('figure') || u.asks.includes('compare'))) {
+      const parts: Draft[] = [];
+      for (const y of u.years.slice(0, 3)) {
+        const d = await this.composer.indicator({ ...u, years: [y] });
+        parts.push({ ...d, answer: `${y.includes('-') ? 'Giai đoạn' : 'Năm'} ${y}: ${d.answer}` });
+      }
+      if (parts.some((p) => p.grounded)) return combine(parts.filter((p) => p.grounded));
+    }
     switch (u.intent) {
       case 'compare':
         return this.composer.compare(u, this.compareSides(u));
@@ -327,7 +342,7 @@ export class Assistant {
       const c = this.ranker.chunkOfRow.get(r.id);
       if (c) push(c, 1);
     }
-    for (const h of await this.ranker.searchPassages(u.corrected, [])) push(h.chunk, h.score);
+    for (const h of await this.ranker.searchPassages(u.corrected, this.ranker.visibleDocs({ ...u, documents: [] }))) push(h.chunk, h.score);
     return out;
   }
 }
@@ -336,7 +351,7 @@ export class Assistant {
 const QUESTION_PHRASES = [
   'ai chủ trì', 'khi nào', 'bao giờ', 'bao nhiêu', 'thế nào', 'như thế nào', 'phải làm gì', 'làm những gì', 'có không', 'được chưa', 'rồi nhé',
   'ạ ơi vậy hả', 'hạn chót', 'hạn cuối', 'lúc nào', 'mấy', 'cho mình hỏi', 'cho em hỏi', 'giúp với nha nhỉ', 'xin hỏi', 'được giao những việc gì',
-  'giống nhau', 'khác nhau', 'so với', 'còn thì sao', 'sắp đến hạn', 'đến hạn', 'quá hạn', 'hết hạn', 'trễ hạn', 'xử lý', 'ngành nào', 'đâu',
+  'giống nhau', 'khác nhau', 'so với', 'còn thì sao', 'chào bạn', 'xin chào', 'cảm ơn bạn', 'bạn ơi', 'chào ad', 'chào anh', 'chào chị', 'sắp đến hạn', 'đến hạn', 'quá hạn', 'hết hạn', 'trễ hạn', 'xử lý', 'ngành nào', 'đâu',
   'nhiệm vụ nào', 'văn bản nào', 'mới nhất', 'thời gian nào', 'ngày nào', 'tháng nào', 'năm nào', 'cơ quan nào', 'đơn vị nào', 'việc gì',
   'được không', 'có không', 'là gì', 'gồm những gì', 'hạn khi nào', 'chỉ đạo', 'trực tiếp chỉ đạo', 'phối hợp', 'chủ trì', 'tỉnh nào', 'bộ nào', 'sao', 'ko', 'dc', 'j', 'ad', 'nhé',
 ];

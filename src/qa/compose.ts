@@ -61,7 +61,7 @@ export class Composer {
     if (group.length > 1) {
       lines.push('', `Việc này được nêu trong ${group.length} văn bản; chỉ đạo mới nhất là ${this.label(head.docId)}. Văn bản trước:`);
       for (const g of group.slice(1)) {
-        lines.push(`• ${this.label(g.row.docId)}: ${this.directAnswer(g.row, u, true)}`);
+        lines.push(`• ${this.label(g.row.docId)}${g.row.section ? `, mục ${g.row.section}` : ''}: ${this.directAnswer(g.row, u, true)}`);
         lines.push(...this.sourceLines(g.row, citations, true));
       }
     }
@@ -140,13 +140,24 @@ export class Composer {
       if (group.length > 1) {
         lines.push('', `Số liệu khác nhau giữa các văn bản; mới nhất là ${this.label(first.docId)}. Văn bản trước:`);
         for (const g of group.slice(1)) {
-          lines.push(`• ${this.label(g.row.docId)}: ${indicatorLine(g.row)}`);
+          lines.push(`• ${this.label(g.row.docId)}${g.row.section ? `, mục ${g.row.section}` : ''}: ${indicatorLine(g.row)}`);
           lines.push(...this.sourceLines(g.row, citations, true));
         }
       }
       return { grounded: true, answer: fit(lines.join('\n')), rows: group.map((g) => g.row), citations };
     }
-    if (passage) return passage;
+    if (passage) {
+      // The figure stated in the text; the table row of the same indicator names who leads it.
+      const docId = passage.citations[0]?.docId;
+      // Table rows often leave the period to the column header: looked up without the years.
+      const pool = u.years.length > 0 ? this.rankedWithKeys({ ...u, years: [] }).filter((x) => x.row.kind === 'indicator' || x.row.indicator) : indicators;
+      const row = pool.find((x) => x.row.docId === docId && x.coverage >= 0.45 && x.row.lead.length > 0)?.row;
+      if (row && !passage.rows.includes(row)) {
+        const lead = `Cơ quan chủ trì chỉ tiêu: ${describeLeads(row)} (${this.label(row.docId)}${row.section ? `, mục ${row.section}` : ''}).`;
+        return { ...passage, answer: fit(`${passage.answer}\n${lead}`), rows: [row, ...passage.rows] };
+      }
+      return passage;
+    }
     const unit = unitAsked(u.folded);
     if (bestAny && bestAny.coverage >= MIN_COVERAGE && (!unit || unit.test(fold(`${bestAny.row.task} ${bestAny.row.quote}`)))) return this.fromRows(u);
     return this.refuse(u);
@@ -164,7 +175,10 @@ export class Composer {
     // "bao nhiêu tỷ đồng / tài khoản / điểm": a figure answers only in the unit asked.
     const unit = wantFigure ? unitAsked(u.folded) : null;
     let best: { hit: PassageHit; sentence: string; cov: number } | null = null;
+    // A term the user puts in quotes (“5 không”) names exactly what to find.
+    const quoted = /[“"]([^”"]{2,40})[”"]/u.exec(u.question)?.[1];
     for (const hit of hits) {
+      const quotes = quoted !== undefined && fold(hit.chunk.text).includes(fold(quoted));
       if (!this.r.mentionsYears(fold(`${hit.chunk.text} ${hit.chunk.context}`), null, u.years, hit.chunk.docId)) continue;
       const sentences = sentencesOf(hit.chunk.text);
       const sets = this.r.passageSets(hit.chunk, sentences);
@@ -173,7 +187,7 @@ export class Composer {
         // A sentence with the one after it: the subject is often named first ("Tổ … phổ cập kỹ năng số. Trước hết, giúp người dân …").
         const own = union(sets.sentences[i]!, sets.context);
         const next = wantFigure ? undefined : sets.sentences[i + 1];
-        const cov = Math.max(this.r.answerCoverage(topic, own), next ? this.r.answerCoverage(topic, own, next) - 0.05 : 0);
+        const cov = Math.max(this.r.answerCoverage(topic, own), next ? this.r.answerCoverage(topic, own, next) - 0.05 : 0) + (quotes && fold(s).includes(fold(quoted!)) ? 0.5 : 0);
         if (!best || cov > best.cov + 1e-9) best = { hit, sentence: s, cov };
       }
     }
@@ -230,7 +244,7 @@ export class Composer {
         continue;
       }
       answered++;
-      lines.push(...draft.answer.split('\n').filter((l) => l.trim() !== '').slice(0, 3).map((l) => `  ${l}`));
+      lines.push(...draft.answer.split('\n').filter((l) => l.trim() !== '').slice(0, 3).map((l) => `  ${clipQuoted(l, 320)}`));
       rows.push(...draft.rows.slice(0, 2));
       citations.push(...draft.citations.slice(0, 2));
     }
@@ -252,7 +266,7 @@ export class Composer {
 
   /** Says plainly that the documents do not answer, and what they cover nearest. */
   async refuse(u: Understanding, reason?: string): Promise<Draft> {
-    const hits = await this.r.searchPassages(u.corrected, []);
+    const hits = await this.r.searchPassages(u.corrected, this.r.visibleDocs({ ...u, documents: [] }));
     const near = hits[0]?.chunk;
     const nearLine = near
       ? `Gần nhất, ${this.label(near.docId)}${near.section ? ` (mục ${near.section})` : ''} nói về: «${brief(near.context.split(' › ').slice(1).at(-1) ?? near.text, 120) || brief(near.text, 120)}».`
@@ -295,6 +309,15 @@ function unitAsked(folded: string): RegExp | null {
   if ((words[0] === 'ty' && words[1] === 'dong') || /^(?:tien|kinh|von|dong|usd)$/.test(words[0]!)) return /\d[\d.,]*\s*(?:ty|trieu|nghin|ngan)?\s*(?:dong|vnd|usd)\b/;
   if (/^(?:nam|la|vay|a|the|so|ti|ty|thi|con|trong|duoc|nhiem|muc)$/.test(words[0]!)) return null;
   return new RegExp(String.raw`\b${words[0]}\b`);
+}
+
+/** A line kept within `max` characters; a cut quotation keeps its closing mark outside the verbatim part. */
+function clipQuoted(line: string, max: number): string {
+  if (line.length <= max) return line;
+  const open = line.indexOf('“');
+  if (open < 0 || open > max - 40) return brief(line, max);
+  const q = shortenQuote(line.slice(open + 1).replace(/”.*$/, ''), max - open - 8);
+  return `${line.slice(0, open + 1)}${q.quote}”${q.truncated ? ' […]' : ''}`;
 }
 
 function union(a: ReadonlySet<string>, b: ReadonlySet<string>): Set<string> {

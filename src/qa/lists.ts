@@ -41,9 +41,11 @@ export class Lists {
   }
 
   /** A list item: the task, then its deadline and short source on one line. */
-  private item(r: TaskRow, u: Understanding, i: number, note?: string, who = false, topic: string[] = []): string {
+  private item(r: TaskRow, u: Understanding, i: number, note?: string, who = false, topic: string[] = [], agency?: string): string {
     const lead = who ? `${r.lead.length > 0 ? r.lead.map(midSentence).join(', ') : 'Không nêu cơ quan'}: ` : '';
-    return [`${i + 1}. ${lead}${focus(r.task, topic, 150)}`, `   Hạn: ${describeDeadline(r, u.now, this.r.laterReport(r, (d) => this.c.label(d)))}${note ? ` — ${note}` : ''} · ${this.c.label(r.docId)}${r.section ? `, mục ${r.section}` : ''}`].join('\n');
+    // "… toàn diện lĩnh vực: Lào Cai (bệnh viện), Nam Định (trường học)": the agency's own part of a shared line.
+    const part = agency ? new RegExp(`${agency.replace(/^(?:Tỉnh|Thành phố) /u, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\(([^)]{2,60})\\)`, 'u').exec(r.quote)?.[1] : undefined;
+    return [`${i + 1}. ${lead}${focus(r.task, topic, 150)}${part && !r.task.includes(part) ? ` (${part})` : ''}`, `   Hạn: ${describeDeadline(r, u.now, this.r.laterReport(r, (d) => this.c.label(d)))}${note ? ` — ${note}` : ''} · ${this.c.label(r.docId)}${r.section ? `, mục ${r.section}` : ''}`].join('\n');
   }
 
   private citation(r: TaskRow): Citation {
@@ -56,7 +58,8 @@ export class Lists {
     const match = this.r.matcherFor(u)!;
     const topic = this.r.topicBigrams(u, ...u.agencies);
     const all: Matched[] = this.r.corpus.tasks.map((row) => ({ row, m: match(row) })).filter((x): x is Matched => x.m !== null);
-    const inRole = all.filter((x) => (u.role === 'support' ? x.m.via === 'support' : u.role === 'lead' ? direct(x.m.via) : true));
+    // "được giao phối hợp": tasks it supports, and tasks given to it together with others "phối hợp triển khai".
+    const inRole = all.filter((x) => (u.role === 'support' ? x.m.via === 'support' || (direct(x.m.via) && /phối hợp/iu.test(x.row.quote) && x.row.lead.length > 1) : u.role === 'lead' ? direct(x.m.via) : true));
     const admitted = inRole.filter((x) => this.r.admits(x.row, u));
     const roleWord = u.role === 'support' ? 'phối hợp' : u.role === 'lead' ? 'chủ trì' : '';
     if (admitted.length === 0) {
@@ -79,7 +82,8 @@ export class Lists {
     const sharedOnTopic = scored.filter((s) => !ownAll.includes(s) && (topic.length === 0 || x_cov(s) >= onTopicAt));
     // A specific topic no task of the agency covers is reported as such, not answered with its other tasks.
     const bestCov = Math.max(0, ...scored.map((x) => x.cov));
-    if (topic.length > 0 && ownOnTopic.length === 0 && sharedOnTopic.length === 0 && bestCov < 0.3 && this.r.keyTerms(topic).length > 0) {
+    // Only for a short, focused topic: a long question carries narrative words no task repeats.
+    if (topic.length > 0 && topic.length <= 5 && ownOnTopic.length === 0 && sharedOnTopic.length === 0 && bestCov < 0.3 && this.r.keyTerms(topic).length > 0) {
       return {
         grounded: false,
         answer: `Các văn bản hiện có không giao ${agency.name} nhiệm vụ nào về nội dung này${this.filters(u)} (văn bản không đề cập). ${agency.name} được giao ${pool.length} nhiệm vụ khác — hỏi «${agency.name} phải làm gì?» để xem.`,
@@ -109,7 +113,7 @@ export class Lists {
       tailParts.push(`Ngoài ra ${shared.length} nhiệm vụ giao chung (${groups.join('; ')}) — hỏi «nhiệm vụ của ${midSentence(groups[0] ?? 'các bộ, ngành')}» để xem.`);
     }
     if (agency.succession) tailParts.push(`Lưu ý: ${agency.succession.note.replace(/\.+$/, '')}.`);
-    const items = list.map((s, i) => this.item(s.row, u, i, s.m.via === 'lead' || s.m.via === 'support' ? undefined : s.m.note, false, topic));
+    const items = list.map((s, i) => this.item(s.row, u, i, s.m.via === 'lead' || s.m.via === 'support' ? undefined : s.m.note, false, topic, agency.name));
     const { text, shown } = paginate(head, items, page, tailParts.join('\n'));
     return { grounded: true, answer: text, rows: list.map((s) => s.row).slice(0, 50), citations: shown.map((i) => this.citation(list[i]!.row)) };
   }
@@ -132,7 +136,8 @@ export class Lists {
     const agency = u.agencies[0];
     const match = this.r.matcherFor(u);
     const base = this.r.corpus.tasks
-      .filter((r) => r.kind === 'task' && r.deadline.date !== null && this.r.admits(r, u))
+      // Indicators with a date count when the question asks about targets ("chỉ tiêu nào đã quá hạn").
+      .filter((r) => (r.kind === 'task' || /\bchi tieu\b/.test(u.folded)) && r.deadline.date !== null && this.r.admits(r, u))
       .filter((r) => {
         if (!match) return true;
         const m = match(r);

@@ -16,6 +16,7 @@ import { agencyMatcher, type TaskMatch } from '../tasks/query.js';
 
 /** How a row concerns the agencies asked about. */
 export type MatchResult = Omit<TaskMatch, 'row'>;
+import { addDays } from '../text/dates.js';
 import { findPeriods } from '../text/periods.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
 import type { Understanding } from './understand.js';
@@ -35,10 +36,11 @@ const QUESTION_FRAME = [
   'la gi', 'nhung gi', 'nhung viec gi', 'viec gi', 'bao nhieu', 'the nao', 'nhu the nao', 'ra sao', 'theo ket luan', 'ket luan', 'hoi nghi', 'phien hop', 'sap den han', 'den han',
   'qua han', 'co nhiem vu', 'trien khai', 'thuc hien', 'cho biet', 'xin hoi', 'cho hoi', 'cho minh hoi', 'cho em hoi', 'la ai', 'do ai', 'muc tieu', 'chi tieu', 'ket qua',
   'ty le', 'dat duoc', 'nhom nhiem vu', 'so voi', 'khac gi', 'khac nhau', 'co giong', 'giong nhau', 'co khac', 'thay doi', 'so sanh', 'moi nhat', 'gan nhat',
-  'van ban nao', 'van ban', 'phoi hop', 'nam', 'thang', 'quy', 'han', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai', 'theo', 'trong', 've', 'tai',
+  'van ban nao', 'van ban', 'phoi hop', 'nam', 'han', 'phan tram', 'bao nhieu phan tram', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai', 'theo', 'trong', 've', 'tai',
   'doi voi', 'lien quan', 'ke thua', 'duoc khong', 'hay khong', 'ad', 'ko', 'gi', 'nao', 'dc', 'khi', 'thi', 'hom nay', 'hien nay', 'bay gio', 'hien tai', 'gio', 'truoc day', 'truoc kia', 'nay la', 'sau sap nhap', 'sap nhap',
   'hop nhat', 'tiep nhan', 'nhung viec', 'cac viec', 'viec', 'z', 'vay', 'ha', 'ak', 'nhi', 'muon', 'lam sao', 'phai lam sao',
-  'nhu nao', 'yeu cau', 'de nghi',
+  'nhu nao', 'yeu cau', 'de nghi', 'moi gom', 'gom ca', 'gop ca', 'hoi truoc', 'dia phuong nay', 'tinh nay', 'bo nay', 'roi', 'quy may', 'thang may', 'nam may', 'chao ban', 'xin chao', 'cam on',
+  'ban oi', 'chao ad', 'chao anh', 'chao chi', 'moi tinh', 'tinh cu', 'tinh moi', 'moi gom', 'mn', 'moi nguoi',
 ].sort((a, b) => b.length - a.length);
 const FRAME_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${QUESTION_FRAME.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
 
@@ -150,8 +152,10 @@ export class Ranker {
   }
 
   private topicOf(u: Understanding, exclude: AgencyEntry[]): string[] {
-    let text = expandAbbreviations(u.corrected);
-    for (const [s, e] of u.scope?.consumed ?? []) text = `${text.slice(0, s)}${' '.repeat(e - s)}${text.slice(e)}`;
+    // Document references are cut out first: their offsets are in the question as read.
+    let text = u.corrected;
+    for (const [s, e] of u.scope?.consumed ?? []) text = `${text.slice(0, s)} | ${text.slice(e)}`;
+    text = expandAbbreviations(text);
     for (const m of this.registry.findMentions(text, { fuzzy: true })) {
       if (exclude.length === 0 || exclude.some((e) => e.name === m.name)) text = text.replace(m.text, ' | ');
     }
@@ -160,7 +164,7 @@ export class Ranker {
     // Exact dates and deadline windows name a meeting, a document or a period, matched separately.
     for (const p of findPeriods(text).filter((x) => x.kind !== 'year').reverse()) text = `${text.slice(0, p.start)} | ${text.slice(p.end)}`;
     // "… có … không?": the closing "không" asks, it is not the topic's "không" ("không dùng tiền mặt").
-    const folded = fold(text).replace(/\bkhong(?=\s*(?:[?.!,;]|$))/g, ' | ');
+    const folded = fold(text).replace(/\bkhong(?=\s*(?:[?.!,;]|$|\s+(?:ad|a|nhe|nhi|vay|z|ha|ban)\b))/g, ' | ');
     const topic = folded.replace(FRAME_RE, ' | ').split('|').flatMap((part) => contentBigrams(part));
     // The words just before the question word say what is asked ("… thì liên hệ ai?", "gửi về đâu?"): they weigh double.
     const focus = /([\p{L}]+\s+[\p{L}]+)\s+(?:ai|dau|gi|nao|bao nhieu|the nao|ra sao|o dau)\s*\??\s*$/u.exec(folded);
@@ -172,6 +176,7 @@ export class Ranker {
   /** True when a row meets the question's hard constraints: its documents and the years its topic names. */
   admits(row: TaskRow, u: Understanding): boolean {
     if (u.documents.length > 0 && !u.documents.includes(row.docId)) return false;
+    if (u.documents.length === 0 && !this.issuedBy(row.docId, u.now)) return false;
     return this.mentionsYears(this.rowText.get(row.id) ?? '', row, u.years);
   }
 
@@ -222,20 +227,34 @@ export class Ranker {
     return pairs.length > 0 && pairs.every((b) => !this.idf.has(b));
   }
 
-  /** Documents a question may draw on: those it points at (empty: all). */
+  /**
+   * The document existed by the asking date, give or take a month (a question dated "10/2/2023"
+   * may well mean the report of 25/02/2023): answers are as of that date, later instructions unknown.
+   */
+  issuedBy(docId: string, now: string): boolean {
+    const date = this.docById.get(docId)?.date;
+    if (!date) return true;
+    const full = date.length === 4 ? `${date}-01-01` : date.length === 7 ? `${date}-01` : date;
+    return full <= addDays(now, 31);
+  }
+
+  /** Documents a question may draw on: those it points at, else all issued by its date (empty: no restriction). */
   visibleDocs(u: Understanding): string[] {
-    return u.documents;
+    if (u.documents.length > 0) return u.documents;
+    const issued = this.corpus.documents.filter((d) => this.issuedBy(d.docId, u.now));
+    return issued.length === this.corpus.documents.length ? [] : issued.map((d) => d.docId);
   }
 
   /**
-   * Every year of the topic is named in the text (as a year, not inside a date such as
+   * A year of the topic is named in the text (as a year, not inside a date such as
    * "ngày 03/11/2022"), the row's indicator year or its document's title.
    */
   mentionsYears(foldedText: string, row: TaskRow | null, years: string[], docId?: string): boolean {
     if (years.length === 0) return true;
     const title = fold(this.docById.get(row?.docId ?? docId ?? '')?.title ?? '');
     const text = row ? foldedText : withoutDates(foldedText);
-    return years.every((y) => namesYear(text, y) || String(row?.indicator?.year ?? '') === y || namesYear(title, y));
+    // Several years or periods are alternatives ("giai đoạn 2025-2027 so với 2028-2030"): a source naming one answers.
+    return years.some((y) => namesYear(text, y) || String(row?.indicator?.year ?? '') === y || namesYear(title, y));
   }
 
   /** Task rows ranked for a question: topic coverage, lexical score, agency, partner and document agreement. */
@@ -254,7 +273,10 @@ export class Ranker {
     const analyzed = analyze(u.corrected, { registry: this.registry, query: true });
     const paired = new Set(analyzed.filter((t) => t.includes('_') && this.rowTermFrequency.has(t)).flatMap((t) => t.split('_')));
     const common = this.corpus.tasks.length * 0.05;
-    const terms = analyzed.filter((t) => t.includes('_') || !paired.has(t) || (this.rowTermFrequency.get(t) ?? 0) < common);
+    // As for passages, the rarest terms carry the ranking: at most 22, rarest first.
+    const terms = [...new Set(analyzed.filter((t) => t.includes('_') || !paired.has(t) || (this.rowTermFrequency.get(t) ?? 0) < common))]
+      .sort((a, b) => (this.rowTermFrequency.get(a) ?? 0) - (this.rowTermFrequency.get(b) ?? 0))
+      .slice(0, 22);
     const hits = this.rowIndex.search({ queries: [...new Set(terms)], combineWith: 'OR' }, { tokenize: (t: string) => [t] });
     const top = hits[0]?.score ?? 1;
     const lexical = new Map(hits.slice(0, 60).map((h) => [h.id as string, h.score / top]));

@@ -54,11 +54,13 @@ function headOf(d: DocumentMeta): string {
 }
 
 /** The document scope of a folded question, or null when it names none. */
-export function findDocumentScope(f: string, documents: readonly DocumentMeta[], headText?: (docId: string) => string): DocumentScope | null {
-  // By number.
+export function findDocumentScope(f: string, documents: readonly DocumentMeta[], headText?: (docId: string) => string, latestBy?: string): DocumentScope | null {
+  // By number; every document named ("NQ 03 … QĐ 2629 …") counts.
+  const named: DocumentScope[] = [];
   for (const re of [NUMBER_RE, BARE_NUMBER_RE]) {
     re.lastIndex = 0;
     for (let m = re.exec(f); m; m = re.exec(f)) {
+      if (named.some((x) => x.consumed.some(([s, e]) => m!.index < e && m!.index + m![0].length > s))) continue;
       const isBare = re === BARE_NUMBER_RE;
       const n = isBare ? m[1]! : m[2]!;
       const kindWord = isBare ? m[2]!.split('-')[0]! : m[1]!;
@@ -73,18 +75,26 @@ export function findDocumentScope(f: string, documents: readonly DocumentMeta[],
         const cited = new RegExp(String.raw`\b(?:so\s+)?${Number(n)}\s*[-/]\s*${kindWord === 'nq' || kindWord === 'nghi quyet' ? 'nq' : '[a-z]'}`);
         hits = documents.filter((d) => cited.test(fold(d.title)));
       }
-      return {
+      named.push({
         docIds: hits.map((d) => d.docId),
         text: `${name} số ${n}${m[3] ? `/${m[3].toUpperCase()}` : ''}`,
         consumed: [[m.index, m.index + m[0].length]],
-      };
+      });
     }
+  }
+  if (named.length > 0) {
+    // Found ones are read together ("NQ 03 … QĐ 2629"); a name the corpus lacks is reported only when
+    // nothing else is named (TB 624 may cite a "Kế hoạch 02" the corpus does not hold).
+    const found = named.filter((x) => x.docIds.length > 0);
+    if (found.length === 0) return named[0]!;
+    return { docIds: [...new Set(found.flatMap((x) => x.docIds))], text: found.map((x) => x.text).join(', '), consumed: found.flatMap((x) => x.consumed) };
   }
   // Newest / oldest of a kind.
   const latest = LATEST_RE.exec(f);
   if (latest) {
     const { kind, name } = kindOf(latest[1]!);
-    const pool = documents.filter((d) => d.date && (!kind || d.kind === kind)).sort((a, b) => a.date!.localeCompare(b.date!));
+    // "Mới nhất" as of the asking date: a later document was not yet issued.
+    const pool = documents.filter((d) => d.date && (!kind || d.kind === kind) && (!latestBy || d.date <= latestBy)).sort((a, b) => a.date!.localeCompare(b.date!));
     const oldest = /dau tien|cu nhat/.test(latest[2]!);
     const pick = oldest ? pool[0] : pool.at(-1);
     return { docIds: pick ? [pick.docId] : [], text: `${name} ${oldest ? 'đầu tiên' : 'mới nhất'}`, consumed: [[latest.index, latest.index + latest[0].length]] };

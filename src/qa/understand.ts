@@ -64,7 +64,7 @@ export interface Understanding {
 
 const UPCOMING = /\b(?:sap (?:den|toi|het) han|den han|sap toi han|han (?:trong|sap)|nhiem vu nao .*(?:tuan|thang) (?:nay|toi)|trong (?:tuan|thang) (?:nay|toi))\b/;
 const OVERDUE = /\b(?:qua han|tre han|cham tien do|het han ma chua|da het han|han da qua|tre hen|le ra phai|dang le phai|chua (?:xong|hoan thanh) (?:dung|theo) han)\b/;
-const WHEN = /\b(?:khi nao|bao gio|luc nao|giai doan nao|thoi diem nao|moc nao|thoi han|han chot|han cuoi|han hoan thanh|truoc ngay nao|han (?:la|khi)|thoi gian nao|ngay nao|thang nao|nam nao|cham nhat (?:la )?(?:khi|ngay)|han)\b(?! che)/;
+const WHEN = /\b(?:khi nao|bao gio|luc nao|quy may|thang may|nam may|ngay may|giai doan nao|thoi diem nao|moc nao|thoi han|han chot|han cuoi|han hoan thanh|truoc ngay nao|han (?:la|khi)|thoi gian nao|ngay nao|thang nao|nam nao|cham nhat (?:la )?(?:khi|ngay)|han)\b(?! che)/;
 const WHO = /\b(?:ai\b|co quan nao|bo nao|don vi nao|nganh nao|tinh nao|dia phuong nao|thanh pho nao|cq nao|ai la|do ai|ben nao|noi nao)\b/;
 const LIST = /\b(?:(?:nhung|cac) (?:tinh|dia phuong|thanh pho|bo|co quan|don vi|nganh) nao|bao nhieu (?:tinh|dia phuong|thanh pho|bo|co quan|don vi))\b/;
 const TASKS_OF = /\b(?:phai lam (?:gi|nhung gi)|lam gi|lam nhung gi|nhiem vu (?:gi|nao)|viec (?:gi|nao)|duoc giao (?:gi|nhung gi|nhiem vu|viec|phoi hop|chu tri)|nhiem vu cua|co nhiem vu|nhom nhiem vu|de an gi|nghi dinh nao|chi dao (?:nhom )?nhiem vu|phoi hop (?:nhung )?(?:gi|viec)|chu tri (?:nhung )?(?:gi|viec))\b/;
@@ -116,12 +116,14 @@ const SLANG: Array<[RegExp, string]> = [
   [/\btw\b/g, 'trung uong'],
   [/\bgd\b(?=\s*\d)/g, 'giai doan'],
   [/\bcb\b/g, 'can bo'],
+  [/\bdn\b/g, 'doanh nghiep'],
+  [/\bdnnn\b/g, 'doanh nghiep nha nuoc'],
   [/\bdl\b/g, 'du lieu'],
   [/\bt(\d{1,2})\s*\/\s*(20\d\d)\b/g, 'thang $1/$2'],
   [/\bq\s*([1-4]|i{1,3}|iv)\s*\/\s*(20\d\d)\b/g, 'quy $1/$2'],
 ];
 /** A date after these words is the asking date ("hôm nay là 20/4/2024"), not a deadline. */
-const TODAY_CUE = /(?:hom nay|bay gio|hien nay|tinh den|tinh toi|den nay|thoi diem|^\s*nay)\s*(?:la\s*)?(?:ngay\s*)?,?\s*$/;
+const TODAY_CUE = /(?:hom nay|bay gio|hien nay|tinh den|tinh toi|den nay|thoi diem|^\s*nay|^\s*den|^\s*toi)\s*(?:la\s*)?(?:ngay\s*)?,?\s*$/;
 
 /** Parses the question. `now` is the asking date (YYYY-MM-DD); `correct` folds and fixes typos. */
 export function understand(
@@ -131,6 +133,7 @@ export function understand(
   documents: readonly DocumentMeta[],
   correct: (text: string) => string = fold,
   headText?: (docId: string) => string,
+  commonPhrase: (folded: string) => boolean = () => false,
 ): Understanding {
   const q = nfc(squashSpaces(question));
   let now = asked;
@@ -145,8 +148,18 @@ export function understand(
   const partners: AgencyEntry[] = [];
   const partnerZone = /phoi hop (?:voi|cung)|cung voi/.exec(folded);
   for (const m of registry.findMentions(folded, { fuzzy: true })) {
-    const entry = registry.get(m.name);
+    let entry = registry.get(m.name);
     if (!entry) continue;
+    // "Sóc Trăng" written alone, or "cả Hà Giang" (not "CA Hà Giang"), is the province, not a body of it.
+    if (entry.kind !== 'province' && entry.kind !== 'group') {
+      // The police is written "CA" in capitals; "ca"/"cả" in a sentence is the word "cả".
+      const bare = fold(m.text).replace(/^ca\s+/, (x) => (/(?:^|\s)CA\s/u.test(q) ? x : ''));
+      const province = registry.all().find((e) => e.kind === 'province' && [e.name, ...e.aliases].some((a) => fold(a) === bare));
+      if (province) entry = province;
+    }
+    // A near-miss of a name that is an ordinary phrase of the documents ("quản trị" ≈ Quảng Trị) is that phrase.
+    const written = fold(m.text);
+    if (![entry.name, ...entry.aliases].some((a) => fold(a).endsWith(written)) && commonPhrase(written)) continue;
     const before = folded.slice(Math.max(0, m.start - 24), m.start);
     if (/(?:cua|cho|ve|doi voi|toi|trinh)\s+$/.test(before) && !/(?:nhiem vu|viec|trach nhiem)(?:\s+(?:nao|gi))?\s+cua\s+$/.test(before)) continue;
     // "phiên họp 7 UBQG", "kết luận của …": the agency names a meeting or document, not who acts.
@@ -160,7 +173,7 @@ export function understand(
   // Periods: relative words first, then explicit dates; a date after a document cue names the
   // document; a bare year after a noun is part of the topic.
   let period: Period | null = null;
-  const scope = findDocumentScope(folded, documents, headText);
+  const scope = findDocumentScope(folded, documents, headText, addDays(now, 31));
   const docs = new Set(scope?.docIds ?? []);
   const years: string[] = [];
   const written = findPeriods(q);
@@ -224,6 +237,8 @@ function detectAsks(f: string, agencies: AgencyEntry[], period: Period | null, r
   if (OVERDUE.test(f)) add('overdue');
   const overdue = asks.includes('overdue');
   if (UPCOMING.test(f) || (period && !overdue && /\b(?:nhiem vu|viec)\b.*\b(?:den han|het han|phai hoan thanh|hoan thanh|xong|han)\b/.test(f) && !WHO.test(f))) add('due_soon');
+  // "10 ngày tới có hạn gì?": a window and a deadline asked about.
+  else if (period && !overdue && /\b(?:co han|han gi|han nao|viec gi|nhiem vu gi)\b/.test(f) && !WHO.test(f)) add('due_soon');
   // "Quý I/2024 có những phiên họp … nào?": everything on the topic in that window.
   else if (period && !overdue && /\b(?:nhung|cac)\b.*\bnao\b/.test(f) && !/\b(?:tinh|dia phuong|bo|co quan|don vi) nao\b/.test(f)) add('due_soon');
   if (COMPARE.test(f)) add('compare');

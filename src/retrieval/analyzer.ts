@@ -5,7 +5,7 @@
  * "NHNN", "BKHĐT" or "Bộ KH&ĐT" meet the full names used in the documents.
  */
 import type { AgencyRegistry } from '../corpus/agencies.js';
-import { tokenize } from '../text/vietnamese.js';
+import { foldWord, tokenize } from '../text/vietnamese.js';
 
 /**
  * Function words that carry no topic. Kept minimal on purpose: once diacritics
@@ -47,9 +47,9 @@ export const ABBREVIATIONS: Record<string, string> = {
 /** Rewrites abbreviations into words: "hạn kế hoạch cds 2024" → "hạn kế hoạch chuyển đổi số 2024". */
 export function expandAbbreviations(text: string): string {
   return text.replace(/[\p{L}\p{N}]+/gu, (word) => {
-    const f = tokenize(word)[0] ?? '';
-    const full = ABBREVIATIONS[f];
-    return full && word.length <= 6 ? full : word;
+    if (word.length > 6) return word;
+    const full = ABBREVIATIONS[foldWord(word)];
+    return full ? full : word;
   });
 }
 

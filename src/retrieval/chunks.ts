@@ -56,8 +56,9 @@ export function chunkDocument(doc: DocumentMeta, text: string, firstId: number):
   const chunks: Chunk[] = [];
   const push = (c: Omit<Chunk, 'id' | 'docId'>) => chunks.push({ id: firstId + chunks.length, docId: doc.docId, ...c });
   for (const block of structure.blocks) {
-    // The recipients and signature are not content; appendices after them are.
-    if (block.closing) continue;
+    // The recipients and signature are not content; appendices after them are, and so are the notes
+    // printed after the signature ("[8] 11 địa phương …", "“5 không”: (1) …") — long lines, not list items.
+    if (block.closing && !(block.kind !== 'table' && isNote(block.span.text))) continue;
     if (block.kind === 'table') {
       const header = block.table!.header.join(' | ');
       for (const row of block.table!.rows) {
@@ -82,6 +83,12 @@ export function chunkDocument(doc: DocumentMeta, text: string, firstId: number):
 }
 
 const SUPERSCRIPT = /[\u00b9\u00b2\u00b3\u2070-\u2079]+/g;
+
+/** A note after the signature: a long line that is neither a recipient ("- Lưu: VT") nor a heading. */
+function isNote(text: string): boolean {
+  const t = text.trim();
+  return t.length >= 80 && !/^[-–•+]/u.test(t) && !/^nơi nhận/iu.test(t);
+}
 
 /** The mark a footnote starts with ("²", "[8]"), or undefined for ordinary text. */
 export function footnoteMark(text: string): string | undefined {

@@ -17,7 +17,7 @@ import { analyze } from './analyzer.js';
 import { chunkDocument, type Chunk } from './chunks.js';
 import { hashedEmbedder, type Embedder } from './vectors.js';
 
-const FORMAT_VERSION = 9;
+const FORMAT_VERSION = 10;
 /** Query terms searched at most (rarest first): enough for any question, bounded cost on long ones. */
 const MAX_TERMS = 22;
 /** Reciprocal-rank-fusion constant: damps the influence of rank differences far down the lists. */

@@ -96,6 +96,11 @@ export class Speller {
     }
   }
 
+  /** How often the corpus writes these two folded words in a row ("quan tri"). */
+  pairCount(first: string, second: string): number {
+    return this.bigrams.get(`${first} ${second}`) ?? 0;
+  }
+
   /** True when the corpus contains the folded word. */
   knows(word: string): boolean {
     return this.frequency.has(fold(word));
