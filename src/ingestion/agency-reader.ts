@@ -127,7 +127,8 @@ export class AgencyReader {
   supportIn(text: string): string[] {
     const folded = foldAligned(text);
     const out: string[] = [];
-    const re = /phoi hop(?: va thong nhat)? (?:voi|cung)\s+|cung voi\s+|thong nhat voi\s+/g;
+    // "phối hợp với Bộ Y tế", and "phối hợp Bộ Y tế" without "với".
+    const re = /phoi hop(?: va thong nhat)?(?: (?:voi|cung))?\s+|cung voi\s+|thong nhat voi\s+/g;
     for (const m of folded.matchAll(re)) {
       out.push(...this.leadPhrase(text, m.index + m[0].length).names);
     }

@@ -138,6 +138,8 @@ function continues(cur: string, next: string, width: number | undefined, blankBe
   if (c.endsWith(':')) return false;
   // Upper-case start: only a hard-wrapped document continues mid-sentence onto a capitalised word,
   // and not across a blank line (that is a paragraph break).
+  // A bullet's first line wrapped mid-phrase (it ends on a lowercase word; a list item ends with ";" or "."): it continues.
+  if (!blankBetween && c.length >= 40 && c.length <= 100 && /^[-–+•]\s/.test(c) && /\s\p{Ll}+$/u.test(c) && !isAllCaps(n)) return true;
   if (width === undefined || blankBetween || isHeadingLine(c)) return false;
   return c.length >= width * 0.8 && c.length <= width * 1.3;
 }
