@@ -27,6 +27,7 @@ import { addDays } from '../src/text/dates.js';
 import { freePort, startInstance, startRoundRobinProxy, type Instance } from '../tests/support/cluster.js';
 import { fanOutTask } from '../tests/support/db-fixtures.js';
 import { startFakeTelegram, type FakeTelegram } from '../tests/support/fake-telegram.js';
+import { fanOutCounts } from './fanout-count.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -151,12 +152,7 @@ async function stageFanOut(serverUrl: string): Promise<void> {
     const t0 = performance.now();
     const outcomes = await Promise.all([instance(0), instance(1)]);
     const seconds = (performance.now() - t0) / 1000;
-    const perChat = new Map<string, number>();
-    for (const m of fake.sent()) perChat.set(String(m.chat_id), (perChat.get(String(m.chat_id)) ?? 0) + 1);
-    let duplicates = 0;
-    for (const n of perChat.values()) duplicates += n - 1;
-    let losses = 0;
-    for (let i = 0; i < chats; i++) if (!perChat.has(String(100_000 + i))) losses++;
+    const { duplicates, losses } = fanOutCounts(fake.sent(), chats);
     line('instances', outcomes.join('; '));
     line('messages accepted / wall time', `${fake.sent().length.toLocaleString('en')} in ${seconds.toFixed(1)} s = ${(fake.sent().length / seconds).toFixed(0)} msg/s vs limit ${limit}`);
     line('duplicates / losses', `${duplicates} / ${losses}`);

@@ -27,6 +27,7 @@ import { ALL_AGENCIES, SqliteStore, type Subscription } from '../src/storage/ind
 import { addDays } from '../src/text/dates.js';
 import { startFakeTelegram } from '../tests/support/fake-telegram.js';
 import { fanOutTask, tempDir } from '../tests/support/db-fixtures.js';
+import { fanOutCounts } from './fanout-count.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -143,12 +144,7 @@ async function benchFanOut({ label, chats, limit }: FanOut): Promise<void> {
     const r = await runReminderPass({ store, tasks: [task], registry, titles: new Map([['bench', 'Văn bản thử']]), senders, now, concurrency: CONCURRENCY });
     const seconds = (performance.now() - t0) / 1000;
 
-    const perChat = new Map<string, number>();
-    for (const m of fake.sent()) perChat.set(String(m.chat_id), (perChat.get(String(m.chat_id)) ?? 0) + 1);
-    let duplicates = 0;
-    for (const n of perChat.values()) duplicates += n - 1;
-    let losses = 0;
-    for (let i = 0; i < chats; i++) if (!perChat.has(String(100_000 + i))) losses++;
+    const { duplicates, losses } = fanOutCounts(fake.sent(), chats);
     const tooMany = fake.calls.filter((c) => c.method === 'sendMessage' && c.status === 429).length;
     const pending = (await store.pendingDeliveries()).length;
     const rate = fake.sent().length / seconds;
