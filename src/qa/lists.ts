@@ -161,7 +161,13 @@ export class Lists {
       const range = `từ ${formatVietnameseDate(from)} đến ${formatVietnameseDate(to)}${u.period ? ` (${u.period.text})` : ''}`;
       if (due.length === 0) {
         const next = base.filter((r) => r.deadline.date! > to).sort((a, b) => a.deadline.date!.localeCompare(b.deadline.date!))[0];
-        blocks.push({ head: `Không có nhiệm vụ nào${whose} có hạn ${range}.${next ? ` Hạn gần nhất tiếp theo: ${formatVietnameseDate(next.deadline.date!)} — ${brief(next.task, 120)} (${this.c.label(next.docId)}).` : ''}`, rows: [] });
+        // Nothing in the window: say so, then list every task of the nearest deadline (year-end deadlines come in dozens).
+        const nearest = next && (!u.period || u.period.from === u.now) ? narrow(base.filter((r) => r.deadline.date === next.deadline.date)).sort((a, b) => own(b) - own(a)) : [];
+        if (nearest.length > 1) {
+          blocks.push({ head: `Không có nhiệm vụ nào${whose} có hạn ${range}. Hạn gần nhất tiếp theo là ${formatVietnameseDate(next!.deadline.date!)}, có ${nearest.length} nhiệm vụ:`, rows: both ? nearest.slice(0, 5) : nearest });
+        } else {
+          blocks.push({ head: `Không có nhiệm vụ nào${whose} có hạn ${range}.${next ? ` Hạn gần nhất tiếp theo: ${formatVietnameseDate(next.deadline.date!)} — ${brief(next.task, 120)} (${this.c.label(next.docId)}).` : ''}`, rows: [] });
+        }
       } else blocks.push({ head: `Có ${due.length} nhiệm vụ${whose} đến hạn ${range}${both && due.length > 5 ? ' (5 gần nhất)' : ''}:`, rows: both ? due.slice(0, 5) : due });
     }
     if (wantOverdue) {
