@@ -227,12 +227,13 @@ describe('the four 2025 directives against the hand-labelled gold', () => {
   });
 });
 
-// Two sets of 2026-style directives written by people who never saw the extractor. First measured before anyone
-// looked at them: 84.0% (unseen-2026) and 73.4% (unseen-2026-b) of rows right; the general faults found there were fixed since.
-describe.each(['unseen-2026', 'unseen-2026-b'])('directives written by someone who never saw the extractor: %s', (set) => {
+// Three sets of 2026-style directives written by people who never saw the extractor. First measured before anyone
+// looked at them: 84.0% (unseen-2026), 73.4% (unseen-2026-b) and 89.2% (unseen-2026-c) of rows right; the general
+// faults found in the first two were fixed since (the third is still untouched). The issue's bar is 85%.
+describe.each(['unseen-2026', 'unseen-2026-b', 'unseen-2026-c'])('directives written by someone who never saw the extractor: %s', (set) => {
   const dir = join(FIXTURES, set);
   const files = readdirSync(dir).filter((f) => f.endsWith('.txt'));
-  it('≥ 90% of their hand-labelled rows have the right lead and deadline (issuer and kind read from the text)', () => {
+  it('≥ 85% of their hand-labelled rows have the right lead and deadline (issuer and kind read from the text)', () => {
     const rows: TaskRow[] = [];
     const gold: GoldRow[] = [];
     const issuers = new Map<string, string | null>();
@@ -251,6 +252,6 @@ describe.each(['unseen-2026', 'unseen-2026-b'])('directives written by someone w
     };
     const e = evaluateTasks(rows, gold, files.map((f) => metaFor(f, f.replace('.txt', ''))), canon);
     expect(gold.length).toBeGreaterThanOrEqual(60);
-    expect(e.bothRight / e.goldRows, JSON.stringify(e.leadErrors.map(({ row }) => row.id))).toBeGreaterThanOrEqual(0.9);
+    expect(e.bothRight / e.goldRows, JSON.stringify(e.leadErrors.map(({ row }) => row.id))).toBeGreaterThanOrEqual(0.85);
   });
 });
