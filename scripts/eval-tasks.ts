@@ -60,7 +60,7 @@ if (presentAll > 0) {
     console.log(`  dòng loại ${kind === 'task' ? 'nhiệm vụ' : 'chỉ tiêu'}: ${pct(rows.filter((r) => r.isTask).length / Math.max(1, rows.length))} (${rows.filter((r) => r.isTask).length}/${rows.length})`);
   }
 }
-if (process.argv.includes('--verbose') || process.env.VERBOSE) {
+if (process.argv.includes('--verbose')) {
   for (const g of e.missed) console.log(`  BỎ SÓT  [${g.doc}] ${g.match}`);
   for (const { gold: g, row } of e.leadErrors) console.log(`  CƠ QUAN ${row.id}: ${JSON.stringify(row.lead)} ≠ ${JSON.stringify(g.lead)}`);
   for (const { gold: g, row } of e.deadlineErrors) console.log(`  THỜI HẠN ${row.id}: ${row.deadline.date} (${row.deadline.text}) ≠ ${g.deadline} (${g.deadlineText})`);
