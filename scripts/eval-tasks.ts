@@ -23,11 +23,22 @@ const canon = (names: string[], docId: string) => {
 };
 const e = evaluateTasks(corpus.tasks, gold, corpus.documents, canon);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+// The hand-labelled random samples of rows (see below), as labels of the rows still in today's table.
+const sampled = readdirSync(fixtures)
+  .filter((f) => /^tasks-precision-sample.*\.json$/.test(f))
+  .flatMap((f) => JSON.parse(readFileSync(join(fixtures, f), 'utf8')) as Array<{ quote: string; docId: string; isTask: boolean }>)
+  .filter((s) => corpus.tasks.some((t) => t.docId === s.docId && t.quote === s.quote));
+const docIdOf = new Map(corpus.documents.map((d) => [d.originalFile, d.docId]));
+/** Task precision of one document's sampled rows, as "96.0% (24/25)". */
+const samplePrecision = (doc: string) => {
+  const rows = sampled.filter((s) => doc === '*' || s.docId === docIdOf.get(doc));
+  return rows.length === 0 ? '—' : `${pct(rows.filter((r) => r.isTask).length / rows.length)} (${rows.filter((r) => r.isTask).length}/${rows.length})`;
+};
 const line = (s: DocumentScore, name: string) =>
-  `${name.padEnd(52)} ${String(s.rowsExtracted).padStart(5)} ${String(s.goldRows).padStart(5)} ${String(s.goldRows - s.matched).padStart(6)}  ${pct(s.leadPrecision).padStart(6)} ${pct(s.leadRecall).padStart(6)}  ${pct(s.deadlineExact).padStart(6)}  ${pct(s.bothRight / Math.max(1, s.goldRows)).padStart(6)}`;
+  `${name.padEnd(52)} ${String(s.rowsExtracted).padStart(5)} ${String(s.goldRows).padStart(5)} ${String(s.goldRows - s.matched).padStart(6)}  ${pct(s.leadPrecision).padStart(6)} ${pct(s.leadRecall).padStart(6)}  ${pct(s.deadlineExact).padStart(6)}  ${pct(s.bothRight / Math.max(1, s.goldRows)).padStart(6)}  ${samplePrecision(s.doc)}`;
 
 console.log(`Bảng nhiệm vụ: ${e.rowsExtracted} dòng từ ${corpus.documents.length} văn bản; nhãn chuẩn: ${goldFiles.join(', ')}`);
-console.log(`${'Văn bản'.padEnd(52)} ${'dòng'.padStart(5)} ${'chuẩn'.padStart(5)} ${'bỏ sót'.padStart(6)}  ${'P(cq)'.padStart(6)} ${'R(cq)'.padStart(6)}  ${'hạn'.padStart(6)}  ${'cả hai'.padStart(6)}`);
+console.log(`${'Văn bản'.padEnd(52)} ${'dòng'.padStart(5)} ${'chuẩn'.padStart(5)} ${'bỏ sót'.padStart(6)}  ${'P(cq)'.padStart(6)} ${'R(cq)'.padStart(6)}  ${'hạn'.padStart(6)}  ${'cả hai'.padStart(6)}  độ chính xác nhiệm vụ (mẫu)`);
 for (const s of e.perDocument) console.log(line(s, s.doc.slice(0, 52)));
 const both = e.bothRight / Math.max(1, e.goldRows);
 console.log(line({ doc: '*', rowsExtracted: e.rowsExtracted, goldRows: e.goldRows, matched: e.matched, leadPrecision: e.leadPrecision, leadRecall: e.leadRecall, bothRight: e.bothRight, deadlineExact: e.deadlineExact }, 'TỔNG'));
