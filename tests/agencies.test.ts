@@ -253,18 +253,6 @@ describe('findMentions', () => {
     expect(names('tin tỉnh Bình Định', { fuzzy: true })).toEqual(['Bình Định']);
   });
 
-  it('is fast enough to run on every passage', () => {
-    const text =
-      'Bộ Công an chủ trì, phối hợp với Bộ Quốc phòng, Bộ Thông tin và Truyền thông tăng cường phối hợp, thường xuyên đánh giá, hướng dẫn, giám sát, bảo vệ hệ thống thông tin, cơ sở dữ liệu quốc gia, cơ sở dữ liệu chuyên ngành của các bộ, ngành, địa phương.';
-    for (let i = 0; i < 200; i++) registry.findMentions(text, DOC);
-    const runs = 2000;
-    const t0 = performance.now();
-    for (let i = 0; i < runs; i++) registry.findMentions(text, DOC);
-    const micros = ((performance.now() - t0) / runs) * 1000;
-    // The target is < 50 µs; the bound is loose so a busy CI machine does not fail.
-    expect(micros).toBeLessThan(500);
-  });
-
   it('tokenizes exactly like tokenizeWithOffsets', () => {
     const samples = [
       'Bộ Thông tin và Truyền thông - Cơ quan thường trực Ủy ban báo cáo: 52,80% ¹ (TP.HCM, Đắk Lắk)',
