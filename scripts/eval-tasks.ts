@@ -23,16 +23,22 @@ const canon = (names: string[], docId: string) => {
 };
 const e = evaluateTasks(corpus.tasks, gold, corpus.documents, canon);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-// The hand-labelled random samples of rows (see below), as labels of the rows still in today's table.
-const sampled = readdirSync(fixtures)
+// Task precision: random samples of extracted rows, each labelled by hand (is it an assignment whose task says what to do?).
+// A sample was drawn from the table of its day: the rows still in today's table are scored (a removed row is no precision error).
+interface Labelled { quote: string; docId: string; isTask: boolean }
+const samples = readdirSync(fixtures)
   .filter((f) => /^tasks-precision-sample.*\.json$/.test(f))
-  .flatMap((f) => JSON.parse(readFileSync(join(fixtures, f), 'utf8')) as Array<{ quote: string; docId: string; isTask: boolean }>)
-  .filter((s) => corpus.tasks.some((t) => t.docId === s.docId && t.quote === s.quote));
+  .sort()
+  .map((file) => ({ file, rows: JSON.parse(readFileSync(join(fixtures, file), 'utf8')) as Labelled[] }));
+const kindOf = new Map(corpus.tasks.map((t) => [`${t.docId}\u0000${t.quote}`, t.kind]));
+const present = (rows: Labelled[]) => rows.filter((s) => kindOf.has(`${s.docId}\u0000${s.quote}`));
+const sampled = samples.flatMap((x) => present(x.rows));
+const share = (rows: Labelled[]) => `${pct(rows.filter((r) => r.isTask).length / Math.max(1, rows.length))} (${rows.filter((r) => r.isTask).length}/${rows.length})`;
 const docIdOf = new Map(corpus.documents.map((d) => [d.originalFile, d.docId]));
 /** Task precision of one document's sampled rows, as "96.0% (24/25)". */
 const samplePrecision = (doc: string) => {
   const rows = sampled.filter((s) => doc === '*' || s.docId === docIdOf.get(doc));
-  return rows.length === 0 ? '—' : `${pct(rows.filter((r) => r.isTask).length / rows.length)} (${rows.filter((r) => r.isTask).length}/${rows.length})`;
+  return rows.length === 0 ? '—' : share(rows);
 };
 const line = (s: DocumentScore, name: string) =>
   `${name.padEnd(52)} ${String(s.rowsExtracted).padStart(5)} ${String(s.goldRows).padStart(5)} ${String(s.goldRows - s.matched).padStart(6)}  ${pct(s.leadPrecision).padStart(6)} ${pct(s.leadRecall).padStart(6)}  ${pct(s.deadlineExact).padStart(6)}  ${pct(s.bothRight / Math.max(1, s.goldRows)).padStart(6)}  ${samplePrecision(s.doc)}`;
@@ -43,32 +49,17 @@ for (const s of e.perDocument) console.log(line(s, s.doc.slice(0, 52)));
 const both = e.bothRight / Math.max(1, e.goldRows);
 console.log(line({ doc: '*', rowsExtracted: e.rowsExtracted, goldRows: e.goldRows, matched: e.matched, leadPrecision: e.leadPrecision, leadRecall: e.leadRecall, bothRight: e.bothRight, deadlineExact: e.deadlineExact }, 'TỔNG'));
 
-// Task precision: random samples of extracted rows, each labelled by hand (is it an assignment whose task says what to do?).
-// A sample was drawn from the table of its day: the rows still in today's table are scored (a removed row is no precision error).
-let precision: number | undefined;
-const samples = readdirSync(fixtures).filter((f) => /^tasks-precision-sample.*\.json$/.test(f)).sort();
-let presentAll = 0;
-let trueAll = 0;
-for (const file of samples) {
-  const sample = JSON.parse(readFileSync(join(fixtures, file), 'utf8')) as Array<{ quote: string; docId: string; isTask: boolean }>;
-  const present = sample.filter((s) => corpus.tasks.some((t) => t.docId === s.docId && t.quote === s.quote));
-  const right = present.filter((s) => s.isTask).length;
-  presentAll += present.length;
-  trueAll += right;
-  console.log(
-    `Độ chính xác nhiệm vụ, ${file} (mẫu ngẫu nhiên ${sample.length} dòng gán nhãn tay): ${pct(sample.filter((s) => s.isTask).length / sample.length)} khi lấy mẫu; ` +
-      `${pct(right / Math.max(1, present.length))} trên ${present.length} dòng của mẫu còn trong bảng hiện tại`,
-  );
+for (const { file, rows } of samples) {
+  const now = present(rows);
+  const rate = (r: Labelled[]) => pct(r.filter((x) => x.isTask).length / Math.max(1, r.length));
+  console.log(`Độ chính xác nhiệm vụ, ${file} (mẫu ngẫu nhiên ${rows.length} dòng gán nhãn tay): ${rate(rows)} khi lấy mẫu; ${rate(now)} trên ${now.length} dòng của mẫu còn trong bảng hiện tại`);
 }
-if (presentAll > 0) {
-  precision = trueAll / presentAll;
-  console.log(`Độ chính xác nhiệm vụ, gộp các mẫu: ${pct(precision)} (${trueAll}/${presentAll})`);
+const precision = sampled.length > 0 ? sampled.filter((r) => r.isTask).length / sampled.length : undefined;
+if (precision !== undefined) {
+  console.log(`Độ chính xác nhiệm vụ, gộp các mẫu: ${share(sampled)}`);
   // By kind: an indicator row of a report (a result achieved) is kept for figure questions, though it assigns nothing.
-  const byQuote = new Map(corpus.tasks.map((t) => [`${t.docId}\u0000${t.quote}`, t.kind]));
   for (const kind of ['task', 'indicator'] as const) {
-    const rows = samples.flatMap((f) => JSON.parse(readFileSync(join(fixtures, f), 'utf8')) as Array<{ quote: string; docId: string; isTask: boolean }>)
-      .filter((s) => byQuote.get(`${s.docId}\u0000${s.quote}`) === kind);
-    console.log(`  dòng loại ${kind === 'task' ? 'nhiệm vụ' : 'chỉ tiêu'}: ${pct(rows.filter((r) => r.isTask).length / Math.max(1, rows.length))} (${rows.filter((r) => r.isTask).length}/${rows.length})`);
+    console.log(`  dòng loại ${kind === 'task' ? 'nhiệm vụ' : 'chỉ tiêu'}: ${share(sampled.filter((s) => kindOf.get(`${s.docId}\u0000${s.quote}`) === kind))}`);
   }
 }
 if (process.argv.includes('--verbose')) {
