@@ -349,7 +349,7 @@ export class Assistant {
 
 /** Phrases questions are made of but directives rarely use: their words are never "corrected" into document words. */
 const QUESTION_PHRASES = [
-  'ai chủ trì', 'khi nào', 'bao giờ', 'bao nhiêu', 'thế nào', 'như thế nào', 'phải làm gì', 'làm những gì', 'có không', 'được chưa', 'rồi nhé',
+  'ai chủ trì', 'khi nào', 'bao giờ', 'thời hạn', 'có thời hạn không', 'hạn hoàn thành', 'bao nhiêu', 'thế nào', 'như thế nào', 'phải làm gì', 'làm những gì', 'có không', 'được chưa', 'rồi nhé',
   'ạ ơi vậy hả', 'hạn chót', 'hạn cuối', 'lúc nào', 'mấy', 'cho mình hỏi', 'cho em hỏi', 'giúp với nha nhỉ', 'xin hỏi', 'được giao những việc gì',
   'giống nhau', 'khác nhau', 'so với', 'còn thì sao', 'chào bạn', 'xin chào', 'cảm ơn bạn', 'bạn ơi', 'chào ad', 'chào anh', 'chào chị', 'sắp đến hạn', 'đến hạn', 'quá hạn', 'hết hạn', 'trễ hạn', 'xử lý', 'ngành nào', 'đâu',
   'nhiệm vụ nào', 'văn bản nào', 'mới nhất', 'thời gian nào', 'ngày nào', 'tháng nào', 'năm nào', 'cơ quan nào', 'đơn vị nào', 'việc gì',

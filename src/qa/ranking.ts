@@ -62,6 +62,17 @@ export function namesYear(foldedText: string, year: string): boolean {
   return new RegExp(String.raw`(?<!\d\s*[-–]\s*)(?<!\d)${year}(?!\d)(?!\s*[-–]\s*\d{4})`).test(foldedText);
 }
 
+/** Words that join others ("lên", "theo", "của"): a pair with one of them is a seam, not a word. */
+const CONNECTORS = new Set(['len', 'xuong', 'vao', 'tren', 'duoi', 'theo', 'khi', 'tu', 'den', 'toi', 'cho', 've', 'tai', 'trong', 'cua', 'cac', 'voi', 'va', 'de', 'o']);
+
+/** The pair joins two words: its first syllable ends a covered pair (or connects), and its second starts one (or connects). */
+function seam(pair: string, topic: readonly string[], has: (t: string) => boolean): boolean {
+  const [a, b] = pair.split('_') as [string, string];
+  const left = CONNECTORS.has(a) || topic.some((t) => t.endsWith(`_${a}`) && t !== pair && has(t));
+  const right = CONNECTORS.has(b) || topic.some((t) => t.startsWith(`${b}_`) && t !== pair && has(t));
+  return left && right;
+}
+
 export interface RankedRow {
   row: TaskRow;
   score: number;
@@ -336,6 +347,9 @@ export class Ranker {
       // A pair the corpus never writes is often two words the question put side by side
       // ("trình đề án nhân lực"): half credit when the source has both words.
       else if (!this.idf.has(b) && b.includes('_') && b.split('_').every(has)) hit += w / 2;
+      // The seam between two words the source has ("kết nối | lên | nền tảng | trung ương"): its pairs
+      // join words, they are not one — credit when each side ends a covered pair or is a connecting word.
+      else if (b.includes('_') && b.split('_').every(has) && seam(b, topic, has)) hit += (w * 3) / 4;
     }
     return total === 0 ? 0 : hit / total;
   }

@@ -146,8 +146,9 @@ export class Speller {
       for (const c of confusions(w)) {
         if (!this.frequency.has(c)) continue;
         const score = this.context(prev, c, next);
-        // A known syllable is only replaced when it never occurs beside its neighbours and the variant often does.
-        if (score > bestScore && (!known || (here === 0 && score >= 3))) {
+        // A known syllable is only replaced when the variant occurs beside its neighbours far more often
+        // ("thời hạng không" → "thời hạn": "hàng không" is a word, "thời hạng" is not).
+        if (score > bestScore && (!known || score >= 4 * here + 3)) {
           best = c;
           bestScore = score;
         }
