@@ -243,6 +243,11 @@ export class Assistant {
         part.documents = first.documents;
       }
       if (first.now !== part.now && part.now === now) part.now = first.now;
+      // "Bộ GD&ĐT phải xong X trước ngày nào, và Y trong năm nào?": the subject of the first part carries over.
+      if (part.agencies.length === 0 && first.agencies.length > 0 && !part.asks.includes('who') && !part.asks.includes('list')) {
+        part.agencies = first.agencies;
+        part.role = first.role;
+      }
     }
     return parts;
   }
@@ -369,7 +374,7 @@ function describeTitle(title: string): string {
 const SIGNER = /\b(?:ai ky|nguoi ky|do ai ky|ky boi|ai da ky|ky ten|nguoi da ky)\b/;
 
 /** Question words: a clause holding one asks something of its own. */
-const ASKING = /\b(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao)\b/;
+const ASKING = /\b(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao|thu may|may)\b/;
 
 /**
  * "… bao nhiêu điểm, và trong số còn lại bao nhiêu …", "… trước ngày nào và … gửi về đâu?":

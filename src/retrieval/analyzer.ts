@@ -89,12 +89,18 @@ export function analyze(text: string, opts: AnalyzerOptions = {}): string[] {
 export function contentBigrams(text: string): string[] {
   const words = tokenize(text);
   const isNumber = (w: string) => /^\d+$/.test(w);
-  const isContent = (w: string) => !STOPWORDS.has(w) && !isNumber(w);
+  const isContent = (w: string) => w !== '' && !STOPWORDS.has(w) && !isNumber(w);
   const out: string[] = [];
   for (let i = 0; i + 1 < words.length; i++) {
     if (isContent(words[i]!) && isContent(words[i + 1]!)) out.push(words[i]! + JOIN + words[i + 1]!);
   }
   for (const w of words) if (/^\d{2,}$/.test(w) && !/^0\d$/.test(w)) out.push(w);
+  // A content word standing alone between question words ("VNeID được …", "top mấy ASEAN") is the topic too.
+  if (out.length > 0) {
+    words.forEach((w, i) => {
+      if (isContent(w) && w.length >= 3 && !isContent(words[i - 1] ?? '') && !isContent(words[i + 1] ?? '')) out.push(w);
+    });
+  }
   // A topic of one content word ("Bạc Liêu được giao gì" after the name is removed) is matched on that word.
   if (out.length === 0) for (const w of words) if (isContent(w) && w.length >= 3) out.push(w);
   return out;
