@@ -152,5 +152,39 @@ export function findDocumentScope(f: string, documents: readonly DocumentMeta[],
       return { docIds: [d.docId], text: fold(d.kind), consumed: [] };
     }
   }
-  return null;
+  return titlePrefix(f, documents);
+}
+
+/**
+ * "trong hướng dẫn xây dựng kế hoạch năm 2023": a document word ("hướng dẫn", "kế hoạch", or the
+ * title's own first words) followed by at least four words, all in one document's title in that
+ * order of mention, and every number among them too.
+ */
+function titlePrefix(f: string, documents: readonly DocumentMeta[]): DocumentScope | null {
+  const cue = new RegExp(String.raw`\b(?:${KIND_WORDS})\s+`, 'g');
+  let found: { d: DocumentMeta; n: number; at: number; end: number } | null = null;
+  for (let m = cue.exec(f); m; m = cue.exec(f)) {
+    const start = m.index + m[0].length;
+    const words = [...f.slice(start, start + 120).matchAll(/[a-z0-9]+/g)];
+    const { kind } = kindOf(m[0].trim());
+    for (const d of documents) {
+      // "kế hoạch hoạt động năm 2024 …" named in a conclusion's title is not that conclusion.
+      if (kind !== null && d.kind !== kind) continue;
+      const title = new Set(fold(d.title).match(/[a-z0-9]+/g) ?? []);
+      let n = 0;
+      let end = start;
+      for (const w of words) {
+        if (!title.has(w[0])) break;
+        if (!TITLE_FILLER.has(w[0])) n++;
+        end = start + w.index! + w[0].length;
+      }
+      const taken = f.slice(start, end);
+      const numbers = taken.match(/\d+/g) ?? [];
+      if (n >= 4 && numbers.every((x) => title.has(x)) && (!found || n > found.n)) found = { d, n, at: m.index, end };
+    }
+  }
+  if (!found) return null;
+  const tied = documents.filter((d) => d !== found!.d && fold(d.title).includes(f.slice(found!.at, found!.end).replace(/^\S+\s+/, '')));
+  if (tied.length > 0) return null;
+  return { docIds: [found.d.docId], text: fold(found.d.kind), consumed: [[found.at, found.end]] };
 }
