@@ -62,6 +62,11 @@ export function namesYear(foldedText: string, year: string): boolean {
   return new RegExp(String.raw`(?<!\d\s*[-–]\s*)(?<!\d)${year}(?!\d)(?!\s*[-–]\s*\d{4})`).test(foldedText);
 }
 
+/** Words between a noun phrase and its year ("… năm 2026", "giai đoạn 2025-2030"). */
+const YEAR_LEAD = new Set(['nam', 'giai', 'doan', 'trong', 'cua', 'den', 'het', 'tu', 'vao', 'cho', 've', 'thang', 'quy', 'ky', 'dot', 'cuoi', 'dau']);
+/** Question words: what comes before them is not the year's noun phrase. */
+const FRAME_WORDS = new Set(['ai', 'gi', 'nao', 'khi', 'han', 'bao', 'nhieu', 'may', 'theo', 'la', 'phai', 'co', 'duoc']);
+
 /** Words that join others ("lên", "theo", "của"): a pair with one of them is a seam, not a word. */
 const CONNECTORS = new Set(['len', 'xuong', 'vao', 'tren', 'duoi', 'theo', 'khi', 'tu', 'den', 'toi', 'cho', 've', 'tai', 'trong', 'cua', 'cac', 'voi', 'va', 'de', 'o']);
 
@@ -92,6 +97,9 @@ export class Ranker {
   private readonly rowBigrams = new Map<string, Set<string>>();
   /** Folded text of a row with its headings: years named in a question are looked up here. */
   private readonly rowText = new Map<string, string>();
+  /** Folded text of a row's own words (no headings): where a year must sit beside what it qualifies. */
+  private readonly rowOwnText = new Map<string, string>();
+  private readonly anchorMemo = new WeakMap<Understanding, Map<string, string[]>>();
   /** In how many rows each index term occurs. */
   private readonly rowTermFrequency = new Map<string, number>();
   /** Inverse document frequency of terms over passages: a question's rare words weigh most. */
@@ -144,6 +152,7 @@ export class Ranker {
       const text = `${r.task} ${r.quote} ${r.indicator?.target ?? ''} ${r.indicator?.result ?? ''} ${context}`;
       this.rowBigrams.set(r.id, bigramSet(text));
       this.rowText.set(r.id, withoutDates(fold(`${text} ${r.indicator?.year ?? ''}`)));
+      this.rowOwnText.set(r.id, withoutDates(fold(`${r.task} ${r.quote}`)));
     }
   }
 
@@ -188,7 +197,49 @@ export class Ranker {
   admits(row: TaskRow, u: Understanding): boolean {
     if (u.documents.length > 0 && !u.documents.includes(row.docId)) return false;
     if (u.documents.length === 0 && !this.issuedBy(row.docId, u.now)) return false;
-    return this.mentionsYears(this.rowText.get(row.id) ?? '', row, u.years);
+    if (!this.mentionsYears(this.rowText.get(row.id) ?? '', row, u.years)) return false;
+    return this.yearsQualify(row, u);
+  }
+
+  /**
+   * "kế hoạch chuyển đổi số năm 2026": a row whose own words name 2026 only elsewhere ("tạo đà cho
+   * năm 2026") does not answer it. The year must sit near the words it qualifies in the question,
+   * unless a heading, the indicator's year or the document's title names it (they qualify the whole row).
+   */
+  private yearsQualify(row: TaskRow, u: Understanding): boolean {
+    const anchors = this.yearAnchors(u);
+    if (anchors.size === 0) return true;
+    const own = this.rowOwnText.get(row.id) ?? '';
+    const context = withoutDates(fold(this.chunkOfRow.get(row.id)?.context ?? ''));
+    const title = fold(this.docById.get(row.docId)?.title ?? '');
+    return u.years.some((y) => {
+      const near = anchors.get(y);
+      if (!near || near.length === 0 || String(row.indicator?.year ?? '') === y || namesYear(context, y) || namesYear(title, y)) return true;
+      const words = own.match(/[a-z0-9]+/g) ?? [];
+      const first = y.slice(0, 4);
+      return words.some((w, i) => w === first && near.some((a) => bigramSet(words.slice(Math.max(0, i - 12), i + 12).join(' ')).has(a)));
+    });
+  }
+
+  /** For each year of the query, the word pairs just before it in the question ("chuyển đổi số | năm 2026"). */
+  private yearAnchors(u: Understanding): Map<string, string[]> {
+    let memo = this.anchorMemo.get(u);
+    if (memo) return memo;
+    memo = new Map();
+    const words: string[] = fold(expandAbbreviations(u.corrected)).match(/[a-z0-9]+/g) ?? [];
+    for (const y of u.years) {
+      const at = words.indexOf(y.slice(0, 4));
+      if (at < 0) continue;
+      const before: string[] = [];
+      for (let i = at - 1; i >= 0 && before.length < 3; i--) {
+        if (YEAR_LEAD.has(words[i]!) && before.length === 0) continue;
+        if (/^\d+$/.test(words[i]!) || FRAME_WORDS.has(words[i]!)) break;
+        before.unshift(words[i]!);
+      }
+      memo.set(y, before.slice(1).map((w, i) => `${before[i]}_${w}`));
+    }
+    this.anchorMemo.set(u, memo);
+    return memo;
   }
 
   /**
