@@ -184,7 +184,7 @@ export class Ranker {
     // Exact dates and deadline windows name a meeting, a document or a period, matched separately.
     for (const p of findPeriods(text).filter((x) => x.kind !== 'year').reverse()) text = `${text.slice(0, p.start)} | ${text.slice(p.end)}`;
     // "… có … không?": the closing "không" asks, it is not the topic's "không" ("không dùng tiền mặt").
-    const folded = fold(text).replace(/\bkhong(?=\s*(?:[?.!,;]|$|\s+(?:ad|a|nhe|nhi|vay|z|ha|ban)\b))/g, ' | ');
+    const folded = withoutDates(fold(text)).replace(/\bkhong(?=\s*(?:[?.!,;]|$|\s+(?:ad|a|nhe|nhi|vay|z|ha|ban)\b))/g, ' | ');
     const topic = folded.replace(FRAME_RE, ' | ').split('|').flatMap((part) => contentBigrams(part));
     // The words just before the question word say what is asked ("… thì liên hệ ai?", "gửi về đâu?"): they weigh double.
     const focus = /([\p{L}]+\s+[\p{L}]+)\s+(?:ai|dau|gi|nao|bao nhieu|the nao|ra sao|o dau)\s*\??\s*$/u.exec(folded);

@@ -9,6 +9,7 @@
  * say so instead of silently answering from every document.
  */
 import type { DocumentKind, DocumentMeta } from '../corpus/types.js';
+import { expandAbbreviations } from '../retrieval/analyzer.js';
 import { fold } from '../text/vietnamese.js';
 
 export interface DocumentScope {
@@ -55,6 +56,38 @@ function headOf(d: DocumentMeta): string {
 
 /** The document scope of a folded question, or null when it names none. */
 export function findDocumentScope(f: string, documents: readonly DocumentMeta[], headText?: (docId: string) => string, latestBy?: string): DocumentScope | null {
+  const scope = findScope(f, documents, headText, latestBy);
+  return scope ? withTitleWords(f, scope, documents) : null;
+}
+
+/**
+ * "kết luận phiên họp lần thứ 7 của Ủy ban Quốc gia về chuyển đổi số": the words after a reference
+ * that repeat the document's title describe the document, not the topic asked about.
+ */
+function withTitleWords(f: string, scope: DocumentScope, documents: readonly DocumentMeta[]): DocumentScope {
+  if (scope.docIds.length === 0) return scope;
+  if (scope.consumed.length === 0) return scope;
+  const title = new Set(documents.filter((d) => scope.docIds.includes(d.docId)).flatMap((d) => fold(d.title).match(/[a-z0-9]+/g) ?? []));
+  const inTitle = (w: string) => title.has(w) || (fold(expandAbbreviations(w)).match(/[a-z0-9]+/g) ?? ['\u0000']).every((x) => title.has(x));
+  const consumed = scope.consumed.map(([s, e]): [number, number] => {
+    const words = [...f.slice(e).matchAll(/[a-z0-9]+|[^a-z0-9\s]/g)];
+    let end = e;
+    let n = 0;
+    for (const w of words) {
+      if (!/^[a-z0-9]+$/.test(w[0]) || !inTitle(w[0])) break;
+      end = e + w.index! + w[0].length;
+      n++;
+    }
+    // "thông báo kết luận | phiên họp 7": the kind named before the reference belongs to it.
+    const kindBefore = new RegExp(String.raw`\b(?:${KIND_WORDS})\s+$`).exec(f.slice(0, s));
+    const start = kindBefore ? kindBefore.index : s;
+    // Three words or more: a lone "của" or "về" is not a description.
+    return [start, n >= 3 ? end : e];
+  });
+  return { ...scope, consumed };
+}
+
+function findScope(f: string, documents: readonly DocumentMeta[], headText?: (docId: string) => string, latestBy?: string): DocumentScope | null {
   // By number; every document named ("NQ 03 … QĐ 2629 …") counts.
   const named: DocumentScope[] = [];
   for (const re of [NUMBER_RE, BARE_NUMBER_RE]) {
