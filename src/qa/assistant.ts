@@ -243,6 +243,9 @@ export class Assistant {
         part.documents = first.documents;
       }
       if (first.now !== part.now && part.now === now) part.now = first.now;
+      // "… theo Nghị định 63 và đến lúc đó đã có bao nhiêu địa phương hoàn thành?": the later part points
+      // back, so the first part's words are its topic too.
+      if (POINTS_BACK.test(part.folded)) part.corrected = `${part.corrected} | ${first.corrected}`;
       // "Bộ GD&ĐT phải xong X trước ngày nào, và Y trong năm nào?": the subject of the first part carries over.
       if (part.agencies.length === 0 && first.agencies.length > 0 && !part.asks.includes('who') && !part.asks.includes('list')) {
         part.agencies = first.agencies;
@@ -369,6 +372,9 @@ function describeTitle(title: string): string {
   const how = m[1] === 'KT' ? 'ký thay' : m[1] === 'TM' ? 'thay mặt' : m[1] === 'TL' ? 'thừa lệnh' : 'thừa ủy quyền';
   return `${cap(m[3]!)} (${how} ${cap(m[2]!)})`;
 }
+
+/** A part of a question that refers to the part before ("lúc đó", "việc này", "trong số đó"). */
+const POINTS_BACK = /\b(?:luc do|khi do|viec do|viec nay|viec tren|trong do|trong so do|cai do|nhiem vu do|nhiem vu nay|chi tieu do|chi tieu nay|van ban do|de an do|no)\b/;
 
 /** "do ai ký", "người ký", "ký bởi ai": asks who signed a document. */
 const SIGNER = /\b(?:ai ky|nguoi ky|do ai ky|ky boi|ai da ky|ky ten|nguoi da ky)\b/;

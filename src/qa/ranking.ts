@@ -39,7 +39,7 @@ const QUESTION_FRAME = [
   'van ban nao', 'van ban', 'phoi hop', 'nam', 'han', 'phan tram', 'bao nhieu phan tram', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai', 'theo', 'trong', 've', 'tai',
   'doi voi', 'lien quan', 'ke thua', 'duoc khong', 'hay khong', 'ad', 'ko', 'gi', 'nao', 'dc', 'khi', 'thi', 'hom nay', 'hien nay', 'bay gio', 'hien tai', 'gio', 'truoc day', 'truoc kia', 'nay la', 'sau sap nhap', 'sap nhap',
   'hop nhat', 'tiep nhan', 'nhung viec', 'cac viec', 'viec', 'z', 'vay', 'ha', 'ak', 'nhi', 'muon', 'lam sao', 'phai lam sao',
-  'nhu nao', 'yeu cau', 'de nghi', 'moi gom', 'gom ca', 'gop ca', 'hoi truoc', 'dia phuong nay', 'tinh nay', 'bo nay', 'roi', 'quy may', 'thang may', 'nam may', 'chao ban', 'xin chao', 'cam on',
+  'nhu nao', 'xu ly sao', 'xu ly the nao', 'xu ly nhu the nao', 'luc do', 'khi do', 'yeu cau', 'de nghi', 'moi gom', 'gom ca', 'gop ca', 'hoi truoc', 'dia phuong nay', 'tinh nay', 'bo nay', 'roi', 'quy may', 'thang may', 'nam may', 'chao ban', 'xin chao', 'cam on',
   'ban oi', 'chao ad', 'chao anh', 'chao chi', 'moi tinh', 'tinh cu', 'tinh moi', 'moi gom', 'mn', 'moi nguoi',
 ].sort((a, b) => b.length - a.length);
 const FRAME_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${QUESTION_FRAME.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
@@ -49,7 +49,7 @@ export function withoutDates(folded: string): string {
   return folded
     .replace(/\b(?:ngay\s+)?\d{1,2}\s*(?:thang\s*|[/.-])\s*\d{1,2}\s*(?:[/.-]|,?\s*nam)\s*\d{4}\b/g, ' ')
     .replace(/\bthang\s+\d{1,2}\s*(?:[/.-]|nam)\s*\d{4}\b/g, ' ')
-    .replace(/\b\d{1,2}\s*\/\s*\d{4}\b/g, ' ');
+    .replace(/\b(?:0?[1-9]|1[0-2])\s*\/\s*\d{4}\b/g, ' ');
 }
 
 /**

@@ -108,7 +108,7 @@ const SLANG: Array<[RegExp, string]> = [
   [/\b(?:ben|phia|anh em|ong) (cong an|y te|tai chinh|tu phap|giao duc|xay dung|noi vu|quoc phong|ngoai giao|cong thuong)\b/g, 'bo $1'],
   // Document kinds and bodies written short ("CV hướng dẫn KH CĐS", "NQ nào của CP").
   [/\bkh\b(?!\s*[&-])/g, 'ke hoach'],
-  [/\bcp\b/g, 'chinh phu'],
+  [/(?<!-)\bcp\b/g, 'chinh phu'],
   [/\bnq\b(?!\s*[&-])/g, 'nghi quyet'],
   [/\bqd\b(?!\s*[&-])/g, 'quyet dinh'],
   [/\bnd\b(?!\s*[&-])(?=\s*(?:so\s*)?\d)/g, 'nghi dinh'],

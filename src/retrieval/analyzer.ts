@@ -16,6 +16,9 @@ export const STOPWORDS = new Set(
   'ai gi nao sao la cua va voi cho duoc bi nhung cac mot hay hoac nay kia ay nhe a oi vay roi chua phai se neu toi minh em xin biet thi'.split(' '),
 );
 
+/** Words that say nothing on their own ("đến lúc đó", "đã có"): never a one-word topic. */
+const LONE_FUNCTION_WORDS = new Set('den tu toi tren duoi vao theo khi cho tai trong dang con moi rat cung deu nua luc day kia the nen neu khong co lam sao nhu hon nhat'.split(' '));
+
 /** Abbreviations officials type (folded form → words), expanded in questions and passages alike. */
 export const ABBREVIATIONS: Record<string, string> = {
   cds: 'chuyển đổi số',
@@ -98,7 +101,7 @@ export function contentBigrams(text: string): string[] {
   // A content word standing alone between question words ("VNeID được …", "top mấy ASEAN") is the topic too.
   if (out.length > 0) {
     words.forEach((w, i) => {
-      if (isContent(w) && w.length >= 3 && !isContent(words[i - 1] ?? '') && !isContent(words[i + 1] ?? '')) out.push(w);
+      if (isContent(w) && w.length >= 3 && !LONE_FUNCTION_WORDS.has(w) && !isContent(words[i - 1] ?? '') && !isContent(words[i + 1] ?? '')) out.push(w);
     });
   }
   // A topic of one content word ("Bạc Liêu được giao gì" after the name is removed) is matched on that word.
