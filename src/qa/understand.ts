@@ -97,6 +97,8 @@ const SLANG: Array<[RegExp, string]> = [
   [/\bkhcn\b(?!\s*(?:&|va))/g, 'khoa hoc cong nghe'],
   [/\bcpdt\b/g, 'chinh phu dien tu'],
   [/\bcps\b/g, 'chinh phu so'],
+  [/\b(?:tb\s*)?kl\s+hn\b/g, 'ket luan hoi nghi'],
+  [/\bhn\b(?=\s*(?:ngay\s*)?\d{1,2}\s*\/)/g, 'hoi nghi'],
   [/\btb\s*kl\b/g, 'thong bao ket luan'],
   [/\bkl\s+hn\b/g, 'ket luan hoi nghi'],
   [/\bkl\b/g, 'ket luan'],

@@ -98,6 +98,10 @@ export function contentBigrams(text: string): string[] {
     if (isContent(words[i]!) && isContent(words[i + 1]!)) out.push(words[i]! + JOIN + words[i + 1]!);
   }
   for (const w of words) if (/^\d{2,}$/.test(w) && !/^0\d$/.test(w)) out.push(w);
+  // A count before a noun ("5 trọng tâm", "05 chức năng") says which list is meant.
+  words.forEach((w, i) => {
+    if (/^\d$|^0\d$/.test(w) && isContent(words[i + 1] ?? '') && words[i + 1]!.length >= 2) out.push(String(Number(w)));
+  });
   // A content word standing alone between question words ("VNeID được …", "top mấy ASEAN") is the topic too.
   if (out.length > 0) {
     words.forEach((w, i) => {
@@ -116,7 +120,7 @@ export function bigramSet(text: string): Set<string> {
   for (const part of expandAbbreviations(text).split(/[()[\]:;!?]|[.,](?!\d)/)) {
     const words = tokenize(part);
     for (let i = 0; i + 1 < words.length; i++) out.add(words[i]! + JOIN + words[i + 1]!);
-    for (const w of words) out.add(w);
+    for (const w of words) out.add(/^0\d$/.test(w) ? String(Number(w)) : w);
   }
   return out;
 }
