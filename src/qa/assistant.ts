@@ -245,7 +245,9 @@ export class Assistant {
       if (first.now !== part.now && part.now === now) part.now = first.now;
       // "… theo Nghị định 63 và đến lúc đó đã có bao nhiêu địa phương hoàn thành?": the later part points
       // back, so the first part's words are its topic too.
-      if (POINTS_BACK.test(part.folded)) part.corrected = `${part.corrected} | ${first.corrected}`;
+      // So does a part whose own words name nothing specific ("các bộ ngành thực tế đạt bao nhiêu?").
+      const ownKeys = this.ranker.keyTerms(this.ranker.topicBigrams({ ...part }, ...part.agencies));
+      if (POINTS_BACK.test(part.folded) || (ownKeys.length === 0 && part.documents.length === 0)) part.corrected = `${part.corrected} | ${first.corrected}`;
       // "Bộ GD&ĐT phải xong X trước ngày nào, và Y trong năm nào?": the subject of the first part carries over.
       if (part.agencies.length === 0 && first.agencies.length > 0 && !part.asks.includes('who') && !part.asks.includes('list')) {
         part.agencies = first.agencies;
@@ -262,6 +264,14 @@ export class Assistant {
     if (SIGNER.test(u.folded)) {
       const signed = this.signedBy(u);
       if (signed) return signed;
+    }
+    if (CHAIR.test(u.folded)) {
+      const chaired = this.chairedBy(u);
+      if (chaired) return chaired;
+    }
+    if (ISSUED_WHEN.test(u.folded)) {
+      const issued = this.issuedOn(u);
+      if (issued) return issued;
     }
     // Nothing the corpus writes: "giá vàng", "thời tiết" — refused before any source is stretched to fit.
     if (u.documents.length === 0 && !u.asks.includes('due_soon') && !u.asks.includes('overdue') && this.ranker.unknownTopic(this.ranker.topicBigrams(u, ...u.agencies))) {
@@ -306,6 +316,39 @@ export class Assistant {
       citations.push({ docId: id, title: doc.title, quote: s.name });
     }
     return lines.length > 0 ? { grounded: true, answer: lines.join('\n'), rows: [], citations } : null;
+  }
+
+  /** "Hội nghị ngày 19/7/2024 do ai chủ trì?": the sentence of the document's opening that says who chaired. */
+  private chairedBy(u: Understanding): Draft | null {
+    for (const id of u.documents.slice(0, 2)) {
+      const head = this.heads.get(id) ?? '';
+      const sentence = head.split(/(?<=[.;:])\s+|\n+/).find((x) => /chủ trì/iu.test(x) && x.length < 600);
+      const doc = this.ranker.docById.get(id);
+      if (!sentence || !doc) continue;
+      const quote = squashSpaces(sentence);
+      return { grounded: true, answer: `Theo ${this.composer.label(id)}:\n“${quote}”`, rows: [], citations: [{ docId: id, title: doc.title, quote }] };
+    }
+    return null;
+  }
+
+  /** "QĐ phê duyệt chương trình này được ký ngày nào?": the date of the document named. */
+  private issuedOn(u: Understanding): Draft | null {
+    // Only of the document itself: "QĐ … được ký ngày nào", not "Bộ Y tế ban hành kế hoạch khi nào" within it.
+    const asked = ISSUED_WHEN.exec(u.folded);
+    const refEnd = Math.max(-1, ...(u.scope?.consumed ?? []).map(([, e]) => e));
+    if (!asked || u.agencies.length > 0 || refEnd < 0 || asked.index - refEnd > 25 || asked.index < refEnd) return null;
+    const id = u.documents.length === 1 ? u.documents[0]! : null;
+    const doc = id ? this.ranker.docById.get(id) : undefined;
+    if (!id || !doc?.date || doc.date.length !== 10) return null;
+    const [y, m, d] = doc.date.split('-');
+    const head = this.heads.get(id) ?? '';
+    const written = new RegExp(String.raw`ngày\s+0?${Number(d)}\s+tháng\s+0?${Number(m)}\s+năm\s+${y}`, 'iu').exec(head)?.[0];
+    return {
+      grounded: true,
+      answer: `${this.composer.label(id)} được ban hành ngày ${d}/${m}/${y}.${written ? `\nNguồn: “${written}”` : ''}`,
+      rows: [],
+      citations: written ? [{ docId: id, title: doc.title, quote: written }] : [],
+    };
   }
 
   /**
@@ -374,7 +417,13 @@ function describeTitle(title: string): string {
 }
 
 /** A part of a question that refers to the part before ("lúc đó", "việc này", "trong số đó"). */
-const POINTS_BACK = /\b(?:luc do|khi do|viec do|viec nay|viec tren|trong do|trong so do|cai do|nhiem vu do|nhiem vu nay|chi tieu do|chi tieu nay|van ban do|de an do|no)\b/;
+const POINTS_BACK = /\b(?:luc do|khi do|trong do|trong so do|cai do|no|(?:viec|nhiem vu|chi tieu|van ban|de an|chuong trinh|ke hoach|nghi dinh|luat|he thong|nen tang|du an) (?:do|nay|tren|ay))\b/;
+
+/** "hội nghị … do ai chủ trì": the chair of the meeting a document records. */
+const CHAIR = /\b(?:hoi nghi|phien hop|cuoc hop)\b.{0,60}\b(?:do ai|ai) chu tri\b/;
+
+/** "được ký ngày nào", "ban hành khi nào": the date of a document. */
+const ISSUED_WHEN = /\b(?:duoc ky|ky|ban hanh|phe duyet)\s+(?:vao\s+)?(?:ngay nao|khi nao|bao gio|luc nao|ngay may)\b/;
 
 /** "do ai ký", "người ký", "ký bởi ai": asks who signed a document. */
 const SIGNER = /\b(?:ai ky|nguoi ky|do ai ky|ky boi|ai da ky|ky ten|nguoi da ky)\b/;

@@ -153,7 +153,8 @@ export class Composer {
       const pool = u.years.length > 0 ? this.rankedWithKeys({ ...u, years: [] }).filter((x) => x.row.kind === 'indicator' || x.row.indicator) : indicators;
       const row = pool.find((x) => x.row.docId === docId && x.coverage >= 0.45 && x.row.lead.length > 0)?.row;
       if (row && !passage.rows.includes(row)) {
-        const lead = `Cơ quan chủ trì chỉ tiêu: ${describeLeads(row)} (${this.label(row.docId)}${row.section ? `, mục ${row.section}` : ''}).`;
+        const figure = row.indicator && (row.indicator.target || row.indicator.result) ? ` ${indicatorLine(row)}` : '';
+        const lead = `Cơ quan chủ trì chỉ tiêu: ${describeLeads(row)} (${this.label(row.docId)}${row.section ? `, mục ${row.section}` : ''}).${figure}`;
         return { ...passage, answer: fit(`${passage.answer}\n${lead}`), rows: [row, ...passage.rows] };
       }
       return passage;
@@ -196,8 +197,10 @@ export class Composer {
     const doc = this.r.docById.get(chunk.docId);
     // The best sentence with the sentences that follow it, while they fit: answers often run on ("Trước hết, …").
     const all = sentencesOf(chunk.text);
-    const at = all.indexOf(best.sentence);
-    let passageText = best.sentence;
+    let at = all.indexOf(best.sentence);
+    // "Trong đó, …", "Theo đó, …": the sentence before says what it is part of.
+    if (at > 0 && LEANS_BACK.test(fold(best.sentence))) at--;
+    let passageText = all[at] ?? best.sentence;
     for (let i = at + 1; i < all.length && passageText.length + all[i]!.length < 650; i++) passageText += ` ${all[i]}`;
     const { quote, truncated } = shortenQuote(passageText, 700);
     const citations: Citation[] = [{ docId: chunk.docId, title: doc?.title ?? chunk.docId, ...(chunk.section && { section: chunk.section }), quote }];
@@ -286,6 +289,9 @@ export class Composer {
     return { grounded: false, answer: fit(answer), rows: [], citations: [] };
   }
 }
+
+/** A sentence that continues the one before ("Trong đó, …", "Theo đó, …", "Ngoài ra, …"). */
+const LEANS_BACK = /^(?:trong do|trong so do|theo do|ngoai ra|dong thoi|cu the|tuy nhien|nhu vay|do do|vi vay)\b/;
 
 /** The footnote's context (the passage it annotates) shares the quoted text's words. */
 function carriesMarkIn(context: string, text: string): boolean {

@@ -194,8 +194,8 @@ function findScope(f: string, documents: readonly DocumentMeta[], headText?: (do
  * order of mention, and every number among them too.
  */
 function titlePrefix(f: string, documents: readonly DocumentMeta[]): DocumentScope | null {
-  const cue = new RegExp(String.raw`\b(?:${KIND_WORDS})\s+`, 'g');
-  let found: { d: DocumentMeta; n: number; at: number; end: number } | null = null;
+  const cue = new RegExp(String.raw`\b(?:${KIND_WORDS}|hoi nghi|phien hop)\s+`, 'g');
+  let found: { d: DocumentMeta; n: number; at: number; end: number; tied: boolean } | null = null;
   for (let m = cue.exec(f); m; m = cue.exec(f)) {
     const start = m.index + m[0].length;
     const words = [...f.slice(start, start + 120).matchAll(/[a-z0-9]+/g)];
@@ -203,21 +203,28 @@ function titlePrefix(f: string, documents: readonly DocumentMeta[]): DocumentSco
     for (const d of documents) {
       // "kế hoạch hoạt động năm 2024 …" named in a conclusion's title is not that conclusion.
       if (kind !== null && d.kind !== kind) continue;
-      const title = new Set(fold(d.title).match(/[a-z0-9]+/g) ?? []);
+      const titleWords: string[] = fold(d.title).match(/[a-z0-9]+/g) ?? [];
+      const title = new Set(titleWords);
       let n = 0;
       let end = start;
+      // The words follow the title's order, a few title words skipped at most between two of them.
+      let pos = -1;
       for (const w of words) {
-        if (!title.has(w[0])) break;
+        const next = titleWords.indexOf(w[0], pos + 1);
+        if (next < 0 || (pos >= 0 && next - pos > 4)) break;
+        pos = next;
         if (!TITLE_FILLER.has(w[0])) n++;
         end = start + w.index! + w[0].length;
       }
       const taken = f.slice(start, end);
       const numbers = taken.match(/\d+/g) ?? [];
-      if (n >= 4 && numbers.every((x) => title.has(x)) && (!found || n > found.n)) found = { d, n, at: m.index, end };
+      if (n >= 4 && numbers.every((x) => title.has(x))) {
+        if (!found || n > found.n) found = { d, n, at: m.index, end, tied: false };
+        else if (n === found.n && d !== found.d) found.tied = true;
+      }
     }
   }
-  if (!found) return null;
-  const tied = documents.filter((d) => d !== found!.d && fold(d.title).includes(f.slice(found!.at, found!.end).replace(/^\S+\s+/, '')));
-  if (tied.length > 0) return null;
+  // Words several titles share ("phiên họp Ủy ban Quốc gia về chuyển đổi số") name no one document.
+  if (!found || found.tied) return null;
   return { docIds: [found.d.docId], text: fold(found.d.kind), consumed: [[found.at, found.end]] };
 }
