@@ -298,7 +298,9 @@ export class Conversation {
     // "hạn khi nào?", "văn bản nào giao việc đó?", "trong đó bao nhiêu …", "kết quả đạt bao nhiêu?":
     // the same topic as the question before, asked differently.
     const startsAsFollowUp = /^(?:(?:the |vay |con )?(?:han|thoi han|han chot|khi nao|bao gio|luc nao|ai|co quan nao|ai chu tri|don vi nao|o dau|nguon|van ban nao|ket qua|to chuc|muc tieu|chi tieu|trong do|the trong|the theo|vay trong|vay theo|con trong|con theo))\b/.test(f);
-    if ((words <= 8 && startsAsFollowUp) || /^(?:the|vay) (?:trong|theo)\b/.test(f)) {
+    // "thế những địa phương nào đã xong rồi?", "là những thành phố nào?": said as a continuation.
+    const continues = /^(?:the|vay|the thi|vay thi|la|gom|bao gom|cu the)\s/.test(f) && words <= 14;
+    if ((words <= 8 && startsAsFollowUp) || continues || /^(?:the|vay) (?:trong|theo)\b/.test(f)) {
       return `${prev} — ${text}`;
     }
     return text;

@@ -62,6 +62,9 @@ export function namesYear(foldedText: string, year: string): boolean {
   return new RegExp(String.raw`(?<!\d\s*[-–]\s*)(?<!\d)${year}(?!\d)(?!\s*[-–]\s*\d{4})`).test(foldedText);
 }
 
+/** "những tỉnh nào", "các địa phương nào", "bao nhiêu tỉnh": named places are asked for. */
+const PLACES_ASKED = /\b(?:(?:nhung|cac) (?:tinh|dia phuong|thanh pho)(?: [a-z]+){0,3} nao|bao nhieu (?:tinh|dia phuong|thanh pho))\b/;
+
 /** Words between a noun phrase and its year ("… năm 2026", "giai đoạn 2025-2030"). */
 const YEAR_LEAD = new Set(['nam', 'giai', 'doan', 'trong', 'cua', 'den', 'het', 'tu', 'vao', 'cho', 've', 'thang', 'quy', 'ky', 'dot', 'cuoi', 'dau']);
 /** Question words: what comes before them is not the year's noun phrase. */
@@ -359,6 +362,8 @@ export class Ranker {
       if (u.partners.some((p) => row.support.includes(p.name))) score += 0.1;
       if (u.documents.includes(row.docId)) score += 0.15;
       if (u.asks.includes('list') && row.lead.length > 1) score += 0.05;
+      // "những tỉnh nào …": a row naming several provinces answers it, a group ("các địa phương") less so.
+      if (PLACES_ASKED.test(u.folded) && row.lead.filter((l) => this.registry.get(l)?.kind === 'province').length >= 2) score += 0.15;
       if ((u.asks.includes('when') || u.asks.includes('due_soon')) && row.deadline.date) score += 0.05;
       if (u.period && this.inPeriod(row, u)) score += 0.1;
       out.push({ row, score, coverage: cov });
