@@ -221,6 +221,21 @@ export function understand(
 
   period ??= relativePeriod(folded, now);
 
+  // "Giữa tháng 10/2024, những việc nào … đã quá hạn?", "đến tháng 7/2023 thì … quá hạn": a time said
+  // before asking what is late or due is when the question is asked, not a deadline window.
+  // A window asked about is written bare ("Quý I/2026 có nhiệm vụ nào đến hạn?"): only "quá hạn" takes a bare time as the asking date.
+  const overdueAt = OVERDUE.exec(folded)?.index ?? -1;
+  const lateAt = overdueAt >= 0 ? overdueAt : UPCOMING.exec(folded)?.index ?? -1;
+  if (period && lateAt > 0 && written.length > 0) {
+    const at = fold(q).indexOf(fold(period.text));
+    const lead = at >= 0 ? fold(q).slice(0, at).replace(/[,.(]/g, ' ') : '';
+    const cue = /^(?:\s*(?:den|toi|tinh den|tinh toi|giua|dau|cuoi|vao|hien|nay la|thoi diem))+\s*$/.test(lead);
+    if (at >= 0 && at < lateAt && (cue || (overdueAt >= 0 && lead.trim() === ''))) {
+      now = /giua\s*$/.test(lead) ? addDays(period.from, 14) : /cuoi\s*$/.test(lead) ? period.to : period.from;
+      period = null;
+    }
+  }
+
   let role: Role = 'any';
   if (agencies.length > 0) {
     // The role named next to the agency, not the one asked about ("… ai chủ trì cùng?").
