@@ -172,7 +172,12 @@ export class Lists {
     const own = (r: TaskRow) => Number(match !== null && direct(match(r)?.via ?? ''));
     const whose = `${agency ? ` của ${names(u)}` : ''}${this.filters(u, false)}`;
     const blocks: Array<{ head: string; rows: TaskRow[] }> = [];
-    if (wantDue) {
+    // "các mốc sắp tới về an toàn hệ thống thông tin": with a specific topic and no window, every coming deadline on it.
+    const onTopic = !u.period && topic.length > 0 && this.r.keyTerms(topic).length > 0 ? base.filter((r) => r.deadline.date! >= u.now && this.r.answerCoverage(topic, this.r.rowBigramsOf(r)) >= MIN_COVERAGE) : [];
+    if (wantDue && onTopic.length > 0) {
+      const due = onTopic.sort((a, b) => own(b) - own(a) || a.deadline.date!.localeCompare(b.deadline.date!));
+      blocks.push({ head: `Các mốc sắp tới về nội dung này${whose} (tính từ ${formatVietnameseDate(u.now)}): ${due.length} nhiệm vụ${both && due.length > 5 ? ' (5 gần nhất)' : ''}:`, rows: both ? due.slice(0, 5) : due });
+    } else if (wantDue) {
       const from = u.period?.from ?? u.now;
       const to = u.period?.to ?? addDays(u.now, 30);
       const due = narrow(base.filter((r) => r.deadline.date! >= from && r.deadline.date! <= to)).sort((a, b) => own(b) - own(a) || a.deadline.date!.localeCompare(b.deadline.date!));

@@ -62,7 +62,7 @@ export interface Understanding {
   corrected: string;
 }
 
-const UPCOMING = /\b(?:sap (?:den|toi|het) han|den han|sap toi han|han (?:trong|sap)|nhiem vu nao .*(?:tuan|thang) (?:nay|toi)|trong (?:tuan|thang) (?:nay|toi))\b/;
+const UPCOMING = /\b(?:sap (?:den|toi|het) han|chua (?:den|toi) han|con trong han|den han|sap toi han|han (?:trong|sap)|nhiem vu nao .*(?:tuan|thang) (?:nay|toi)|trong (?:tuan|thang) (?:nay|toi))\b/;
 const OVERDUE = /\b(?:qua han|tre han|cham tien do|het han ma chua|da het han|han da qua|tre hen|le ra phai|dang le phai|chua (?:xong|hoan thanh) (?:dung|theo) han)\b/;
 const WHEN = /\b(?:khi nao|bao gio|luc nao|quy may|thang may|nam may|ngay may|giai doan nao|thoi diem nao|moc nao|thoi han|han chot|han cuoi|han hoan thanh|truoc ngay nao|han (?:la|khi)|thoi gian nao|ngay nao|thang nao|nam nao|cham nhat (?:la )?(?:khi|ngay)|han)\b(?! che)/;
 const WHO = /\b(?:ai\b|co quan nao|bo nao|don vi nao|nganh nao|tinh nao|dia phuong nao|thanh pho nao|cq nao|ai la|do ai|ben nao|noi nao)\b/;
@@ -244,6 +244,11 @@ export function understand(
     else if (/\b(?:duoc giao |la |voi vai tro )?chu tri\b/.test(afterAgency) && !/\bphoi hop\b/.test(afterAgency)) role = 'lead';
   }
 
+  // "năm 2026 còn những nhiệm vụ nào chưa tới hạn?": with a due or late list asked, a lone year is its window.
+  if (!period && years.length === 1 && /^\d{4}$/.test(years[0]!) && (OVERDUE.test(folded) || UPCOMING.test(folded))) {
+    const y = years.pop()!;
+    period = { from: `${y}-01-01`, to: `${y}-12-31`, text: `năm ${y}` };
+  }
   const asks = detectAsks(folded, agencies, period, role);
   return {
     question: q,
