@@ -209,6 +209,12 @@ export function understand(
       docHits.forEach((d) => docs.add(d.docId));
       continue;
     }
+    // "hồi 2023 hai tỉnh này được giao gì": the documents of that year.
+    const ofYear = p.kind === 'year' && new RegExp(String.raw`(?<![\p{L}])hồi\s+(?:năm\s+)?${p.from!.slice(0, 4)}`, 'iu').test(q) ? documents.filter((d) => d.date?.startsWith(p.from!.slice(0, 4))) : [];
+    if (ofYear.length > 0) {
+      ofYear.forEach((d) => docs.add(d.docId));
+      continue;
+    }
     const figure = (INDICATOR.test(folded) || /%/.test(folded)) && !WHEN.test(folded);
     if (p.kind === 'year' && (!DEADLINE_CUE.test(before) || /\b(?:trung|dai|ngan) han\s*$/.test(before) || figure)) {
       // "giai đoạn 2026-2030" is one constraint; "năm 2026" another.

@@ -137,7 +137,8 @@ export class Speller {
     const out = words.map((m) => m[0]);
     for (let i = 0; i < out.length; i++) {
       const w = out[i]!;
-      if (/\d/.test(w) || w.length < 2 || QUESTION_WORDS.has(w)) continue;
+      // "TC", "CP": two consonants are an abbreviation, too short to tell a typo from another one.
+      if (/\d/.test(w) || w.length < 2 || QUESTION_WORDS.has(w) || (w.length === 2 && !/[aeiouy]/.test(w))) continue;
       const prev = out[i - 1];
       const next = words[i + 1]?.[0];
       // A word the corpus has once or twice may be one of its own typos ("nghành"): a far more frequent variant wins.
