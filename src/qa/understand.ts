@@ -196,6 +196,9 @@ export function understand(
   const docs = new Set(scope?.docIds ?? []);
   const years: string[] = [];
   const written = findPeriods(q);
+  // "hồi 2023 hai tỉnh này được giao gì": back then, in that year's documents.
+  const back = /(?<![\p{L}])hồi\s+(?:năm\s+)?(20\d\d)\b/iu.exec(q);
+  if (back) documents.filter((d) => d.date?.startsWith(back[1]!)).forEach((d) => docs.add(d.docId));
   for (const p of findPeriods(folded)) {
     const before = folded.slice(Math.max(0, p.start - 30), p.start);
     if (scope?.consumed.some(([s, e]) => p.start >= s && p.end <= e)) continue;
@@ -209,12 +212,7 @@ export function understand(
       docHits.forEach((d) => docs.add(d.docId));
       continue;
     }
-    // "hồi 2023 hai tỉnh này được giao gì": the documents of that year.
-    const ofYear = p.kind === 'year' && new RegExp(String.raw`(?<![\p{L}])hồi\s+(?:năm\s+)?${p.from!.slice(0, 4)}`, 'iu').test(q) ? documents.filter((d) => d.date?.startsWith(p.from!.slice(0, 4))) : [];
-    if (ofYear.length > 0) {
-      ofYear.forEach((d) => docs.add(d.docId));
-      continue;
-    }
+    if (p.kind === 'year' && back && back[1] === p.from!.slice(0, 4)) continue;
     const figure = (INDICATOR.test(folded) || /%/.test(folded)) && !WHEN.test(folded);
     if (p.kind === 'year' && (!DEADLINE_CUE.test(before) || /\b(?:trung|dai|ngan) han\s*$/.test(before) || figure)) {
       // "giai đoạn 2026-2030" is one constraint; "năm 2026" another.
