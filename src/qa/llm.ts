@@ -330,7 +330,7 @@ function unsupportedFact(answer: string, grounding: string[]): { reason: RejectR
 }
 
 /** Strips a Markdown code fence some OpenAI-compatible servers put around JSON. */
-function unfence(raw: string): string {
+export function unfence(raw: string): string {
   const m = /^\s*```(?:json)?\s*\n?([\s\S]*?)\n?```\s*$/i.exec(raw);
   return m ? m[1]! : raw;
 }

@@ -56,7 +56,7 @@ const stderrLogger: PhraserLogger = {
 };
 
 /** Models that reject `temperature` (reasoning models). */
-const NO_TEMPERATURE = /^(o\d|gpt-5)/i;
+export const NO_TEMPERATURE = /^(o\d|gpt-5)/i;
 
 export function createOpenAIPhraser(opts: OpenAIPhraserOptions): Phraser {
   const model = opts.model ?? DEFAULT_CHAT_MODEL;
@@ -134,7 +134,8 @@ export function createOpenAIPhraser(opts: OpenAIPhraserOptions): Phraser {
   };
 }
 
-function redact(text: string, secret: string): string {
+/** The text with every occurrence of the secret replaced (error messages may echo request headers). */
+export function redact(text: string, secret: string): string {
   return secret.length >= 4 ? text.split(secret).join('[redacted]') : text;
 }
 
@@ -144,22 +145,36 @@ function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return v ? v : undefined;
 }
 
-/**
- * The phraser configured by OPENAI_API_KEY (required), OPENAI_BASE_URL, OPENAI_MODEL and
- * LLM_TIMEOUT_MS; undefined when no key is set (answers stay extractive).
- */
-export function loadPhraserFromEnv(env: NodeJS.ProcessEnv = process.env, logger?: PhraserLogger): Phraser | undefined {
+/** The endpoint settings every model client shares: OPENAI_API_KEY (required), OPENAI_BASE_URL, OPENAI_MODEL, LLM_TIMEOUT_MS. */
+export interface OpenAIEndpoint {
+  apiKey: string;
+  baseURL?: string;
+  model?: string;
+  timeoutMs?: number;
+}
+
+/** The configured endpoint, or undefined when no key is set. */
+export function openAIEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): OpenAIEndpoint | undefined {
   const apiKey = envValue(env, 'OPENAI_API_KEY');
   if (!apiKey) return undefined;
   const baseURL = envValue(env, 'OPENAI_BASE_URL');
   const model = envValue(env, 'OPENAI_MODEL');
   const rawTimeout = envValue(env, 'LLM_TIMEOUT_MS');
   const timeout = rawTimeout !== undefined ? Number(rawTimeout) : undefined;
-  return createOpenAIPhraser({
+  return {
     apiKey,
     ...(baseURL && { baseURL }),
     ...(model && { model }),
     ...(timeout !== undefined && Number.isFinite(timeout) && timeout > 0 && { timeoutMs: timeout }),
-    ...(logger && { logger }),
-  });
+  };
+}
+
+/**
+ * The phraser configured by OPENAI_API_KEY (required), OPENAI_BASE_URL, OPENAI_MODEL and
+ * LLM_TIMEOUT_MS; undefined when no key is set (answers stay extractive).
+ */
+export function loadPhraserFromEnv(env: NodeJS.ProcessEnv = process.env, logger?: PhraserLogger): Phraser | undefined {
+  const endpoint = openAIEndpointFromEnv(env);
+  if (!endpoint) return undefined;
+  return createOpenAIPhraser({ ...endpoint, ...(logger && { logger }) });
 }
