@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Assistant, type AskResult } from '../src/qa/assistant.js';
 import { createOpenAIQueryModel, loadQueryModelFromEnv, QUERY_PROMPT_PATH, type ModelQuery, type QueryModel } from '../src/qa/llm-query.js';
 import { checkModelQuery } from '../src/qa/query-merge.js';
+import { freshDataDir, removeDataDirs, startTestApp } from './support/channel-app.js';
 import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai.js';
 
 const KEY = 'sk-test-Qy7uM2kLp9-not-a-real-key-3d1a';
@@ -50,6 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fake?.close();
+  removeDataDirs();
 });
 
 beforeEach(() => {
@@ -201,5 +203,30 @@ describe('cache and configuration', () => {
     expect(known.ok && known.additions.documents[0]?.docIds.length).toBe(1);
     const unknown = checkModelQuery(reading({ documents: [{ written: 'QĐ 9999', number: '9999/QĐ-TTg', kind: 'quyết định', date: null }] }), 'Theo QĐ 9999, ai chủ trì?', ctx);
     expect(unknown).toEqual({ ok: false, reason: 'document_not_in_corpus' });
+  });
+});
+
+describe('npm start with LLM_QUERY=1', () => {
+  it('reads the questions of the channels (here the JSON API) with the model; without the switch it does not', async () => {
+    const isQuery = (body: any) => body?.response_format?.json_schema?.name === 'truy_van';
+    // Query readings get the typo'd agency; phrasing requests get the fake's default "grounded: false".
+    fake.setHandler(({ body }) => (isQuery(body) ? { content: JSON.stringify(reading({ agencies: [typoAgency] })) } : undefined));
+    const askApp = async (env: Record<string, string>) => {
+      const app = await startTestApp({ DATA_DIR: freshDataDir(), OPENAI_API_KEY: KEY, OPENAI_BASE_URL: fake.baseURL, ...env });
+      try {
+        const res = await fetch(`http://127.0.0.1:${app.port}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ q: Q_TYPO }) });
+        expect(res.status).toBe(200);
+        return (await res.json()) as AskResult;
+      } finally {
+        await app.stop();
+      }
+    };
+    const on = await askApp({ LLM_QUERY: '1' });
+    expect(chatRequests().filter((r) => isQuery(r.body))).toHaveLength(1);
+    expect(on.answer).toContain(BTTTT);
+    fake.requests.length = 0;
+    const off = await askApp({});
+    expect(chatRequests().filter((r) => isQuery(r.body))).toHaveLength(0);
+    expect(off.answer).toBe(offline.answer);
   });
 });
