@@ -14,11 +14,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import OpenAI from 'openai';
 import { z } from 'zod';
 import { nfc, squashSpaces } from '../text/vietnamese.js';
-import { escapeTagData, unfence, type PhraserLogger } from './llm.js';
-import { DEFAULT_CHAT_MODEL, DEFAULT_LLM_TIMEOUT_MS, NO_TEMPERATURE, openAIEndpointFromEnv, redact, type OpenAIEndpoint } from './openai-phraser.js';
+import { escapeTagData, parseJsonReply, type PhraserLogger } from './llm.js';
+import { completeJson, DEFAULT_CHAT_MODEL, DEFAULT_LLM_TIMEOUT_MS, openAIEndpointFromEnv, rejectionLogger, type OpenAIEndpoint } from './openai-phraser.js';
 import type { Ask } from './understand.js';
 
 /** Every ask the rules know (understand.ts); the model may name only these. */
@@ -85,14 +85,8 @@ export type QueryRejectReason = 'invalid_json' | 'invalid_schema';
 
 /** The model's reply as a ModelQuery, or why it is not one. */
 export function parseModelQuery(raw: string): { ok: true; query: ModelQuery } | { ok: false; reason: QueryRejectReason } {
-  let json: unknown;
-  try {
-    json = JSON.parse(unfence(raw));
-  } catch {
-    return { ok: false, reason: 'invalid_json' };
-  }
-  const parsed = modelQuerySchema.safeParse(json);
-  return parsed.success ? { ok: true, query: parsed.data } : { ok: false, reason: 'invalid_schema' };
+  const parsed = parseJsonReply(raw, modelQuerySchema);
+  return parsed.ok ? { ok: true, query: parsed.data } : { ok: false, reason: parsed.reason };
 }
 
 /** Reads a question into a structured query; null when the model gave nothing usable. */
@@ -138,11 +132,7 @@ export function createOpenAIQueryModel(opts: OpenAIQueryModelOptions): QueryMode
     cache.set(key, value);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
   };
-  const reject = (reason: string, extra: Record<string, unknown>, started: number): null => {
-    const safe = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, typeof v === 'string' ? redact(v, opts.apiKey) : v]));
-    logger.warn({ reason, model, ms: Date.now() - started, ...safe }, 'llm-query: model reading rejected, using the rules');
-    return null;
-  };
+  const reject = rejectionLogger(logger, opts.apiKey, model, 'llm-query: model reading rejected, using the rules');
 
   return {
     logger,
@@ -155,37 +145,20 @@ export function createOpenAIQueryModel(opts: OpenAIQueryModelOptions): QueryMode
         return hit;
       }
       const started = Date.now();
-      let content: string | null | undefined;
-      try {
-        const completion = await client.chat.completions.create(
-          {
-            model,
-            messages: [
-              { role: 'system', content: system },
-              { role: 'user', content: renderQueryMessage(question) },
-            ],
-            response_format:
-              (opts.responseFormat ?? 'json_schema') === 'json_schema'
-                ? { type: 'json_schema', json_schema: { name: 'truy_van', strict: true, schema: MODEL_QUERY_JSON_SCHEMA } }
-                : { type: 'json_object' },
-            ...(!NO_TEMPERATURE.test(model) && { temperature: 0 }),
-            max_completion_tokens: 600,
-          },
-          { timeout: timeoutMs, maxRetries: 0, signal: AbortSignal.timeout(timeoutMs) },
-        );
-        const choice = completion.choices?.[0];
-        if (choice?.message?.refusal) return reject('refusal', {}, started);
-        if (choice?.finish_reason === 'length') return reject('truncated', {}, started);
-        content = choice?.message?.content;
-      } catch (err) {
-        // Transport failures are not cached: the next ask of the same question tries again.
-        if (err instanceof APIConnectionTimeoutError || err instanceof APIUserAbortError) return reject('timeout', { timeoutMs }, started);
-        if (err instanceof APIConnectionError) return reject('connection_error', { message: String(err.message).slice(0, 200) }, started);
-        if (err instanceof APIError) return reject('http_error', { status: err.status ?? null, error: err.name }, started);
-        return reject('request_failed', { error: (err as Error)?.name ?? 'Error' }, started);
-      }
+      const reply = await completeJson(client, {
+        model,
+        system,
+        user: renderQueryMessage(question),
+        schemaName: 'truy_van',
+        schema: MODEL_QUERY_JSON_SCHEMA,
+        responseFormat: opts.responseFormat ?? 'json_schema',
+        maxTokens: 600,
+        timeoutMs,
+      });
+      // Transport failures are not cached: the next ask of the same question tries again.
+      if ('reason' in reply && reply.reason !== 'empty_reply') return reject(reply.reason, reply.extra, started);
       // A reply that is not the schema is a property of the model and question: cached like a good one.
-      const parsed = typeof content === 'string' && content.trim() !== '' ? parseModelQuery(content) : { ok: false as const, reason: 'empty_reply' };
+      const parsed = 'content' in reply ? parseModelQuery(reply.content) : { ok: false as const, reason: reply.reason };
       remember(key, parsed.ok ? parsed.query : null);
       return parsed.ok ? parsed.query : reject(parsed.reason, {}, started);
     },

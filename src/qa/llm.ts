@@ -330,9 +330,21 @@ function unsupportedFact(answer: string, grounding: string[]): { reason: RejectR
 }
 
 /** Strips a Markdown code fence some OpenAI-compatible servers put around JSON. */
-export function unfence(raw: string): string {
+function unfence(raw: string): string {
   const m = /^\s*```(?:json)?\s*\n?([\s\S]*?)\n?```\s*$/i.exec(raw);
   return m ? m[1]! : raw;
+}
+
+/** A model's JSON reply (a ```json fence tolerated) read with a zod schema, or why it cannot be. */
+export function parseJsonReply<T>(raw: string, schema: z.ZodType<T>): { ok: true; data: T } | { ok: false; reason: 'invalid_json' | 'invalid_schema'; detail?: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(unfence(raw));
+  } catch {
+    return { ok: false, reason: 'invalid_json' };
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, reason: 'invalid_schema', detail: parsed.error.issues[0]?.message ?? '' };
 }
 
 /**
@@ -341,14 +353,8 @@ export function unfence(raw: string): string {
  * sources and the draft do not hold.
  */
 export function validatePhrased(raw: string, input: PhraseInput, sources: PhraseSource[], registry?: AgencyRegistry): PhraseVerdict {
-  let json: unknown;
-  try {
-    json = JSON.parse(unfence(raw));
-  } catch {
-    return { ok: false, reason: 'invalid_json' };
-  }
-  const parsed = phrasedOutputSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: 'invalid_schema', detail: parsed.error.issues[0]?.message ?? '' };
+  const parsed = parseJsonReply(raw, phrasedOutputSchema);
+  if (!parsed.ok) return parsed;
   const output = parsed.data;
   const answer = nfc(output.answer).trim();
   if (!output.grounded) return { ok: false, reason: 'not_grounded' };
