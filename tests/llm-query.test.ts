@@ -218,6 +218,16 @@ describe('cache and configuration', () => {
     expect(loadQueryModelFromEnv({ OPENAI_API_KEY: KEY, LLM_QUERY: '1', OPENAI_BASE_URL: fake.baseURL })).toBeDefined();
   });
 
+  it('never overrides the rules on a name their matcher reads, nor takes one abbreviation for another', () => {
+    const ctx = { registry: assistant.registry, documents: assistant.corpus.documents };
+    const q = 'Nhiệm vụ quản trị dữ liệu của BYT là gì?';
+    const rules = assistant.parse(q, NOW);
+    expect(rules.agencies.map((a) => a.name)).not.toContain('Quảng Trị');
+    const left = checkModelQuery(reading({ agencies: [{ written: 'quản trị', name: 'Quảng Trị' }] }), q, ctx);
+    expect(left.ok && left.additions.agencies).toEqual([]);
+    expect(checkModelQuery(reading({ agencies: [{ written: 'BYT', name: 'Bộ Công an' }] }), q, ctx)).toEqual({ ok: false, reason: 'agency_not_in_question' });
+  });
+
   it('resolves a document number against the corpus', () => {
     const ctx = { registry: assistant.registry, documents: assistant.corpus.documents };
     const q = 'Theo QĐ 2629, ai chủ trì?';

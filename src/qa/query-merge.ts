@@ -8,7 +8,8 @@
  *  - every part must quote the question ("written" found in it, diacritics aside);
  *  - an agency must resolve through the registry and be a near spelling of what was
  *    written (else the model named an agency the user did not: the reply is ignored);
- *    a name the registry does not know is dropped;
+ *    a name the registry does not know is dropped, and one the rules' own matcher reads
+ *    in what was written is theirs to take or leave (never overridden);
  *  - dates must be real and be a boundary of a period written in the question; years
  *    must be written in it;
  *  - a document must resolve to a corpus document;
@@ -54,7 +55,9 @@ function nearSpelling(written: string, entry: AgencyEntry): boolean {
   const w = fold(written).replace(/[^a-z0-9]/g, '');
   return [entry.name, ...entry.aliases].some((name) => {
     const n = fold(name).replace(/[^a-z0-9]/g, '');
-    return editDistance(w, n, Math.max(2, Math.floor(n.length / 4))) <= Math.max(2, Math.floor(n.length / 4));
+    // Abbreviations are near only letter for letter ("BYT" is not "BCA"); names allow a typo per five letters.
+    const max = n.length < 4 ? 0 : n.length < 6 ? 1 : Math.max(2, Math.floor(n.length / 5));
+    return editDistance(w, n, max) <= max;
   });
 }
 
@@ -81,6 +84,8 @@ export function checkModelQuery(q: ModelQuery, question: string, ctx: QueryCheck
       continue;
     }
     if (!nearSpelling(a.written, entry)) return { ok: false, reason: 'agency_not_in_question' };
+    // A name the rules' own matcher reads there was theirs to take or leave ("quản trị" is not Quảng Trị).
+    if (ctx.registry.findMentions(nfc(a.written), { fuzzy: true }).some((m) => m.name === entry.name)) continue;
     if (!agencies.some((x) => x.entry.name === entry.name)) agencies.push({ written: a.written, entry });
   }
 
