@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Assistant, type AskResult } from '../src/qa/assistant.js';
 import { createOpenAIQueryModel, loadQueryModelFromEnv, QUERY_PROMPT_PATH, type ModelQuery, type QueryModel } from '../src/qa/llm-query.js';
-import { checkModelQuery } from '../src/qa/query-merge.js';
+import { checkModelQuery, mergeModelQuery, type QueryAdditions } from '../src/qa/query-merge.js';
 import { freshDataDir, removeDataDirs, startTestApp } from './support/channel-app.js';
 import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai.js';
 
@@ -226,6 +226,26 @@ describe('cache and configuration', () => {
     const left = checkModelQuery(reading({ agencies: [{ written: 'quản trị', name: 'Quảng Trị' }] }), q, ctx);
     expect(left.ok && left.additions.agencies).toEqual([]);
     expect(checkModelQuery(reading({ agencies: [{ written: 'BYT', name: 'Bộ Công an' }] }), q, ctx)).toEqual({ ok: false, reason: 'agency_not_in_question' });
+  });
+
+  it('adds a window, a document or a year only where the rules have none, and never replaces theirs', () => {
+    const none: QueryAdditions = { asks: [], agencies: [], role: 'any', period: null, documents: [], years: [] };
+    const window = { from: '2024-10-01', to: '2024-12-31', text: 'Quý IV/2024' };
+    const reparse = (t: string) => assistant.parse(t, NOW);
+    const bare = assistant.parse('Bộ Công an phải làm gì?', NOW);
+    const added = mergeModelQuery([bare], { ...none, period: window }, reparse);
+    expect(added.parts[0]!.period).toEqual(window);
+    expect(added.added).toEqual(['period']);
+    const withWindow = assistant.parse('Bộ Công an phải làm gì trong tháng 12/2024?', NOW);
+    expect(mergeModelQuery([withWindow], { ...none, period: window }, reparse).parts[0]!.period).toEqual(withWindow.period);
+    const doc = assistant.corpus.documents[0]!.docId;
+    const scoped = mergeModelQuery([bare], { ...none, documents: [{ written: 'QĐ 2629', docIds: [doc] }], years: ['2025'] }, reparse).parts[0]!;
+    expect(scoped.documents).toEqual([doc]);
+    // A document's date is not also a topic year.
+    expect(scoped.years).toEqual([]);
+    expect(mergeModelQuery([bare], { ...none, years: ['2025'] }, reparse).parts[0]!.years).toEqual(['2025']);
+    expect(bare.period).toBeNull();
+    expect(bare.documents).toEqual([]);
   });
 
   it('resolves a document number against the corpus', () => {
