@@ -284,9 +284,12 @@ export class Conversation {
       if (prevMention) return mem.question.replace(prevMention.text, name);
       return `Nhiệm vụ của ${name}`;
     }
-    if (mentions.length > 0) return text;
     const words = f.split(' ').length;
     const prev = mem.question.replace(/[?.!]+$/, '');
+    // "đề án đó", "video ấy", "nhiệm vụ trên": the thing asked about before, whatever else is named now.
+    const refersBack = REFERS_BACK.test(f) || /[\p{L}]\s+(?:đó|ấy|nói trên|vừa rồi)(?![\p{L}])/iu.test(text);
+    if (refersBack && words <= 18) return `${prev} — ${text}`;
+    if (mentions.length > 0) return text;
     // "thế còn cán bộ, công chức thì …": a new subject, asked of the same document as before.
     if (/^(?:the |vay )?con\b/.test(f) && words >= 5) {
       const scope = /\s((?:theo|trong|tai)\s.+)$/u.exec(prev)?.[1];
@@ -294,9 +297,8 @@ export class Conversation {
     }
     // "hạn khi nào?", "văn bản nào giao việc đó?", "trong đó bao nhiêu …", "kết quả đạt bao nhiêu?":
     // the same topic as the question before, asked differently.
-    const refersBack = /\b(?:viec do|viec nay|nhiem vu do|nhiem vu nay|van ban do|chi tieu do|chi tieu nay|trong do|trong so do|cai do)\b/.test(f);
     const startsAsFollowUp = /^(?:(?:the |vay |con )?(?:han|thoi han|han chot|khi nao|bao gio|luc nao|ai|co quan nao|ai chu tri|don vi nao|o dau|nguon|van ban nao|ket qua|to chuc|muc tieu|chi tieu|trong do|the trong|the theo|vay trong|vay theo|con trong|con theo))\b/.test(f);
-    if ((words <= 8 && (startsAsFollowUp || refersBack)) || (words <= 14 && refersBack) || /^(?:the|vay) (?:trong|theo)\b/.test(f)) {
+    if ((words <= 8 && startsAsFollowUp) || /^(?:the|vay) (?:trong|theo)\b/.test(f)) {
       return `${prev} — ${text}`;
     }
     return text;
@@ -383,6 +385,10 @@ function describeOffsets(offsets: number[]): string {
   return offsets.map((d) => (d === 0 ? 'đúng ngày đến hạn' : `${d} ngày`)).join(', ');
 }
 
+
+/** A noun of administrative writing followed by a demonstrative ("việc đó", "đề án này", "chỉ tiêu trên"). */
+const REFERS_BACK =
+  /\b(?:viec|nhiem vu|van ban|chi tieu|muc tieu|de an|du an|chuong trinh|ke hoach|bao cao|hoat dong|he thong|nen tang|phan mem|video|clip|luat|nghi dinh|noi dung|so lieu|ty le|cai|khoan|dot|hoi nghi|phien hop|ket luan|quyet dinh|nghi quyet|thong bao|co so du lieu|trong|trong so) (?:do|nay|ay|tren|noi tren|vua roi)\b(?! la\b)/;
 
 const GREETING = /^(?:xin chao|chao|chao ban|chao tro ly|chao em|chao anh|chao chi|hello|hi|hey|alo|xin chao tro ly)(?: ban| tro ly| em| anh| chi| ad)?$/;
 const THANKS = /^(?:(?:ok|vang|da|uh|u|duoc roi)\s+)?(?:cam on|cam on ban|cam on nhieu|cam on tro ly|cam on em|thanks|thank you|thank|tks|ty)(?: ban| nhieu| nha| nhe| tro ly| em| a| nhe ban)*$/;

@@ -252,6 +252,14 @@ export class Assistant {
         part.documents = first.documents;
       }
       if (first.now !== part.now && part.now === now) part.now = first.now;
+      // "… theo Nghị định 63 và đến lúc đó đã có bao nhiêu địa phương hoàn thành?": the later part points
+      // back, so the first part's words are its topic too.
+      if (POINTS_BACK.test(part.folded)) part.corrected = `${part.corrected} | ${first.corrected}`;
+      // "Bộ GD&ĐT phải xong X trước ngày nào, và Y trong năm nào?": the subject of the first part carries over.
+      if (part.agencies.length === 0 && first.agencies.length > 0 && !part.asks.includes('who') && !part.asks.includes('list')) {
+        part.agencies = first.agencies;
+        part.role = first.role;
+      }
     }
     return parts;
   }
@@ -358,7 +366,7 @@ export class Assistant {
 
 /** Phrases questions are made of but directives rarely use: their words are never "corrected" into document words. */
 const QUESTION_PHRASES = [
-  'ai chủ trì', 'khi nào', 'bao giờ', 'bao nhiêu', 'thế nào', 'như thế nào', 'phải làm gì', 'làm những gì', 'có không', 'được chưa', 'rồi nhé',
+  'ai chủ trì', 'khi nào', 'bao giờ', 'thời hạn', 'có thời hạn không', 'hạn hoàn thành', 'bao nhiêu', 'thế nào', 'như thế nào', 'phải làm gì', 'làm những gì', 'có không', 'được chưa', 'rồi nhé',
   'ạ ơi vậy hả', 'hạn chót', 'hạn cuối', 'lúc nào', 'mấy', 'cho mình hỏi', 'cho em hỏi', 'giúp với nha nhỉ', 'xin hỏi', 'được giao những việc gì',
   'giống nhau', 'khác nhau', 'so với', 'còn thì sao', 'chào bạn', 'xin chào', 'cảm ơn bạn', 'bạn ơi', 'chào ad', 'chào anh', 'chào chị', 'sắp đến hạn', 'đến hạn', 'quá hạn', 'hết hạn', 'trễ hạn', 'xử lý', 'ngành nào', 'đâu',
   'nhiệm vụ nào', 'văn bản nào', 'mới nhất', 'thời gian nào', 'ngày nào', 'tháng nào', 'năm nào', 'cơ quan nào', 'đơn vị nào', 'việc gì',
@@ -374,11 +382,14 @@ function describeTitle(title: string): string {
   return `${cap(m[3]!)} (${how} ${cap(m[2]!)})`;
 }
 
+/** A part of a question that refers to the part before ("lúc đó", "việc này", "trong số đó"). */
+const POINTS_BACK = /\b(?:luc do|khi do|viec do|viec nay|viec tren|trong do|trong so do|cai do|nhiem vu do|nhiem vu nay|chi tieu do|chi tieu nay|van ban do|de an do|no)\b/;
+
 /** "do ai ký", "người ký", "ký bởi ai": asks who signed a document. */
 const SIGNER = /\b(?:ai ky|nguoi ky|do ai ky|ky boi|ai da ky|ky ten|nguoi da ky)\b/;
 
 /** Question words: a clause holding one asks something of its own. */
-const ASKING = /\b(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao)\b/;
+const ASKING = /\b(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao|thu may|may)\b/;
 
 /**
  * "… bao nhiêu điểm, và trong số còn lại bao nhiêu …", "… trước ngày nào và … gửi về đâu?":

@@ -84,14 +84,12 @@ export class Lists {
     const bestCov = Math.max(0, ...scored.map((x) => x.cov));
     // Only for a short, focused topic: a long question carries narrative words no task repeats.
     if (topic.length > 0 && topic.length <= 5 && ownOnTopic.length === 0 && sharedOnTopic.length === 0 && bestCov < 0.3 && this.r.keyTerms(topic).length > 0) {
-      return {
-        grounded: false,
-        answer: `Các văn bản hiện có không giao ${agency.name} nhiệm vụ nào về nội dung này${this.filters(u)} (văn bản không đề cập). ${agency.name} được giao ${pool.length} nhiệm vụ khác — hỏi «${agency.name} phải làm gì?» để xem.`,
-        rows: [],
-        citations: [],
-      };
+      return this.notAssigned(u, pool.length);
     }
-    const list0 = [...(topic.length > 0 && ownOnTopic.length > 0 ? ownOnTopic : ownAll), ...sharedOnTopic];
+    // A specific topic ("nền tảng số du lịch") none of the agency's own tasks covers: its other tasks do not answer.
+    const specific = topic.length > 0 && this.r.keyTerms(topic).length > 0 && ownOnTopic.length === 0;
+    if (specific && sharedOnTopic.length === 0) return this.notAssigned(u, pool.length);
+    const list0 = [...(topic.length > 0 && ownOnTopic.length > 0 ? ownOnTopic : specific ? [] : ownAll), ...sharedOnTopic];
     list0.sort(
       (a, b) =>
         b.cov + (direct(b.m.via) ? 0.25 : 0) - (a.cov + (direct(a.m.via) ? 0.25 : 0)) ||
@@ -116,6 +114,26 @@ export class Lists {
     const items = list.map((s, i) => this.item(s.row, u, i, s.m.via === 'lead' || s.m.via === 'support' ? undefined : s.m.note, false, topic, agency.name));
     const { text, shown } = paginate(head, items, page, tailParts.join('\n'));
     return { grounded: true, answer: text, rows: list.map((s) => s.row).slice(0, 50), citations: shown.map((i) => this.citation(list[i]!.row)) };
+  }
+
+  /**
+   * "Điện Biên được giao nền tảng số du lịch không?": no task of the agency is about it. Says so,
+   * and who the documents do give that work to, when a task covers the topic.
+   */
+  private notAssigned(u: Understanding, others: number): Draft {
+    const agency = u.agencies[0]!;
+    const topic = this.r.topicBigrams(u, ...u.agencies);
+    const elsewhere = this.r
+      .rankRows({ ...u, agencies: [], role: 'any' })
+      .map((x) => ({ row: x.row, cov: this.r.answerCoverage(topic, this.r.rowBigramsOf(x.row)) }))
+      .filter((x) => x.cov >= 0.7 && x.row.lead.length > 0)[0]?.row;
+    const given = elsewhere ? ` Việc gần nhất trong văn bản được giao cho ${elsewhere.lead.slice(0, 6).map(midSentence).join(', ')}${elsewhere.lead.length > 6 ? '…' : ''} (${this.c.label(elsewhere.docId)}${elsewhere.section ? `, mục ${elsewhere.section}` : ''}): «${brief(elsewhere.task, 140)}».` : '';
+    return {
+      grounded: false,
+      answer: `Các văn bản hiện có không giao ${agency.name} nhiệm vụ nào về nội dung này${this.filters(u)} (văn bản không đề cập).${given} ${agency.name} được giao ${others} nhiệm vụ khác — hỏi «${agency.name} phải làm gì?» để xem.`,
+      rows: [],
+      citations: [],
+    };
   }
 
   /** The agency's task with the nearest dated deadline, as "; gần nhất là …". */

@@ -58,6 +58,9 @@ export function confusions(word: string): string[] {
 /** Words that carry the question itself ("hạn", "nào", "gì"): never swapped for a document word. */
 const QUESTION_WORDS = new Set(['han', 'nao', 'gi', 'ai', 'khi', 'bao', 'gio', 'sao', 'dau', 'lam', 'phai', 'co', 'khong', 'duoc', 'nhieu', 'may', 'chua', 'roi']);
 
+/** Function words: next to anything, so they say nothing about which variant of a word is meant. */
+const GLUE = new Set(['va', 'cac', 'cua', 'cho', 'voi', 'la', 'co', 'duoc', 'nhung', 'mot', 've', 'thi', 'ma', 'hoac']);
+
 export class Speller {
   private readonly frequency = new Map<string, number>();
   private readonly bigrams = new Map<string, number>();
@@ -140,14 +143,18 @@ export class Speller {
       // A word the corpus has once or twice may be one of its own typos ("nghành"): a far more frequent variant wins.
       const freq = this.frequency.get(w) ?? 0;
       const known = freq > 2 || (freq > 0 && !confusions(w).some((c) => (this.frequency.get(c) ?? 0) >= 10 * freq + 10));
-      const here = this.context(prev, w, next);
+      // A known word is judged on its content neighbours only: "và triển" is common, yet
+      // "và chiến lược" is no typo of it.
+      const [p, n] = known ? [prev && !GLUE.has(prev) ? prev : undefined, next && !GLUE.has(next) ? next : undefined] : [prev, next];
+      const here = this.context(p, w, n);
       let best = w;
       let bestScore = here;
       for (const c of confusions(w)) {
         if (!this.frequency.has(c)) continue;
-        const score = this.context(prev, c, next);
-        // A known syllable is only replaced when it never occurs beside its neighbours and the variant often does.
-        if (score > bestScore && (!known || (here === 0 && score >= 3))) {
+        const score = this.context(p, c, n);
+        // A known syllable is only replaced when the variant occurs beside its neighbours far more often
+        // ("thời hạng không" → "thời hạn": "hàng không" is a word, "thời hạng" is not).
+        if (score > bestScore && (!known || score >= 4 * here + 3)) {
           best = c;
           bestScore = score;
         }
