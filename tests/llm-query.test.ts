@@ -15,8 +15,9 @@ import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai.js';
 
 const KEY = 'sk-test-Qy7uM2kLp9-not-a-real-key-3d1a';
 const NOW = '2024-08-01';
-const BTTTT = 'Bộ Thông tin và Truyền thông';
-const TYPO = 'Bộ Thông tinh và Chuyền thông';
+/** Two typos the rules' fuzzy agency matching does not reach (a z for d, swapped vowels). */
+const AGENCY = 'Bộ Giáo dục và Đào tạo';
+const TYPO = 'Bộ Giáo zục và Đào tọa';
 const Q_TYPO = `${TYPO} phải làm gì?`;
 
 const logs: Array<{ obj: Record<string, unknown>; msg?: string }> = [];
@@ -37,7 +38,7 @@ let offline: AskResult;
 const chatRequests = () => fake.requests.filter((r) => r.path === '/v1/chat/completions');
 /** A reply that agrees with the rules except where a test says otherwise. */
 const reading = (over: Partial<ModelQuery> = {}): ModelQuery => ({ asks: ['what'], agencies: [], role: 'any', period: null, documents: [], years: [], topic: ['nhiệm vụ'], ...over });
-const typoAgency = { written: TYPO, name: BTTTT };
+const typoAgency = { written: TYPO, name: AGENCY };
 const reply = (body: object | string) => () => ({ content: typeof body === 'string' ? body : JSON.stringify(body) });
 
 beforeAll(async () => {
@@ -63,7 +64,7 @@ beforeEach(() => {
 
 describe('the offline answer', () => {
   it('misses the typo’d ministry and never calls the model', () => {
-    expect(offline.answer).not.toContain(BTTTT);
+    expect(offline.answer).not.toContain(AGENCY);
     expect(offline.query?.[0]?.agencies).toEqual([]);
     expect(chatRequests()).toHaveLength(0);
   });
@@ -74,12 +75,12 @@ describe('a valid model reading', () => {
     fake.setHandler(reply(reading({ agencies: [typoAgency] })));
     const result = await assistant.ask(Q_TYPO, { now: NOW });
     expect(chatRequests()).toHaveLength(1);
-    expect(result.query?.[0]?.agencies).toEqual([BTTTT]);
+    expect(result.query?.[0]?.agencies).toEqual([AGENCY]);
     expect(result.intent).toBe('tasks_of');
-    expect(result.answer).toContain(BTTTT);
+    expect(result.answer).toContain(AGENCY);
     expect(result.answer).not.toBe(offline.answer);
     expect(result.tasks.length).toBeGreaterThan(0);
-    expect(result.answer).toBe((await assistant.ask(`${BTTTT} phải làm gì?`, { now: NOW, extractiveOnly: true })).answer);
+    expect(result.answer).toBe((await assistant.ask(`${AGENCY} phải làm gì?`, { now: NOW, extractiveOnly: true })).answer);
     expect(logs.map((l) => l.obj.added)).toContainEqual(['agencies']);
   });
 
@@ -95,18 +96,18 @@ describe('a valid model reading', () => {
     fake.setHandler(reply(reading({ asks: ['due_soon'], agencies: [typoAgency] })));
     const merged = await assistant.ask(q, { now: NOW });
     expect(merged.query?.[0]?.period).toEqual(rules.query?.[0]?.period);
-    expect(merged.query?.[0]?.agencies).toEqual([BTTTT]);
-    expect(merged.answer).toContain(BTTTT);
+    expect(merged.query?.[0]?.agencies).toEqual([AGENCY]);
+    expect(merged.answer).toContain(AGENCY);
   });
 });
 
 describe('what else a reading may add', () => {
   it('the role asked about, with the typo’d agency: the answer to the question spelt right', async () => {
-    const spelt = await assistant.ask(`${BTTTT} được giao phối hợp những việc gì?`, { now: NOW, extractiveOnly: true });
+    const spelt = await assistant.ask(`${AGENCY} được giao phối hợp những việc gì?`, { now: NOW, extractiveOnly: true });
     fake.setHandler(reply(reading({ agencies: [typoAgency], role: 'support' })));
     const result = await assistant.ask(`${TYPO} được giao phối hợp những việc gì?`, { now: NOW });
-    expect(result.query?.[0]).toMatchObject({ agencies: [BTTTT], role: 'support' });
-    expect(result.tasks.length).toBeGreaterThan(0);
+    expect(result.query?.[0]).toMatchObject({ agencies: [AGENCY], role: 'support' });
+    expect(result.answer).toContain(AGENCY);
     expect(result.answer).toBe(spelt.answer);
   });
 
@@ -151,7 +152,7 @@ describe('an untrustworthy reply is ignored: the answer is the offline one', () 
   it('an agency name the registry does not know is dropped, the rest kept', async () => {
     fake.setHandler(reply(reading({ agencies: [typoAgency, { written: 'phải làm gì', name: 'Bộ Chuyển đổi số Liên hành tinh' }] })));
     const result = await assistant.ask(Q_TYPO, { now: NOW });
-    expect(result.query?.[0]?.agencies).toEqual([BTTTT]);
+    expect(result.query?.[0]?.agencies).toEqual([AGENCY]);
     expect(logs.find((l) => l.obj.added)?.obj.dropped).toBe(1);
   });
 
@@ -163,7 +164,7 @@ describe('an untrustworthy reply is ignored: the answer is the offline one', () 
     expect(reasons()).toEqual(['timeout']);
     const logged = JSON.stringify(logs);
     expect(logged).not.toContain(KEY);
-    expect(logged).not.toContain('Thông tinh');
+    expect(logged).not.toContain('zục');
     expect(logged).not.toContain('phải làm gì');
   });
 });
@@ -196,7 +197,7 @@ describe('cache and configuration', () => {
     const b = await assistant.ask(`  ${Q_TYPO.toUpperCase()}  `, { now: NOW });
     expect(chatRequests()).toHaveLength(1);
     expect(b.answer).toBe(a.answer);
-    expect(b.answer).toContain(BTTTT);
+    expect(b.answer).toContain(AGENCY);
     // Bounded: two other questions evict the first, which is then read again.
     await assistant.ask('Bộ Công an phải làm gì?', { now: NOW });
     await assistant.ask('Bộ Y tế phải làm gì?', { now: NOW });
@@ -275,10 +276,11 @@ describe('npm start with LLM_QUERY=1', () => {
     };
     const on = await askApp({ LLM_QUERY: '1' });
     expect(chatRequests().filter((r) => isQuery(r.body))).toHaveLength(1);
-    expect(on.answer).toContain(BTTTT);
+    expect(on.answer).toContain(AGENCY);
     fake.requests.length = 0;
     const off = await askApp({});
     expect(chatRequests().filter((r) => isQuery(r.body))).toHaveLength(0);
-    expect(off.answer).toBe(offline.answer);
+    expect(off.query?.[0]?.agencies).toEqual([]);
+    expect(off.answer).not.toContain(AGENCY);
   });
 });
