@@ -50,6 +50,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   // The openai client is loaded only when a key is configured: offline start-up stays fast.
   const phraser = config.OPENAI_API_KEY ? (await import('./qa/openai-phraser.js')).loadPhraserFromEnv(env, logger) : undefined;
   const embedder = config.OPENAI_API_KEY ? (await import('./retrieval/embeddings.js')).loadEmbedderFromEnv(env) : undefined;
+  const queryModel = config.OPENAI_API_KEY && config.LLM_QUERY ? (await import('./qa/llm-query.js')).loadQueryModelFromEnv(env, logger) : undefined;
   const dbFile = join(config.dataDir, 'assistant.db');
   // The inbox and the admin question log are SQLite: with PostgreSQL, this instance's own file
   // (its crash journal and its own question statistics); otherwise the shared store itself.
@@ -67,7 +68,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   const local = ownFile ?? (store as SqliteStore);
   let synced: SyncedAnswerer;
   try {
-    synced = await openSyncedAnswerer({ config, env, store, logger, phraser, embedder });
+    synced = await openSyncedAnswerer({ config, env, store, logger, phraser, embedder, queryModel });
   } catch (err) {
     await store.close();
     await ownFile?.close();

@@ -63,6 +63,7 @@ export const envSchema = z.object({
   OPENAI_MODEL: optionalText,
   OPENAI_EMBEDDING_MODEL: optionalText,
   LLM_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(15_000),
+  LLM_QUERY: z.string().trim().regex(/^(?:0|1|true|false|yes|no|on|off)?$/i, { message: 'cần 1 (bật) hoặc 0 (tắt)' }).optional(),
 
   DB_BACKUP_KEEP: z.coerce.number().int().min(0).max(365).default(7),
   DB_BACKUP_TIME: z

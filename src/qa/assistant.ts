@@ -18,6 +18,8 @@ import { fold, squashSpaces } from '../text/vietnamese.js';
 import { verifyCitations, type Citation } from './citations.js';
 import { Composer, fit, type Draft } from './compose.js';
 import type { Phraser } from './llm.js';
+import type { QueryModel } from './llm-query.js';
+import { refineWithModel } from './query-merge.js';
 import { Lists } from './lists.js';
 import { Ranker } from './ranking.js';
 import { findDocumentScope } from './scope.js';
@@ -89,6 +91,8 @@ export interface AssistantOptions {
   embedder?: Embedder;
   /** Optional LLM phrasing of answers. */
   phraser?: Phraser;
+  /** Optional model reading of questions (LLM_QUERY=1): may add what the rules missed, never in extractive mode. */
+  queryModel?: QueryModel;
   /** Answers kept for repeated questions (default 1,000; 0 disables the cache). */
   answerCacheSize?: number;
   onProgress?: (message: string) => void;
@@ -118,6 +122,7 @@ export class Assistant {
     readonly passages: PassageIndex,
     private readonly phraser: Phraser | undefined,
     private readonly answerCacheSize: number = ANSWER_CACHE_SIZE,
+    private readonly queryModel?: QueryModel,
   ) {
     this.ranker = new Ranker(corpus, registry, passages);
     this.composer = new Composer(this.ranker);
@@ -148,7 +153,7 @@ export class Assistant {
       ...(opts.onProgress !== undefined && { onProgress: opts.onProgress }),
       ...(opts.onSkip !== undefined && { onSkip: opts.onSkip }),
     });
-    return new Assistant(corpus, registry, index, opts.phraser, opts.answerCacheSize ?? ANSWER_CACHE_SIZE);
+    return new Assistant(corpus, registry, index, opts.phraser, opts.answerCacheSize ?? ANSWER_CACHE_SIZE, opts.queryModel);
   }
 
   /**
@@ -160,7 +165,7 @@ export class Assistant {
     const now = resolveNow(opts.now);
     const key = JSON.stringify([squashSpaces(question), now, opts.page ?? 1, opts.extractiveOnly === true, opts.passages !== false]);
     // With a language model the answer may differ between calls (or be a timeout fallback): never cached.
-    const cacheable = this.answerCacheSize > 0 && (!this.phraser || opts.extractiveOnly === true);
+    const cacheable = this.answerCacheSize > 0 && ((!this.phraser && !this.queryModel) || opts.extractiveOnly === true);
     const cached = cacheable ? this.answerCache.get(key) : undefined;
     if (cached) {
       this.answerCache.delete(key);
@@ -186,7 +191,11 @@ export class Assistant {
 
   private async answer(question: string, now: string, opts: AskOptions): Promise<AskResult> {
     this.ranker.reset();
-    const parts = this.splitParts(question, now);
+    let parts = this.splitParts(question, now);
+    // Optional model reading (./query-merge.ts): adds only what the rules missed; never in extractive mode, which eval measures.
+    if (this.queryModel && !opts.extractiveOnly) {
+      parts = await refineWithModel(parts, question, { model: this.queryModel, registry: this.registry, documents: this.corpus.documents, reparse: (t) => this.parse(t, now) });
+    }
     const drafts: Array<{ u: Understanding; draft: Draft }> = [];
     for (const part of parts) drafts.push({ u: part, draft: await this.compose(part, opts.page ?? 1) });
     const u = drafts[0]!.u;
