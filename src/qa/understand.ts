@@ -287,7 +287,10 @@ function detectAsks(f: string, agencies: AgencyEntry[], period: Period | null, r
   if (COMPARE.test(f)) add('compare');
   if (/\blien he\b/.test(f)) add('guidance');
   if (LIST.test(f) && !/\bbao nhieu (?:phan tram|%)/.test(f)) add('list');
-  const asksIndicator = INDICATOR.test(f) || /%/.test(f);
+  // "được giao mấy việc", "có bao nhiêu nhiệm vụ": an agency's tasks, counted by their list.
+  const countsTasks = agencies.length > 0 && /\b(?:duoc giao|phai lam|nhan|co) (?:bao nhieu|may) (?:viec|nhiem vu|dau viec|nv)\b/.test(f) && !/\btong\b/.test(f);
+  const asksIndicator = (INDICATOR.test(f) || /%/.test(f)) && !countsTasks;
+  if (countsTasks) add('what');
   const asksWhen = WHEN.test(f);
   if (asksIndicator && !asksWhen) add('figure');
   if (agencies.length > 0 && (STRONG_WHAT.test(f) || role !== 'any') && (!WHO.test(f) || /\bphoi hop voi ai\b/.test(f))) add('what');
