@@ -351,12 +351,18 @@ export class Ranker {
     // With a document scope, rows of that document are candidates even when the wording differs.
     if (u.documents.length > 0) for (const r of this.corpus.tasks) if (u.documents.includes(r.docId) && !lexical.has(r.id)) lexical.set(r.id, 0);
     const matchers = u.agencies.map((a) => agencyMatcher(a, this.registry, u.role !== 'lead', u.now));
+    const topicSet = new Set(topic);
     const out: RankedRow[] = [];
     for (const [id, lex] of lexical) {
       const row = this.rowById.get(id)!;
       if (!this.admits(row, u)) continue;
       const cov = topic.length === 0 ? (matchers.length > 0 ? 0.6 : 0) : this.coverage(topic, this.rowBigrams.get(id)!);
       let score = 0.55 * cov + 0.3 * lex;
+      // A row that says little beyond what was asked is that task (a table row), not a paragraph mentioning it.
+      const own = contentBigrams(row.task);
+      if (own.length > 0 && topic.length > 0) score += (0.1 * own.filter((b) => topicSet.has(b)).length) / own.length;
+      // "Ai …": a named agency answers better than "các bộ, ngành, địa phương".
+      if (u.asks.includes('who') && row.lead.some((l) => this.registry.get(l)?.kind !== 'group')) score += 0.04;
       if (matchers.length > 0) {
         const m = matchers.map((f) => f(row)).find((x) => x !== null);
         if (u.role === 'support') score += m?.via === 'support' ? 0.25 : -0.15;
