@@ -89,7 +89,19 @@ export class Composer {
       row.lead.length === 0
         ? 'Văn bản không nêu cơ quan chủ trì cụ thể.'
         : `${describeLeads(row)} chủ trì${row.support.length > 0 ? `, phối hợp với ${row.support.map(midSentence).join(', ')}` : ''}.`;
-    return u.intent === 'when' || (u.asks.includes('when') && !u.asks.includes('who')) ? `${deadline} ${who}` : `${who} ${deadline}`;
+    const line = u.intent === 'when' || (u.asks.includes('when') && !u.asks.includes('who')) ? `${deadline} ${who}` : `${who} ${deadline}`;
+    return short ? line : `${line}${this.successions(row)}`;
+  }
+
+  /** "Bộ Giao thông vận tải … — nay: từ 01/3/2025 hợp nhất vào Bộ Xây dựng": who holds the work since the 2025 restructuring. */
+  successions(row: TaskRow): string {
+    const issued = this.r.docDate(row);
+    const notes = row.lead
+      .map((l) => this.r.registry.get(l)?.succession)
+      .filter((x): x is NonNullable<typeof x> => x !== undefined && (issued === '' || issued < x.date))
+      .slice(0, 2)
+      .map((x) => x.note.replace(/\.+$/, ''));
+    return notes.length > 0 ? `\nNay: ${[...new Set(notes)].join('; ')}.` : '';
   }
 
   /** "Việc: …" when the quote does not say it, and "Nguồn: TB 19/07/2024 (VPCP), mục …: “quote”". */
