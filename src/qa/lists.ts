@@ -87,7 +87,9 @@ export class Lists {
       return this.notAssigned(u, pool.length);
     }
     // A specific topic ("nền tảng số du lịch") none of the agency's own tasks covers: its other tasks do not answer.
-    const specific = topic.length > 0 && this.r.keyTerms(topic).length > 0 && ownOnTopic.length === 0;
+    // "… được giao những nhiệm vụ gì …" asks for the list whatever else it adds; "X được giao Y không?" asks about Y.
+    const asksList = /\b(?:nhung (?:nhiem vu|viec)(?: gi)?|nhiem vu gi|viec gi|lam gi|nhung gi)\b/.test(u.folded);
+    const specific = !asksList && topic.length > 0 && this.r.keyTerms(topic).length > 0 && ownOnTopic.length === 0;
     if (specific && sharedOnTopic.length === 0) return this.notAssigned(u, pool.length);
     const list0 = [...(topic.length > 0 && ownOnTopic.length > 0 ? ownOnTopic : specific ? [] : ownAll), ...sharedOnTopic];
     list0.sort(
