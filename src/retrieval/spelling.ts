@@ -56,10 +56,10 @@ export function confusions(word: string): string[] {
 }
 
 /** Words that carry the question itself ("hạn", "nào", "gì"): never swapped for a document word. */
-const QUESTION_WORDS = new Set(['han', 'nao', 'gi', 'ai', 'khi', 'bao', 'gio', 'sao', 'dau', 'lam', 'phai', 'co', 'khong', 'duoc', 'nhieu', 'may', 'chua', 'roi']);
+const QUESTION_WORDS = new Set(['xong', 'han', 'nao', 'gi', 'ai', 'khi', 'bao', 'gio', 'sao', 'dau', 'lam', 'phai', 'co', 'khong', 'duoc', 'nhieu', 'may', 'chua', 'roi']);
 
 /** Function words: next to anything, so they say nothing about which variant of a word is meant. */
-const GLUE = new Set(['va', 'cac', 'cua', 'cho', 'voi', 'la', 'co', 'duoc', 'nhung', 'mot', 've', 'thi', 'ma', 'hoac']);
+const GLUE = new Set(['va', 'cac', 'cua', 'cho', 'voi', 'la', 'co', 'duoc', 'nhung', 'mot', 've', 'thi', 'ma', 'hoac', 'khong', 'chua', 'roi', 'nao', 'gi']);
 
 export class Speller {
   private readonly frequency = new Map<string, number>();
@@ -153,9 +153,9 @@ export class Speller {
       for (const c of confusions(w)) {
         if (!this.frequency.has(c)) continue;
         const score = this.context(p, c, n);
-        // A known syllable is only replaced when the variant occurs beside its neighbours far more often
-        // ("thời hạng không" → "thời hạn": "hàng không" is a word, "thời hạng" is not).
-        if (score > bestScore && (!known || score >= 4 * here + 3)) {
+        // A known syllable is only replaced when it never occurs beside its content neighbours and the variant
+        // often does ("thời hạng không" → "thời hạn"; "văn bằng" stays: the corpus writes it).
+        if (score > bestScore && (!known || (here === 0 && score >= 3))) {
           best = c;
           bestScore = score;
         }
