@@ -12,6 +12,7 @@ import { InProcessMemory } from '../storage/memory.js';
 import type { ConversationMemory, MemoryState } from '../storage/types.js';
 import { answerSeconds, answersTotal, updatesIn, updatesOut } from '../config/metrics.js';
 import { stripMarkup } from '../text/markup.js';
+import { findPeriods } from '../text/periods.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
 import { RateLimiter, safeEqual } from './guards.js';
 import { REMINDER_CHANNELS, type ConversationStore, type IncomingMessage, type Reply } from './types.js';
@@ -290,6 +291,19 @@ export class Conversation {
     const refersBack = REFERS_BACK.test(f) || /[\p{L}]\s+(?:đó|ấy|nói trên|vừa rồi)(?![\p{L}])/iu.test(text);
     if (refersBack && words <= 18) return `${prev} — ${text}`;
     if (mentions.length > 0) return text;
+    // "còn giai đoạn 2028-2030 thì sao?": the same question for another period.
+    const otherPeriod = /^(?:the |vay )?con\s+(.+?)\s*(?:thi sao|thi the nao|the nao|ra sao)?\s*\??$/.exec(f)?.[1];
+    if (otherPeriod) {
+      const asked = findPeriods(otherPeriod);
+      const before = findPeriods(prev);
+      const rest = asked.reduceRight((t, p) => t.slice(0, p.start) + t.slice(p.end), otherPeriod).replace(/\b(?:giai doan|nam|quy|thang|moc|den)\b/g, '').trim();
+      if (asked.length === 1 && before.length >= 1 && rest === '') {
+        const p = before[0]!;
+        const written = text.slice(0, text.length).normalize('NFC');
+        const now = findPeriods(written)[0];
+        return `${prev.slice(0, p.start)}${now ? written.slice(now.start, now.end) : asked[0]!.text}${prev.slice(p.end)}?`;
+      }
+    }
     // "thế còn cán bộ, công chức thì …": a new subject, asked of the same document as before.
     if (/^(?:the |vay )?con\b/.test(f) && words >= 5) {
       const scope = /\s((?:theo|trong|tai)\s.+)$/u.exec(prev)?.[1];

@@ -221,6 +221,7 @@ export class Ranker {
     return u.years.some((y) => {
       const near = anchors.get(y);
       if (!near || near.length === 0 || String(row.indicator?.year ?? '') === y || namesYear(context, y) || namesYear(title, y)) return true;
+      if (!row.indicator?.year && !/\b(?:19|20)\d\d\b/.test(own) && this.docDate(row).startsWith(y)) return true;
       const words = own.match(/[a-z0-9]+/g) ?? [];
       const first = y.slice(0, 4);
       return words.some((w, i) => w === first && near.some((a) => bigramSet(words.slice(Math.max(0, i - 12), i + 12).join(' ')).has(a)));
@@ -322,7 +323,9 @@ export class Ranker {
     const title = fold(this.docById.get(row?.docId ?? docId ?? '')?.title ?? '');
     const text = row ? foldedText : withoutDates(foldedText);
     // Several years or periods are alternatives ("giai đoạn 2025-2027 so với 2028-2030"): a source naming one answers.
-    return years.some((y) => namesYear(text, y) || String(row?.indicator?.year ?? '') === y || namesYear(title, y));
+    // A row that names no year at all belongs to its document's year ("nhiệm vụ năm 2023" in a February 2023 report).
+    const docYear = row && !row.indicator?.year && !/\b(?:19|20)\d\d\b/.test(fold(`${row.task} ${row.quote}`)) ? this.docDate(row).slice(0, 4) : '';
+    return years.some((y) => namesYear(text, y) || String(row?.indicator?.year ?? '') === y || namesYear(title, y) || docYear === y);
   }
 
   /** Task rows ranked for a question: topic coverage, lexical score, agency, partner and document agreement. */
