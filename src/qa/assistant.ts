@@ -14,6 +14,7 @@ import type { Chunk } from '../retrieval/chunks.js';
 import { Speller } from '../retrieval/spelling.js';
 import type { Embedder } from '../retrieval/vectors.js';
 import { resolveNow } from '../text/dates.js';
+import { bigramSet } from '../retrieval/analyzer.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
 import { verifyCitations, type Citation } from './citations.js';
 import { Composer, fit, type Draft } from './compose.js';
@@ -256,7 +257,7 @@ export class Assistant {
       // back, so the first part's words are its topic too.
       // So does a part whose own words name nothing specific ("các bộ ngành thực tế đạt bao nhiêu?").
       const ownKeys = this.ranker.keyTerms(this.ranker.topicBigrams({ ...part }, ...part.agencies));
-      if (POINTS_BACK.test(part.folded) || (ownKeys.length === 0 && part.documents.length === 0)) part.corrected = `${part.corrected} | ${first.corrected}`;
+      if (POINTS_BACK.test(part.folded) || ownKeys.length <= 1) part.corrected = `${part.corrected} | ${first.corrected}`;
       // "Bộ GD&ĐT phải xong X trước ngày nào, và Y trong năm nào?": the subject of the first part carries over.
       if (part.agencies.length === 0 && first.agencies.length > 0 && !part.asks.includes('who') && !part.asks.includes('list')) {
         part.agencies = first.agencies;
@@ -277,6 +278,10 @@ export class Assistant {
     if (CHAIR.test(u.folded)) {
       const chaired = this.chairedBy(u);
       if (chaired) return chaired;
+    }
+    if (WHICH_DOCUMENT.test(u.folded)) {
+      const named = this.documentOn(u);
+      if (named) return named;
     }
     if (ISSUED_WHEN.test(u.folded)) {
       const issued = this.issuedOn(u);
@@ -338,6 +343,25 @@ export class Assistant {
       return { grounded: true, answer: `Theo ${this.composer.label(id)}:\n“${quote}”`, rows: [], citations: [{ docId: id, title: doc.title, quote }] };
     }
     return null;
+  }
+
+  /** "… được phê duyệt bằng QĐ nào?": the document whose title is the topic asked about. */
+  private documentOn(u: Understanding): Draft | null {
+    // The part's own words (a two-part question's heading included), not the documents it was scoped to.
+    const own = this.parse(u.question, u.now);
+    const topic = this.ranker.topicBigrams({ ...own, documents: [], scope: null }, ...own.agencies);
+    if (topic.length < 2) return null;
+    const best = this.corpus.documents
+      .map((d) => ({ d, cov: this.ranker.coverage(topic, bigramSet(d.title)) }))
+      .sort((a, b) => b.cov - a.cov)[0];
+    if (!best || best.cov < 0.6) return null;
+    const d = best.d;
+    return {
+      grounded: true,
+      answer: `${this.composer.label(d.docId)}: ${d.title}.`,
+      rows: [],
+      citations: [{ docId: d.docId, title: d.title, quote: this.heads.get(d.docId)?.match(/[^\n]{10,}/)?.[0]?.trim() ?? d.title }].filter((c) => this.corpus.squashedText(d.docId).includes(squashSpaces(c.quote))),
+    };
   }
 
   /** "QĐ phê duyệt chương trình này được ký ngày nào?": the date of the document named. */
@@ -430,6 +454,9 @@ const POINTS_BACK = /\b(?:luc do|khi do|trong do|trong so do|cai do|no|(?:viec|n
 
 /** "hội nghị … do ai chủ trì": the chair of the meeting a document records. */
 const CHAIR = /\b(?:hoi nghi|phien hop|cuoc hop)\b.{0,60}\b(?:do ai|ai) chu tri\b/;
+
+/** "bằng quyết định nào", "văn bản nào quy định": the document itself is asked for. */
+const WHICH_DOCUMENT = /\b(?:bang|tai|theo|o)?\s*(?:van ban|quyet dinh|qd|nghi quyet|nq|thong bao|ke hoach|cong van) (?:nao|so may|so bao nhieu)\b/;
 
 /** "được ký ngày nào", "ban hành khi nào": the date of a document. */
 const ISSUED_WHEN = /\b(?:duoc ky|ky|ban hanh|phe duyet)\s+(?:vao\s+)?(?:ngay nao|khi nao|bao gio|luc nao|ngay may)\b/;
