@@ -5,6 +5,7 @@
  * leaves nothing is said plainly, with the nearest task. Tasks given to a
  * group the agency belongs to are summarised in one line.
  */
+import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { TaskRow } from '../corpus/types.js';
 import type { TaskMatch } from '../tasks/query.js';
 import { addDays, formatVietnameseDate } from '../text/dates.js';
@@ -18,7 +19,16 @@ import type { Understanding } from './understand.js';
 const x_cov = (x: { cov: number }) => x.cov;
 
 /** "Bộ Công an", or "Bộ Công an, Bộ Quốc phòng" when the question names several. */
-const names = (u: Understanding) => u.agencies.slice(0, 3).map((a, i) => (i === 0 ? a.name : midSentence(a.name))).join(', ');
+/** "Bộ Công an", or "Bộ Công an, Bộ Quốc phòng" when the question names several; " (EVN)" when typed short. */
+const names = (u: Understanding, registry: AgencyRegistry) =>
+  u.agencies
+    .slice(0, 3)
+    .map((a, i) => {
+      const typed = registry.findMentions(u.question, { fuzzy: true }).find((m) => m.name === a.name)?.text;
+      const echo = typed && typed.length <= 20 && !fold(a.name).includes(fold(typed)) ? ` (${typed})` : '';
+      return `${i === 0 ? a.name : midSentence(a.name)}${echo}`;
+    })
+    .join(', ');
 
 type Matched = { row: TaskRow; m: Omit<TaskMatch, 'row'> };
 
@@ -57,9 +67,11 @@ export class Lists {
     const agency = u.agencies[0]!;
     const match = this.r.matcherFor(u)!;
     const topic = this.r.topicBigrams(u, ...u.agencies);
+    // "Sở Khoa học và Công nghệ" asked of Hà Nội's plan: "Sở Khoa học và Công nghệ Hà Nội" is that body itself.
+    const mine = (x: Matched) => direct(x.m.via) || (x.m.via === 'member' && x.row.lead.some((l) => l.startsWith(`${agency.name} `)));
     const all: Matched[] = this.r.corpus.tasks.map((row) => ({ row, m: match(row) })).filter((x): x is Matched => x.m !== null);
     // "được giao phối hợp": tasks it supports, and tasks given to it together with others "phối hợp triển khai".
-    const inRole = all.filter((x) => (u.role === 'support' ? x.m.via === 'support' || (direct(x.m.via) && /phối hợp/iu.test(x.row.quote) && x.row.lead.length > 1) : u.role === 'lead' ? direct(x.m.via) : true));
+    const inRole = all.filter((x) => (u.role === 'support' ? x.m.via === 'support' || (mine(x) && /phối hợp/iu.test(x.row.quote) && x.row.lead.length > 1) : u.role === 'lead' ? mine(x) : true));
     const admitted = inRole.filter((x) => this.r.admits(x.row, u));
     const roleWord = u.role === 'support' ? 'phối hợp' : u.role === 'lead' ? 'chủ trì' : '';
     if (admitted.length === 0) {
@@ -76,7 +88,7 @@ export class Lists {
     if (periodMiss) return { grounded: true, answer: periodMiss, rows: [], citations: [] };
     const scored = pool.map((x) => ({ ...x, cov: topic.length > 0 ? this.r.answerCoverage(topic, this.r.rowBigramsOf(x.row)) : 0 }));
     // The topic narrows the agency's own tasks when some cover it; shared tasks only when on topic.
-    const ownAll = scored.filter((s) => u.role === 'support' || direct(s.m.via));
+    const ownAll = scored.filter((s) => u.role === 'support' || mine(s));
     const onTopicAt = Math.min(MIN_COVERAGE, Math.max(0.3, Math.max(0, ...scored.map((x) => x.cov)) - 0.1));
     const ownOnTopic = ownAll.filter((x) => x.cov >= onTopicAt);
     const sharedOnTopic = scored.filter((s) => !ownAll.includes(s) && (topic.length === 0 || x_cov(s) >= onTopicAt));
@@ -94,7 +106,7 @@ export class Lists {
     const list0 = [...(topic.length > 0 && ownOnTopic.length > 0 ? ownOnTopic : specific ? [] : ownAll), ...sharedOnTopic];
     list0.sort(
       (a, b) =>
-        b.cov + (direct(b.m.via) ? 0.25 : 0) - (a.cov + (direct(a.m.via) ? 0.25 : 0)) ||
+        b.cov + (mine(b) ? 0.25 : 0) - (a.cov + (mine(a) ? 0.25 : 0)) ||
         Number(b.row.kind === 'task') - Number(a.row.kind === 'task') ||
         this.r.docDate(b.row).localeCompare(this.r.docDate(a.row)),
     );
@@ -105,7 +117,7 @@ export class Lists {
     const filters = this.filters(u);
     const head =
       own.length > 0
-        ? `${names(u)} được giao ${own.length} nhiệm vụ${role}${filters}:`
+        ? `${names(u, this.r.registry)} được giao ${own.length} nhiệm vụ${role}${filters}:`
         : `${agency.name} không được giao riêng nhiệm vụ nào${filters}; có ${shared.length} nhiệm vụ giao chung cho nhóm có ${agency.name}:`;
     const tailParts: string[] = [];
     if (own.length > 0 && shared.length > 0) {
@@ -172,7 +184,7 @@ export class Lists {
     };
     // The agency's own tasks before those of groups it belongs to.
     const own = (r: TaskRow) => Number(match !== null && direct(match(r)?.via ?? ''));
-    const whose = `${agency ? ` của ${names(u)}` : ''}${this.filters(u, false)}`;
+    const whose = `${agency ? ` của ${names(u, this.r.registry)}` : ''}${this.filters(u, false)}`;
     const blocks: Array<{ head: string; rows: TaskRow[] }> = [];
     // "các mốc sắp tới về an toàn hệ thống thông tin": with a specific topic and no window, every coming deadline on it.
     const onTopic = !u.period && topic.length > 0 && this.r.keyTerms(topic).length > 0 ? base.filter((r) => r.deadline.date! >= u.now && this.r.answerCoverage(topic, this.r.rowBigramsOf(r)) >= MIN_COVERAGE) : [];
