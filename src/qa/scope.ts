@@ -67,7 +67,10 @@ export function findDocumentScope(f: string, documents: readonly DocumentMeta[],
 function withTitleWords(f: string, scope: DocumentScope, documents: readonly DocumentMeta[]): DocumentScope {
   if (scope.docIds.length === 0) return scope;
   if (scope.consumed.length === 0) return scope;
-  const title = new Set(documents.filter((d) => scope.docIds.includes(d.docId)).flatMap((d) => fold(d.title).match(/[a-z0-9]+/g) ?? []));
+  // The title's words, and the issuer's ("Kế hoạch 308 của UBND Hà Nội").
+  const title = new Set(
+    documents.filter((d) => scope.docIds.includes(d.docId)).flatMap((d) => fold(`${d.title} cua do ${d.issuer ?? ''} ubnd tp thanh pho tinh`).match(/[a-z0-9]+/g) ?? []),
+  );
   const inTitle = (w: string) => title.has(w) || (fold(expandAbbreviations(w)).match(/[a-z0-9]+/g) ?? ['\u0000']).every((x) => title.has(x));
   const consumed = scope.consumed.map(([s, e]): [number, number] => {
     const words = [...f.slice(e).matchAll(/[a-z0-9]+|[^a-z0-9\s]/g)];
