@@ -122,6 +122,9 @@ const SLANG: Array<[RegExp, string]> = [
   [/\bdnnn\b/g, 'doanh nghiep nha nuoc'],
   [/\bdl\b/g, 'du lieu'],
   [/\bxd\b/g, 'xay dung'],
+  [/(?<![&-]\s*)\b(?:dt|dthoai)\b(?!\s*[&-])/g, 'dien thoai'],
+  // "ai lo vụ phủ sóng", "bên nào lo việc này": who is in charge.
+  [/\blo (?:vu|viec|chuyen|khoan)\b/g, 'phu trach'],
   [/\bqh\b/g, 'quoc hoi'],
   [/\bsp\b/g, 'san pham'],
   [/\bdv\b/g, 'dich vu'],
