@@ -34,7 +34,7 @@ const QUESTION_FRAME = [
   'chiu trach nhiem', 'phu trach', 'chu tri', 'khi nao', 'bao gio', 'luc nao', 'thoi han', 'han chot', 'han cuoi', 'thoi gian nao', 'truoc ngay nao',
   'ngay nao', 'thang nao', 'nam nao', 'cham nhat', 'muon nhat', 'phai xong', 'hoan thanh', 'nhiem vu', 'cong viec', 'duoc giao', 'giao cho', 'phai lam', 'lam gi',
   'la gi', 'nhung gi', 'nhung viec gi', 'viec gi', 'bao nhieu', 'the nao', 'nhu the nao', 'ra sao', 'theo ket luan', 'ket luan', 'hoi nghi', 'phien hop', 'sap den han', 'den han',
-  'qua han', 'co nhiem vu', 'trien khai', 'thuc hien', 'cho biet', 'xin hoi', 'cho hoi', 'cho minh hoi', 'cho em hoi', 'cho e hoi', 'cho toi hoi', 'cho hoi', 'hoi(?: nam)? \\d{4}', 'gop', 'gop vao', 'nhap vao', 'sap xep', 'la ai', 'do ai', 'muc tieu', 'chi tieu', 'ket qua',
+  'qua han', 'co nhiem vu', 'trien khai', 'thuc hien', 'cho biet', 'xin hoi', 'cho hoi', 'sep hoi', 'xep hoi', 'sep bao', 'xep bao', 'minh hoi', 'em hoi', 'cho minh hoi', 'cho em hoi', 'cho e hoi', 'cho toi hoi', 'cho hoi', 'hoi(?: nam)? \\d{4}', 'gop', 'gop vao', 'nhap vao', 'sap xep', 'la ai', 'do ai', 'muc tieu', 'chi tieu', 'ket qua',
   'ty le', 'dat duoc', 'nhom nhiem vu', 'so voi', 'khac gi', 'khac nhau', 'co giong', 'giong nhau', 'co khac', 'thay doi', 'so sanh', 'moi nhat', 'gan nhat',
   'van ban nao', 'van ban', 'phoi hop', 'nam', 'han', 'phan tram', 'bao nhieu phan tram', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai', 'theo', 'trong(?! (?:tam|diem|yeu|so)\\b)', 've', 'tai', 'thong bao ket luan', 'thong bao',
   'doi voi', 'lien quan', 'ke thua', 'duoc khong', 'hay khong', 'ad', 'ko', 'gi', 'nao', 'dc', 'khi', 'thi', 'hom nay', 'hien nay', 'bay gio', 'hien tai', 'gio', 'truoc day', 'truoc kia', 'nay la', 'sau sap nhap', 'sap nhap',

@@ -138,7 +138,7 @@ const SLANG: Array<[RegExp, string]> = [
   // "top mấy ASEAN", "đứng thứ mấy": a rank asked, not "máy".
   [/\b(?:top|nhom|hang|thu) may\b/g, 'nhom bao nhieu'],
   // "mấy việc", "mấy tỉnh": a count asked ("máy tính" stays).
-  [/\bmay (?=(?:viec|nhiem vu|nguoi|tinh|dia phuong|bo|nganh|lan|ngay|thang|phan tram|cai|chi tieu|muc tieu|nen tang|he thong|phien|van ban|de an|dau viec)\b)/g, 'bao nhieu '],
+  [/\bmay (?!.*\b(?:sao|gi|nao|ai|khi nao|bao gio|o dau)\b)(?=(?:viec|nhiem vu|nguoi|tinh|dia phuong|bo|nganh|lan|ngay|thang|phan tram|cai|chi tieu|muc tieu|nen tang|he thong|phien|van ban|de an|dau viec)\b)/g, 'bao nhieu '],
   [/\btop\b/g, 'nhom'],
   [/\bt(\d{1,2})\s*\/\s*(20\d\d)\b/g, 'thang $1/$2'],
   [/\bq\s*([1-4]|i{1,3}|iv)\s*\/\s*(20\d\d)\b/g, 'quy $1/$2'],
