@@ -57,7 +57,7 @@ export class Composer {
     const citations: Citation[] = [];
     const head = group[0]!.row;
     lines.push(this.directAnswer(head, u));
-    lines.push(...this.sourceLines(head, citations));
+    lines.push(...this.sourceLines(head, citations, false, topic));
     if (group.length > 1) {
       lines.push('', `Việc này được nêu trong ${group.length} văn bản; chỉ đạo mới nhất là ${this.label(head.docId)}. Văn bản trước:`);
       for (const g of group.slice(1)) {
@@ -105,16 +105,40 @@ export class Composer {
   }
 
   /** "Việc: …" when the quote does not say it, and "Nguồn: TB 19/07/2024 (VPCP), mục …: “quote”". */
-  sourceLines(row: TaskRow, citations: Citation[], compact = false): string[] {
+  sourceLines(row: TaskRow, citations: Citation[], compact = false, topic: string[] = []): string[] {
     const doc = this.r.docById.get(row.docId);
-    const { quote, truncated } = shortenQuote(row.quote, compact ? 240 : 420);
+    const { quote, truncated, skipped } = this.focusedQuote(row.quote, compact ? 240 : 420, topic);
     citations.push({ docId: row.docId, title: doc?.title ?? row.docId, ...(row.section && { section: row.section }), quote });
     const lines: string[] = [];
     if (!compact && !squashSpaces(row.quote).startsWith(squashSpaces(row.task).slice(0, 60))) lines.push(`${row.kind === 'indicator' ? 'Chỉ tiêu' : 'Việc'}: ${brief(row.task, 200)}`);
     if (!compact && row.indicator) lines.push(indicatorLine(row));
-    lines.push(`${compact ? '  ' : 'Nguồn: '}${compact ? '' : `${this.label(row.docId)}${row.section ? `, mục ${row.section}` : ''}: `}“${quote}”${truncated ? ' […]' : ''}`);
+    lines.push(`${compact ? '  ' : 'Nguồn: '}${compact ? '' : `${this.label(row.docId)}${row.section ? `, mục ${row.section}` : ''}: `}${skipped ? '[…] ' : ''}“${quote}”${truncated ? ' […]' : ''}`);
     if (!compact) lines.push(...this.footnotes(row.docId, quote, citations));
     return lines;
+  }
+
+  /**
+   * A long quote shortened around the clause that answers: when the start of the row's text is not
+   * what was asked ("… văn bản cam kết gửi về Bộ KH&CN, Bộ Công an và Bộ Nội vụ"), the quote starts at
+   * the clause covering the topic best. Always a verbatim substring.
+   */
+  private focusedQuote(text: string, max: number, topic: string[]): { quote: string; truncated: boolean; skipped: boolean } {
+    const whole = text.replace(/\s+/g, ' ').trim();
+    const head = shortenQuote(whole, max);
+    if (!head.truncated || topic.length === 0) return { ...head, skipped: false };
+    const clauses = whole.split(/(?<=[;.:])\s+/);
+    let at = 0;
+    // The clause that covers the topic best opens the quote, unless the first one does as well.
+    let best = { start: 0, cov: -1 };
+    for (const c of clauses) {
+      const start = whole.indexOf(c, at);
+      at = start + c.length;
+      const cov = this.r.coverage(topic, bigramSet(c));
+      if (cov > best.cov + (best.start === 0 ? 0.1 : 0)) best = { start, cov };
+    }
+    if (best.start === 0) return { ...head, skipped: false };
+    const focused = shortenQuote(whole.slice(best.start), max);
+    return { ...focused, skipped: true };
   }
 
   /** The footnotes a quoted text points at ("66% ²", "[8]"), quoted after it: figures are often explained there. */
