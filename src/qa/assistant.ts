@@ -474,11 +474,20 @@ const ASKING = /\b(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao|thu 
  */
 function splitAtConjunction(text: string): string[] {
   const f = fold(text);
+  // "… là bao nhiêu, các bộ ngành và địa phương thực tế đạt bao nhiêu?": a comma right after a question word.
+  const comma = /(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao|khong|chua),\s+(?=\S)/g;
+  for (let x = comma.exec(f); x; x = comma.exec(f)) {
+    const cut = x.index + x[0].indexOf(',');
+    const right = f.slice(x.index + x[0].length);
+    if (ASKING.test(right) && right.split(' ').length >= 3) return [text.slice(0, cut), text.slice(x.index + x[0].length)];
+  }
   const m = /,?\s+(?:va|con|dong thoi|ngoai ra)\s+(?=\S)/g;
   for (let x = m.exec(f); x; x = m.exec(f)) {
     const left = f.slice(0, x.index);
     const right = f.slice(x.index + x[0].length);
-    if (ASKING.test(left) && ASKING.test(right) && right.split(' ').length >= 3 && !/^(?:han|thoi han|ai|khi nao|bao gio)\b/.test(right)) {
+    // The left side asks near its end ("… trước ngày nào và …"), not in a list of names ("… bao nhiêu, các bộ ngành và địa phương …").
+    const asksLast = ASKING.test(left.split(/\s+/).slice(-6).join(' '));
+    if (asksLast && ASKING.test(right) && right.split(' ').length >= 3 && !/^(?:han|thoi han|ai|khi nao|bao gio)\b/.test(right)) {
       return [text.slice(0, x.index), text.slice(x.index + x[0].length)];
     }
   }
