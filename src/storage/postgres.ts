@@ -14,11 +14,13 @@ import { LOCK_NAMESPACE, migratePostgres } from './postgres-schema.js';
 import {
   chatKey,
   normalizeOffsets,
+  PASS_PROGRESS,
   type ChatRef,
   type DeliveryKey,
   type FeedbackInput,
   type Lease,
   type MemoryState,
+  type PassProgress,
   type PendingDelivery,
   type QuestionInput,
   type Store,
@@ -300,11 +302,14 @@ export class PostgresStore implements Store {
     }
   }
 
-  async pendingDeliveries(): Promise<PendingDelivery[]> {
+  async pendingDeliveries(chats?: readonly ChatRef[]): Promise<PendingDelivery[]> {
+    // Of some chats: one statement over the (channel, chat_id) pairs, using the partial index of pending rows.
+    const only = chats ? `JOIN unnest($1::text[], $2::text[]) AS q(channel, chat_id) ON d.channel = q.channel AND d.chat_id = q.chat_id` : '';
     const { rows } = await this.pool.query<{ channel: string; chat_id: string; task_id: string; reminder_kind: string; attempts: number; claimed_at: string }>(
       `SELECT d.channel, d.chat_id, d.task_id, d.reminder_kind, d.attempts, d.claimed_at
-       FROM deliveries d JOIN chats c USING (channel, chat_id)
+       FROM deliveries d JOIN chats c ON c.channel = d.channel AND c.chat_id = d.chat_id ${only}
        WHERE d.status = 'pending' AND c.paused_at IS NULL ORDER BY d.claimed_at, d.channel, d.chat_id, d.task_id, d.reminder_kind`,
+      chats ? [chats.map((c) => c.channel), chats.map((c) => c.chatId)] : [],
     );
     return rows.map((r) => ({ channel: r.channel, chatId: r.chat_id, taskId: r.task_id, kind: r.reminder_kind, attempts: r.attempts, claimedAt: r.claimed_at }));
   }
@@ -344,6 +349,24 @@ export class PostgresStore implements Store {
 
   async setLastPassDate(date: string): Promise<void> {
     await this.setState('last_pass_date', date);
+  }
+
+  async passProgress(): Promise<PassProgress | null> {
+    const raw = await this.getState(PASS_PROGRESS);
+    return raw ? (JSON.parse(raw) as PassProgress) : null;
+  }
+
+  async beginPass(progress: PassProgress, passDate: string | null): Promise<void> {
+    await this.transaction(async (c) => {
+      const put = `INSERT INTO reminder_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`;
+      await c.query(put, [PASS_PROGRESS, JSON.stringify(progress)]);
+      if (passDate) await c.query(put, ['last_pass_date', passDate]);
+    });
+  }
+
+  async savePassProgress(progress: PassProgress | null): Promise<void> {
+    if (progress) await this.setState(PASS_PROGRESS, JSON.stringify(progress));
+    else await this.pool.query(`DELETE FROM reminder_state WHERE key = $1`, [PASS_PROGRESS]);
   }
 
   /**

@@ -56,6 +56,23 @@ export interface PendingDelivery extends DeliveryKey {
   claimedAt: string;
 }
 
+/**
+ * A decided reminder pass whose fan-out is not finished. Deciding writes only this
+ * (a few hundred (task, kind) pairs, whatever the number of chats); the per-chat
+ * delivery rows are claimed chunk by chunk during the fan-out, and `cursor` says how
+ * far it got, so a pass on any instance resumes a crashed one where it stopped.
+ */
+export interface PassProgress {
+  /** Date of the pass (YYYY-MM-DD). */
+  now: string;
+  /** Date of the pass before it (its window is (lastPass, now]). */
+  lastPass: string | null;
+  /** The decision: every (task, stored kind) due in the window. */
+  batches: Array<{ taskId: string; kind: string }>;
+  /** Key ({@link chatKey}) of the last chat whose chunk was fully handled; null before the first. */
+  cursor: string | null;
+}
+
 /** What a user told us about an answer or the bot in general. */
 export interface FeedbackInput extends ChatRef {
   answerId?: string;
@@ -143,8 +160,8 @@ export interface Store extends ConversationMemory {
   claimDeliveries(items: DeliveryKey[], now: string): Promise<DeliveryKey[]>;
   /** Confirms that the message carrying these deliveries was accepted by the platform. */
   markSent(keys: DeliveryKey[], at: string): Promise<void>;
-  /** Claimed but not confirmed sent, for chats that are not paused (crash recovery and retries). */
-  pendingDeliveries(): Promise<PendingDelivery[]>;
+  /** Claimed but not confirmed sent, for chats that are not paused (crash recovery and retries); only of `chats` when given. */
+  pendingDeliveries(chats?: readonly ChatRef[]): Promise<PendingDelivery[]>;
   /** Counts one failed attempt and keeps the deliveries pending; returns each key's attempt count, in order (0 if no longer pending). */
   recordAttempt(keys: DeliveryKey[], error: string): Promise<number[]>;
   /** Gives up on these deliveries (status 'failed'). */
@@ -152,6 +169,12 @@ export interface Store extends ConversationMemory {
   /** Civil date (YYYY-MM-DD) of the last completed decision pass, or null before the first. */
   lastPassDate(): Promise<string | null>;
   setLastPassDate(date: string): Promise<void>;
+  /** The pass being fanned out (or left unfinished by a crash), or null. */
+  passProgress(): Promise<PassProgress | null>;
+  /** Records a pass's decision and, when `passDate` is given, the pass date — in one transaction. */
+  beginPass(progress: PassProgress, passDate: string | null): Promise<void>;
+  /** Saves the fan-out's cursor, or clears the progress (null) once the fan-out is done. */
+  savePassProgress(progress: PassProgress | null): Promise<void>;
   /**
    * Cross-process mutual exclusion (two passes at once could both send the same pending
    * rows). Takes lease `name` for `owner` until `expiresAt` (ISO) when it is free, expired
@@ -166,6 +189,9 @@ export interface Store extends ConversationMemory {
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** reminder_state key of the {@link PassProgress} (JSON), in both engines. */
+export const PASS_PROGRESS = 'pass_progress';
 
 /** Map key of a chat: "<channel>:<chatId>". */
 export function chatKey(channel: string, chatId: string): string {
