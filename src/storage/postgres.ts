@@ -10,6 +10,7 @@
  */
 
 import pg from 'pg';
+import { PostgresInbox, PostgresQuestionLog } from './postgres-inbox.js';
 import { LOCK_NAMESPACE, migratePostgres } from './postgres-schema.js';
 import {
   chatKey,
@@ -33,11 +34,6 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Stamps created_at/updated_at (tests inject one). */
   clock?: () => Date;
-  /**
-   * Where asked questions are logged for the admin view: this instance's SQLite question log
-   * (the admin statistics of a cluster are per instance). Without it questions are not logged.
-   */
-  questions?: { add(q: QuestionInput): void };
   /** Receives errors of idle connections (server restart …) instead of crashing the process. */
   onError?: (err: Error) => void;
 }
@@ -90,7 +86,10 @@ export class PostgresStore implements Store {
   private readonly knownChats = new Set<string>();
   private closed = false;
   private readonly onError: ((err: Error) => void) | undefined;
-  private readonly questions: { add(q: QuestionInput): void } | undefined;
+  /** The cluster's question log (admin statistics of every instance). */
+  readonly questionStats: PostgresQuestionLog;
+  /** The cluster's inbox: an instance's pending updates are taken over when it dies. */
+  readonly inbox: PostgresInbox;
 
   private constructor(
     readonly pool: pg.Pool,
@@ -98,7 +97,8 @@ export class PostgresStore implements Store {
   ) {
     this.clock = opts.clock ?? (() => new Date());
     this.onError = opts.onError;
-    this.questions = opts.questions;
+    this.questionStats = new PostgresQuestionLog(pool, opts.onError);
+    this.inbox = new PostgresInbox(pool, opts.onError);
   }
 
   /** Connects and brings the schema up to date (under the migrations advisory lock). */
@@ -268,7 +268,7 @@ export class PostgresStore implements Store {
   }
 
   async logQuestion(q: QuestionInput): Promise<void> {
-    this.questions?.add(q);
+    this.questionStats.add(q);
   }
 
   async claimDeliveries(items: DeliveryKey[], now: string): Promise<DeliveryKey[]> {
@@ -448,6 +448,8 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     for (const [name, held] of [...this.leases]) await this.releaseLease(name, held.owner);
+    await this.questionStats.flush();
+    await this.inbox.close();
     await this.pool.end();
   }
 }

@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { assertDatabaseUsable } from './integrity.js';
 import { QuestionLog } from './questions.js';
+import { SqliteInbox } from './sqlite-inbox.js';
 import { defaultDatabasePath, migrate, openDatabase } from './sqlite-schema.js';
 import {
   chatKey,
@@ -270,6 +271,16 @@ export class SqliteStore implements Store {
     return (this.questionLog ??= new QuestionLog(this.db));
   }
   private questionLog?: QuestionLog;
+
+  get questionStats(): QuestionLog {
+    return this.questions;
+  }
+
+  /** Incoming chat updates (see {@link SqliteInbox}). */
+  get inbox(): SqliteInbox {
+    return (this.inboxRows ??= new SqliteInbox(this.db));
+  }
+  private inboxRows?: SqliteInbox;
 
   async logQuestion(q: QuestionInput): Promise<void> {
     this.questions.add(q);
