@@ -267,6 +267,8 @@ async function stageWebhook(label: string, instanceCount: number, databaseUrl: s
     const callsBefore = fake.calls.length;
     const t0 = Date.now();
     const sends: Array<Promise<number>> = [];
+    /** Webhook acknowledgement times (update stored in the inbox → HTTP 200), beside the reply latency. */
+    const acks: number[] = [];
     await new Promise<void>((resolve) => {
       let next = 0;
       const tick = () => {
@@ -274,7 +276,8 @@ async function stageWebhook(label: string, instanceCount: number, databaseUrl: s
         while (next < due) {
           const it = items[next++]!;
           it.start = Date.now();
-          sends.push(post(update(updateId++, it.chatId, it.text)));
+          const sent = Date.now();
+          sends.push(post(update(updateId++, it.chatId, it.text)).then((status) => (acks.push(Date.now() - sent), status)));
         }
         if (next >= n) return resolve();
         setTimeout(tick, 2);
@@ -317,7 +320,9 @@ async function stageWebhook(label: string, instanceCount: number, databaseUrl: s
     const achieved = latencies.length > 1 ? ((latencies.length - 1) / (lastAt - firstAt)) * 1000 : NaN;
     line('instances / proxy hits', `${instanceCount} (${[...proxy.hits.values()].join(' / ')})`);
     line('achieved rate', `${achieved.toFixed(1)} updates/s (offered ${rate}/s)`);
-    line('latency update→sendMessage', `p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
+    acks.sort((a, b) => a - b);
+    line('webhook acknowledged (stored → 200)', `p50 ${percentile(acks, 50).toFixed(1)} ms, p95 ${percentile(acks, 95).toFixed(1)} ms`);
+    line('latency update→sendMessage (the bar)', `p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
     line('lost / duplicated / HTTP errors', `${lost} / ${duplicated} / ${statuses.filter((s) => s !== 200).length}`);
     line('follow-ups answered as on one instance', `${followUpsRight}/${followUps}`);
     const met = achieved >= 297 && percentile(latencies, 95) <= 50 && lost === 0 && duplicated === 0;
