@@ -61,6 +61,16 @@ describe.skipIf(!PG_SERVER_URL)('inbox and question log shared by the cluster (P
     expect((await webhook(a, 810_001, 'Ai chủ trì xây dựng Luật Dữ liệu?')).status).toBe(200);
     expect((await webhook(b, 810_002, 'Bộ Y tế phải làm gì?')).status).toBe(200);
     await waitFor(() => fake.sent(810_001).length === 1 && fake.sent(810_002).length === 1, 'the two first answers');
+    // The admin statistics hold the questions of both instances (written in batches every 0.25 s).
+    const stats = await PostgresStore.open(db.url, { poolSize: 1 });
+    try {
+      const asked = async () => (await stats.questionStats.since('2000-01-01T00:00:00Z')).map((q) => q.question);
+      const until = Date.now() + 10_000;
+      while ((await asked()).length < 2 && Date.now() < until) await sleep(100);
+      expect((await asked()).sort()).toEqual(['Ai chủ trì xây dựng Luật Dữ liệu?', 'Bộ Y tế phải làm gì?']);
+    } finally {
+      await stats.close();
+    }
 
     // Instance A acknowledges N updates (stored) and is killed while its replies hang.
     const CHATS = Array.from({ length: 8 }, (_, i) => 820_000 + i);
@@ -87,11 +97,11 @@ describe.skipIf(!PG_SERVER_URL)('inbox and question log shared by the cluster (P
       while ((await store.inbox.pendingCount('telegram')) > 0 && Date.now() < until) await sleep(100);
       expect(await store.inbox.pendingCount('telegram')).toBe(0);
       const questions = await store.questionStats.since('2000-01-01T00:00:00Z');
-      const texts = questions.map((q) => q.question);
-      expect(texts).toContain('Ai chủ trì xây dựng Luật Dữ liệu?'); // asked to A
-      expect(texts).toContain('Bộ Y tế phải làm gì?'); // asked to B
-      expect(texts.filter((t) => t === 'Nhiệm vụ nào đã quá hạn?')).toHaveLength(CHATS.length); // answered by B for A
-      expect(new Set(questions.map((q) => q.asker)).size).toBe(2 + CHATS.length);
+      const overdue = questions.filter((q) => q.question === 'Nhiệm vụ nào đã quá hạn?');
+      // Logged by B when it answered; A may have logged some too before it was killed (answered twice at most).
+      expect(new Set(overdue.map((q) => q.asker)).size).toBe(CHATS.length);
+      expect(overdue.length).toBeGreaterThanOrEqual(CHATS.length);
+      expect(overdue.length).toBeLessThanOrEqual(2 * CHATS.length);
       expect(questions.every((q) => !/81000|82000/.test(q.asker))).toBe(true); // pseudonyms, never chat ids
     } finally {
       await store.close();
