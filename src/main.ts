@@ -221,11 +221,14 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   const recovery =
     store.engine === 'postgres' && inbox
       ? setInterval(() => {
-          for (const channel of [telegram, zalo]) {
-            channel?.recoverInbox().then(
-              (n) => n > 0 && logger.warn({ updates: n }, 'inbox: answering the updates of an instance that stopped'),
-              (err: unknown) => logger.warn({ err }, 'inbox recovery failed'),
-            );
+          for (const [name, channel] of [['telegram', telegram], ['zalo', zalo]] as const) {
+            channel
+              ?.recoverInbox()
+              .then((n) => {
+                if (n > 0) logger.warn({ updates: n }, 'inbox: answering the updates of an instance that stopped');
+                return inbox.prune(name); // a long-running cluster keeps only the newest done rows
+              })
+              .catch((err: unknown) => logger.warn({ err }, 'inbox recovery failed'));
           }
         }, config.INBOX_RECOVERY_SECONDS * 1000)
       : undefined;
