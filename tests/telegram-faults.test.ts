@@ -11,7 +11,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Conversation } from '../src/conversation/conversation.js';
 import { TelegramChannel, TelegramStartError } from '../src/channels/telegram/bot.js';
 import { join } from 'node:path';
-import { Inbox } from '../src/channels/inbox.js';
 import { SqliteStore } from '../src/storage/index.js';
 import { startFakeTelegram, type FakeTelegram } from './support/fake-telegram.js';
 import { startFakeZalo } from './support/fake-zalo.js';
@@ -207,7 +206,7 @@ describe('Zalo inbox', () => {
     await other.close();
     const dataDir = freshDataDir();
     const store = new SqliteStore(join(dataDir, 'assistant.db'));
-    new Inbox(store.db).receive('zalo', [{ id: String(update.message.message_id), payload: update }]);
+    await store.inbox.receive('zalo', [{ id: String(update.message.message_id), payload: update }]);
     await store.close();
 
     const fake = await startFakeZalo();

@@ -47,6 +47,9 @@ const MEMORY_TTL_MS = 30 * 60 * 1000;
 const MEMORY_MAX_CHATS = 10_000;
 const DEFAULT_OFFSETS = [30, 7, 1, 0];
 
+/** Answers of a chat that keep their 👍/👎 buttons working (older ones are forgotten). */
+const RATED_ANSWERS = 20;
+
 /** What a chat's memory holds (JSON: it lives in the store, shared by every instance). */
 interface ChatMemory extends MemoryState {
   question?: string;
@@ -250,7 +253,9 @@ export class Conversation {
       });
     }
     const answerId = result.grounded ? randomBytes(6).toString('base64url') : undefined;
-    if (answerId) mem.answers = [...mem.answers, [answerId, { question, answer: result.answer }] as [string, { question: string; answer: string }]].slice(-50);
+    // The last RATED_ANSWERS answers can be rated (👍/👎): the memory is read and written on every message,
+    // so it stays small (a shared store carries it over the network).
+    if (answerId) mem.answers = [...mem.answers, [answerId, { question, answer: result.answer }] as [string, { question: string; answer: string }]].slice(-RATED_ANSWERS);
     await this.memory.saveMemory(msg.channel, msg.chatId, mem, new Date(Date.now() + MEMORY_TTL_MS).toISOString());
     if (!answerId) return [{ kind: 'refusal', text: result.answer }];
     return [{ kind: 'answer', text: result.answer, answerId }];
@@ -258,8 +263,15 @@ export class Conversation {
 
   /** The chat's memory, wherever it was written (any instance), unless it expired. */
   private async recall(msg: Pick<IncomingMessage, 'channel' | 'chatId'>): Promise<ChatMemory | null> {
-    return (await this.memory.loadMemory(msg.channel, msg.chatId, new Date().toISOString())) as ChatMemory | null;
+    // Read once per message (follow-up resolution and the answer both need it): one round trip to a shared store.
+    let loaded = this.recalled.get(msg);
+    if (!loaded) {
+      loaded = this.memory.loadMemory(msg.channel, msg.chatId, new Date().toISOString()) as Promise<ChatMemory | null>;
+      this.recalled.set(msg, loaded);
+    }
+    return loaded;
   }
+  private readonly recalled = new WeakMap<object, Promise<ChatMemory | null>>();
 
   private async nextPage(msg: IncomingMessage): Promise<Reply[]> {
     const mem = await this.recall(msg);

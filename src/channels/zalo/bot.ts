@@ -13,7 +13,7 @@ import type { Logger } from '../../config/logger.js';
 import type { Conversation } from '../../conversation/conversation.js';
 import { safeEqual } from '../../conversation/guards.js';
 import { readBody } from '../http.js';
-import type { Inbox } from '../inbox.js';
+import type { Inbox } from '../../storage/types.js';
 import { ZaloApiError, ZaloBotClient, type ZaloUpdate } from './client.js';
 import { ZaloSender } from './sender.js';
 
@@ -59,8 +59,8 @@ export class ZaloChannel {
     const me = await this.client.getMe();
     this.botName = me.account_name ?? '';
     // Updates stored before a crash are answered now.
-    for (const item of this.opts.inbox?.pending(CHANNEL) ?? []) void this.enqueue(item.payload as ZaloUpdate);
-    this.opts.inbox?.prune(CHANNEL);
+    await this.recoverInbox();
+    await this.opts.inbox?.prune(CHANNEL);
     if (this.opts.webhook) {
       await this.client.setWebhook(this.opts.webhook.url, this.opts.webhook.secret);
       return;
@@ -76,7 +76,7 @@ export class ZaloChannel {
       this.abort = new AbortController();
       try {
         const updates = await this.client.getUpdates({ timeoutSeconds: this.opts.pollTimeoutSeconds ?? 30, signal: this.abort.signal });
-        for (const u of this.receive(updates)) void this.enqueue(u);
+        for (const u of await this.receive(updates)) void this.enqueue(u, true);
         backoff = 1000;
       } catch (err) {
         if (!this.polling) break;
@@ -92,17 +92,31 @@ export class ZaloChannel {
     }
   }
 
-  /** Stores updates in the inbox; returns those not seen before (all of them without an inbox). */
-  private receive(updates: ZaloUpdate[]): ZaloUpdate[] {
+  /**
+   * Answers the updates nobody is answering: this process's from before a restart and, in a
+   * cluster, those of instances that died. Returns how many were picked up.
+   */
+  async recoverInbox(): Promise<number> {
+    if (!this.opts.inbox) return 0;
+    const items = await this.opts.inbox.orphans(CHANNEL);
+    for (const item of items) void this.enqueue(item.payload as ZaloUpdate, false);
+    return items.length;
+  }
+
+  /** Stores updates in the inbox, counted as being processed now; returns those not seen before (all of them without an inbox). */
+  private async receive(updates: ZaloUpdate[]): Promise<ZaloUpdate[]> {
     const inbox = this.opts.inbox;
     if (!inbox) return updates;
     const keyed = updates.filter((u) => updateKey(u) !== undefined);
-    const fresh = new Set(inbox.receive(CHANNEL, keyed.map((u) => ({ id: updateKey(u)!, payload: u }))).map((u) => u.id));
+    const fresh = new Set((await inbox.receive(CHANNEL, keyed.map((u) => ({ id: updateKey(u)!, payload: u })), { begin: true })).map((u) => u.id));
     return updates.filter((u) => updateKey(u) === undefined || fresh.has(updateKey(u)!));
   }
 
-  /** Queues an update behind the previous ones of the same chat; done in the inbox once answered. */
-  enqueue(update: ZaloUpdate): Promise<void> {
+  /**
+   * Queues an update behind the previous ones of the same chat; done in the inbox once answered.
+   * `begun`: its attempt was counted when it was stored.
+   */
+  enqueue(update: ZaloUpdate, begun: boolean): Promise<void> {
     const chatId = update?.message?.chat?.id;
     if (!chatId) return Promise.resolve();
     const previous = this.chains.get(chatId) ?? Promise.resolve();
@@ -110,9 +124,9 @@ export class ZaloChannel {
     const inbox = this.opts.inbox;
     const next = previous
       .then(async () => {
-        if (key !== undefined && inbox && !inbox.begin(CHANNEL, key)) return;
+        if (key !== undefined && inbox && !begun && !(await inbox.begin(CHANNEL, key))) return;
         await this.handle(update);
-        if (key !== undefined) inbox?.done(CHANNEL, key);
+        if (key !== undefined) await inbox?.done(CHANNEL, key);
       })
       .catch((err) => this.opts.logger.error({ err }, 'zalo update failed'));
     this.chains.set(chatId, next);
@@ -177,9 +191,16 @@ export class ZaloChannel {
     const b = (body ?? {}) as { result?: ZaloUpdate } & Partial<ZaloUpdate>;
     const update = b.result ?? (b.message ? (b as ZaloUpdate) : undefined);
     // Stored before the 200: an acknowledged update survives a crash.
-    const fresh = update ? this.receive([update]) : [];
+    let fresh: ZaloUpdate[];
+    try {
+      fresh = update ? await this.receive([update]) : [];
+    } catch (err) {
+      this.opts.logger.error({ err }, 'inbox write failed; the update is refused so that Zalo resends it');
+      res.writeHead(503, { 'content-type': 'application/json' }).end('{"ok":false,"description":"Service Unavailable"}');
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    for (const u of fresh) await this.enqueue(u);
+    for (const u of fresh) await this.enqueue(u, true);
   }
 
   async stop(): Promise<void> {
