@@ -485,9 +485,9 @@ function splitAtConjunction(text: string): string[] {
   for (let x = m.exec(f); x; x = m.exec(f)) {
     const left = f.slice(0, x.index);
     const right = f.slice(x.index + x[0].length);
-    // The left side asks near its end ("… trước ngày nào và …"), not in a list of names ("… bao nhiêu, các bộ ngành và địa phương …").
-    const asksLast = ASKING.test(left.split(/\s+/).slice(-6).join(' '));
-    if (asksLast && ASKING.test(right) && right.split(' ').length >= 3 && !/^(?:han|thoi han|ai|khi nao|bao gio)\b/.test(right)) {
+    // "các bộ ngành và địa phương": a list of names, not two questions.
+    const listOfNames = /\b(?:bo|nganh|dia phuong|tinh|thanh pho|co quan|doanh nghiep|nguoi dan)$/.test(left.trim()) && /^(?:cac )?(?:bo|nganh|dia phuong|tinh|thanh pho|co quan|doanh nghiep|nguoi dan)\b/.test(right);
+    if (!listOfNames && ASKING.test(left) && ASKING.test(right) && right.split(' ').length >= 3 && !/^(?:han|thoi han|ai|khi nao|bao gio)\b/.test(right)) {
       return [text.slice(0, x.index), text.slice(x.index + x[0].length)];
     }
   }
