@@ -253,6 +253,9 @@ export class Composer {
     }
     // The passage may be a task row's own text: its row (deadline, agencies) goes with the answer.
     const rows = this.r.corpus.tasks.filter((row) => this.r.chunkOfRow.get(row.id)?.id === chunk.id && this.r.admits(row, u)).slice(0, 3);
+    // The passage's task led by a body restructured in 2025: who holds it now.
+    const now = rows[0] ? this.successions(rows[0]) : '';
+    if (now) lines.push(now.trim());
     // Asked "khi nào?" of a passage that sets no date: say so rather than leave it unanswered.
     if (u.asks.includes('when') && !rows.some((r) => r.deadline.date) && findPeriods(quote).every((p) => p.kind === 'session')) {
       const who = u.agencies.find((a) => fold(`${chunk.text} ${chunk.context}`).includes(fold(a.name)));
@@ -283,7 +286,7 @@ export class Composer {
         continue;
       }
       answered++;
-      lines.push(...draft.answer.split('\n').filter((l) => l.trim() !== '').slice(0, 3).map((l) => `  ${clipQuoted(l, 320)}`));
+      lines.push(...draft.answer.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Nay:')).slice(0, 3).map((l) => `  ${clipQuoted(l, 320)}`));
       rows.push(...draft.rows.slice(0, 2));
       citations.push(...draft.citations.slice(0, 2));
     }
