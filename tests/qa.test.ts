@@ -310,6 +310,54 @@ describe('spelling and refusal', () => {
   });
 });
 
+describe('questions as people type them', () => {
+  const LATE = '2026-11-29';
+
+  it('names who holds a task now when the document names a body merged in 2025', async () => {
+    const r = await assistant.ask('ai chủ trì đề án chuyển đổi số kết cấu hạ tầng giao thông trong NQ 03?', { now: LATE });
+    expect(r.tasks[0]!.lead).toEqual(['Bộ Giao thông vận tải']);
+    expect(r.answer).toMatch(/Nay: .*Bộ Xây dựng/u);
+  });
+
+  it('echoes an agency typed short, and counts "mấy việc" by listing them', async () => {
+    const evn = await assistant.ask('EVN có việc gì trong TB 624 không?', { now: LATE });
+    expect(evn.answer).toContain('Tập đoàn Điện lực Việt Nam (EVN)');
+    const count = await assistant.ask('sở khcn hà nội được giao mấy việc theo kh 308 vậy', { now: LATE });
+    expect(count.grounded).toBe(true);
+    expect(count.answer).toMatch(/được giao \d+ nhiệm vụ/u);
+  });
+
+  it('reads "Bộ TC" as Bộ Tài chính and never "corrects" a two-letter abbreviation', () => {
+    expect(assistant.parse('Bộ TC chủ trì những gì trong QĐ 2629?', LATE).agencies.map((a) => a.name)).toEqual(['Bộ Tài chính']);
+  });
+
+  it('tells who chaired a meeting and when a document was issued, quoting the document', async () => {
+    const chair = await assistant.ask('Phiên họp lần thứ 7 của Ủy ban Quốc gia về chuyển đổi số do ai chủ trì?', { now: LATE });
+    expect(chair.answer).toContain('Phạm Minh Chính');
+    const which = await assistant.ask('Chương trình phát triển Chính phủ số được phê duyệt bằng quyết định nào?', { now: LATE });
+    expect(which.answer).toContain('QĐ 2629/QĐ-TTg');
+    for (const r of [chair, which]) for (const c of r.citations) expect(containsVerbatim(corpus.text(c.docId), c.quote)).toBe(true);
+  });
+
+  it('takes a time said before "quá hạn" as the asking date, not as a deadline window', () => {
+    const q = assistant.parse('Cuối tháng 9/2024, những việc nào trong kết luận hội nghị ngày 19/7/2024 đã quá hạn?', LATE);
+    expect(q.now).toBe('2024-09-30');
+    expect(q.period).toBeNull();
+  });
+
+  it('says an agency has no task on a topic, and who has it, instead of listing its other tasks', async () => {
+    const r = await assistant.ask('Điện Biên có được giao nền tảng số du lịch không?', { now: NOW });
+    expect(r.grounded).toBe(false);
+    expect(r.answer).toContain('không giao Điện Biên');
+    expect(r.answer).toMatch(/được giao cho .*(?:Hà Giang|Cao Bằng|Quảng Bình)/u);
+  });
+
+  it('splits two questions joined by a comma after a question word, not a list of names', async () => {
+    const r = await assistant.ask('Tỷ lệ hồ sơ được số hóa năm 2023 là bao nhiêu, các bộ ngành và địa phương đạt bao nhiêu?', { now: LATE });
+    expect(r.query?.map((q) => q.text)).toEqual(['Tỷ lệ hồ sơ được số hóa năm 2023 là bao nhiêu', 'các bộ ngành và địa phương đạt bao nhiêu?']);
+  });
+});
+
 describe('passage index cache', () => {
   let dir: string;
   beforeAll(() => {

@@ -102,7 +102,9 @@ export class Lists {
     // "… được giao những nhiệm vụ gì …" asks for the list whatever else it adds; "X được giao Y không?" asks about Y.
     const asksList = /\b(?:nhung (?:nhiem vu|viec)(?: gi)?|nhiem vu gi|viec gi|lam gi|nhung gi)\b/.test(u.folded);
     const specific = !asksList && topic.length > 0 && this.r.keyTerms(topic).length > 0 && ownOnTopic.length === 0;
-    if (specific && sharedOnTopic.length === 0) return this.notAssigned(u, pool.length);
+    // Shared tasks that merely touch the topic, while a task given to others is about it: not this agency's.
+    const sharedBest = Math.max(0, ...sharedOnTopic.map((x) => x.cov));
+    if (specific && (sharedOnTopic.length === 0 || (sharedBest < 0.7 && this.coveredElsewhere(u, topic) >= sharedBest + 0.25))) return this.notAssigned(u, pool.length);
     const list0 = [...(topic.length > 0 && ownOnTopic.length > 0 ? ownOnTopic : specific ? [] : ownAll), ...sharedOnTopic];
     list0.sort(
       (a, b) =>
@@ -128,6 +130,11 @@ export class Lists {
     const items = list.map((s, i) => this.item(s.row, u, i, s.m.via === 'lead' || s.m.via === 'support' ? undefined : s.m.note, false, topic, agency.name));
     const { text, shown } = paginate(head, items, page, tailParts.join('\n'));
     return { grounded: true, answer: text, rows: list.map((s) => s.row).slice(0, 50), citations: shown.map((i) => this.citation(list[i]!.row)) };
+  }
+
+  /** How well the best task given to anyone covers the topic. */
+  private coveredElsewhere(u: Understanding, topic: string[]): number {
+    return Math.max(0, ...this.r.rankRows({ ...u, agencies: [], role: 'any' }).slice(0, 10).map((x) => this.r.answerCoverage(topic, this.r.rowBigramsOf(x.row))));
   }
 
   /**
