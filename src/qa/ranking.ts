@@ -62,6 +62,24 @@ export function namesYear(foldedText: string, year: string): boolean {
   return new RegExp(String.raw`(?<!\d\s*[-–]\s*)(?<!\d)${year}(?!\d)(?!\s*[-–]\s*\d{4})`).test(foldedText);
 }
 
+/**
+ * Words users type for what directives write otherwise ("xong" for "hoàn thành", "điện thoại" for
+ * "di động"): a source writing either covers the question's word. Pairs only, both ways.
+ */
+const SAME_MEANING = (() => {
+  const pairs: Array<[string, string]> = [
+    ['dien_thoai', 'di_dong'], ['lam_xong', 'hoan_thanh'], ['nguoi_dan', 'cong_dan'], ['dinh_danh', 'can_cuoc'], ['mang_internet', 'bang_rong'],
+    ['kinh_phi', 'ngan_sach'], ['phan_mem', 'ung_dung'], ['truc_tuyen', 'dien_tu'], ['tap_huan', 'boi_duong'], ['dao_tao', 'boi_duong'],
+    ['lien_thong', 'ket_noi'], ['chia_se', 'ket_noi'], ['email', 'thu_dien'],
+  ];
+  const map = new Map<string, string[]>();
+  for (const [a, b] of pairs) {
+    map.set(a, [...(map.get(a) ?? []), b]);
+    map.set(b, [...(map.get(b) ?? []), a]);
+  }
+  return map;
+})();
+
 /** "những tỉnh nào", "các địa phương nào", "bao nhiêu tỉnh": named places are asked for. */
 const PLACES_ASKED = /\b(?:(?:nhung|cac) (?:tinh|dia phuong|thanh pho)(?: [a-z]+){0,3} nao|bao nhieu (?:tinh|dia phuong|thanh pho))\b/;
 
@@ -405,7 +423,7 @@ export class Ranker {
 
   /** IDF-weighted share of the question's topic present in a source: missing a rare word costs most. */
   coverage(topic: string[], source: ReadonlySet<string>, extra?: ReadonlySet<string>): number {
-    const has = (t: string) => source.has(t) || (extra?.has(t) ?? false);
+    const has = (t: string) => source.has(t) || (extra?.has(t) ?? false) || (SAME_MEANING.get(t)?.some((x) => source.has(x) || (extra?.has(x) ?? false)) ?? false);
     let total = 0;
     let hit = 0;
     for (const b of topic) {
