@@ -120,6 +120,11 @@ export class Ranker {
   private readonly rowText = new Map<string, string>();
   /** Folded text of a row's own words (no headings): where a year must sit beside what it qualifies. */
   private readonly rowOwnText = new Map<string, string>();
+  /** Folded headings above each row, without dates. */
+  private readonly rowContext = new Map<string, string>();
+  private readonly titleMemo = new Map<string, string>();
+  /** Content word pairs of each row's task text alone. */
+  private readonly taskBigrams = new Map<string, string[]>();
   private readonly anchorMemo = new WeakMap<Understanding, Map<string, string[]>>();
   /** In how many rows each index term occurs. */
   private readonly rowTermFrequency = new Map<string, number>();
@@ -174,6 +179,8 @@ export class Ranker {
       this.rowBigrams.set(r.id, bigramSet(text));
       this.rowText.set(r.id, withoutDates(fold(`${text} ${r.indicator?.year ?? ''}`)));
       this.rowOwnText.set(r.id, withoutDates(fold(`${r.task} ${r.quote}`)));
+      this.taskBigrams.set(r.id, contentBigrams(r.task));
+      this.rowContext.set(r.id, withoutDates(fold(chunk?.context ?? '')));
     }
   }
 
@@ -234,8 +241,8 @@ export class Ranker {
     const anchors = this.yearAnchors(u);
     if (anchors.size === 0) return true;
     const own = this.rowOwnText.get(row.id) ?? '';
-    const context = withoutDates(fold(this.chunkOfRow.get(row.id)?.context ?? ''));
-    const title = fold(this.docById.get(row.docId)?.title ?? '');
+    const context = this.rowContext.get(row.id) ?? '';
+    const title = this.foldedTitle(row.docId);
     return u.years.some((y) => {
       const near = anchors.get(y);
       if (!near || near.length === 0 || String(row.indicator?.year ?? '') === y || namesYear(context, y) || namesYear(title, y)) return true;
@@ -244,6 +251,13 @@ export class Ranker {
       const first = y.slice(0, 4);
       return words.some((w, i) => w === first && near.some((a) => bigramSet(words.slice(Math.max(0, i - 12), i + 12).join(' ')).has(a)));
     });
+  }
+
+  /** Folded document titles, computed once. */
+  private foldedTitle(docId: string): string {
+    let t = this.titleMemo.get(docId);
+    if (t === undefined) this.titleMemo.set(docId, (t = fold(this.docById.get(docId)?.title ?? '')));
+    return t;
   }
 
   /** For each year of the query, the word pairs just before it in the question ("chuyển đổi số | năm 2026"). */
@@ -338,11 +352,11 @@ export class Ranker {
    */
   mentionsYears(foldedText: string, row: TaskRow | null, years: string[], docId?: string): boolean {
     if (years.length === 0) return true;
-    const title = fold(this.docById.get(row?.docId ?? docId ?? '')?.title ?? '');
+    const title = this.foldedTitle(row?.docId ?? docId ?? '');
     const text = row ? foldedText : withoutDates(foldedText);
     // Several years or periods are alternatives ("giai đoạn 2025-2027 so với 2028-2030"): a source naming one answers.
     // A row that names no year at all belongs to its document's year ("nhiệm vụ năm 2023" in a February 2023 report).
-    const docYear = row && !row.indicator?.year && !/\b(?:19|20)\d\d\b/.test(fold(`${row.task} ${row.quote}`)) ? this.docDate(row).slice(0, 4) : '';
+    const docYear = row && !row.indicator?.year && !/\b(?:19|20)\d\d\b/.test(this.rowOwnText.get(row.id) ?? '') ? this.docDate(row).slice(0, 4) : '';
     return years.some((y) => namesYear(text, y) || String(row?.indicator?.year ?? '') === y || namesYear(title, y) || docYear === y);
   }
 
@@ -380,7 +394,7 @@ export class Ranker {
       const cov = topic.length === 0 ? (matchers.length > 0 ? 0.6 : 0) : this.coverage(topic, this.rowBigrams.get(id)!);
       let score = 0.55 * cov + 0.3 * lex;
       // A row that says little beyond what was asked is that task (a table row), not a paragraph mentioning it.
-      const own = contentBigrams(row.task);
+      const own = this.taskBigrams.get(id)!;
       if (own.length > 0 && topic.length > 0) score += (0.1 * own.filter((b) => topicSet.has(b)).length) / own.length;
       // "Ai …": a named agency answers better than "các bộ, ngành, địa phương".
       if (u.asks.includes('who') && row.lead.some((l) => this.registry.get(l)?.kind !== 'group')) score += 0.04;
