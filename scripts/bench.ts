@@ -139,7 +139,7 @@ async function benchQa(): Promise<void> {
     for (const [name, search] of Object.entries(systems)) {
       let r1 = 0, r5 = 0, mrr = 0;
       for (const [i, it] of withEvidence.entries()) {
-        const rank = evidenceRank(await search(f(it.q, i)), it.evidence!);
+        const rank = evidenceRank(await search(f(it.q, i)), [it.evidence!].flat()[0]!);
         if (rank === 0) r1++;
         if (rank >= 0 && rank < 5) r5++;
         if (rank >= 0) mrr += 1 / (rank + 1);

@@ -18,7 +18,7 @@ export interface QaItem {
   contains_any?: string[];
   now?: string;
   doc?: string;
-  evidence?: string;
+  evidence?: string | string[];
 }
 
 export interface Judgement {
@@ -75,8 +75,9 @@ export function judge(item: QaItem, result: AskResult, textOf: (docId: string) =
   if (badCitations.length > 0) failures.push(`${badCitations.length} trích dẫn không nguyên văn`);
   let evidenceRank: number | null = null;
   if (item.evidence) {
-    const ev = squashSpaces(item.evidence);
-    const i = result.passages.findIndex((p) => squashSpaces(p.text).includes(ev));
+    // A comparison may give one excerpt per document: any of them found counts.
+    const evs = (Array.isArray(item.evidence) ? item.evidence : [item.evidence]).map((e) => squashSpaces(e));
+    const i = result.passages.findIndex((p) => evs.some((ev) => squashSpaces(p.text).includes(ev)));
     evidenceRank = i >= 0 ? i + 1 : null;
   }
   return {
