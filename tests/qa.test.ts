@@ -327,6 +327,13 @@ describe('questions as people type them', () => {
     expect(count.answer).toMatch(/được giao \d+ nhiệm vụ/u);
   });
 
+  it('reads words typed with unconverted Telex keys ("booj coong an", "luaajt duwx lieeuj")', async () => {
+    const typed = await assistant.ask('booj coong an phari lamf gif veef luaajt duwx lieeuj?', { now: LATE });
+    const plain = await assistant.ask('Bộ Công an phải làm gì về luật dữ liệu?', { now: LATE });
+    expect(typed.tasks.map((t) => t.id)).toEqual(plain.tasks.map((t) => t.id));
+    expect(typed.tasks.length).toBeGreaterThan(0);
+  });
+
   it('reads "Bộ TC" as Bộ Tài chính and never "corrects" a two-letter abbreviation', () => {
     expect(assistant.parse('Bộ TC chủ trì những gì trong QĐ 2629?', LATE).agencies.map((a) => a.name)).toEqual(['Bộ Tài chính']);
   });

@@ -111,6 +111,9 @@ export class Speller {
 
   /** The correction of one folded word on its own, or the word itself when known or nothing is close. */
   correctWord(word: string): string {
+    // Telex keystrokes left in the text ("tieens ddooj" for "tiến độ").
+    const telex = untelex(word);
+    if (telex !== word && this.frequency.has(telex)) return telex;
     // Short syllables are too often real words the corpus happens not to use ("xong", "nhé").
     if (word.length < 5 || /\d/.test(word) || this.frequency.has(word)) return word;
     const candidates = new Set<string>();
@@ -171,6 +174,18 @@ export class Speller {
     let k = 0;
     return folded.replace(/[\p{L}\p{N}]+/gu, () => out[k++]!);
   }
+}
+
+/**
+ * A syllable typed with Telex whose keys were not converted: "dd" → "d", doubled vowels "aa/ee/oo",
+ * "w" after a vowel, and a final tone key (s, f, r, x, j) after a vowel — folded, so marks vanish.
+ */
+export function untelex(word: string): string {
+  if (!/^[a-z]{3,8}$/.test(word)) return word;
+  const v = word.search(/[aeiouy]/);
+  if (v < 0) return word;
+  // After the first vowel a Vietnamese syllable has only vowels and c, m, n, p, t, ch, ng, nh: s f r x j w are keys.
+  return (word.slice(0, v) + word.slice(v).replace(/[sfrxjw]/g, '')).replace(/dd/g, 'd').replace(/([aeo])\1/g, '$1');
 }
 
 function deletions(word: string): string[] {
