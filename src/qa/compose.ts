@@ -28,6 +28,9 @@ export interface Draft {
 
 /** Composes answers over one ranker (corpus, registry, passages). */
 export class Composer {
+  /** Rows ranked with key-term coverage, per query: several composition steps read them. */
+  private readonly keyedMemo = new WeakMap<Understanding, Array<RankedRow & { raw: number }>>();
+
   constructor(readonly r: Ranker) {}
 
   label(docId: string): string {
@@ -71,11 +74,15 @@ export class Composer {
 
   /** Rows ranked with coverage judged on the topic's specific terms too. */
   private rankedWithKeys(u: Understanding): Array<RankedRow & { raw: number }> {
+    let ranked = this.keyedMemo.get(u);
+    if (ranked) return ranked;
     const topic = this.r.topicBigrams(u, ...u.agencies, ...u.partners);
-    return this.r
+    ranked = this.r
       .rankRows(u)
       .map((x) => ({ ...x, raw: x.coverage, coverage: topic.length === 0 ? x.coverage : this.r.answerCoverage(topic, this.r.rowBigramsOf(x.row)) }))
       .sort((a, b) => b.score - a.score);
+    this.keyedMemo.set(u, ranked);
+    return ranked;
   }
 
   /** First line: who leads and by when — what the official asked for. */

@@ -437,13 +437,13 @@ export class Ranker {
 
   /** IDF-weighted share of the question's topic present in a source: missing a rare word costs most. */
   coverage(topic: string[], source: ReadonlySet<string>, extra?: ReadonlySet<string>): number {
-    const has = (t: string) => source.has(t) || (extra?.has(t) ?? false) || (SAME_MEANING.get(t)?.some((x) => source.has(x) || (extra?.has(x) ?? false)) ?? false);
+    const has = (t: string) => source.has(t) || (extra?.has(t) ?? false);
     let total = 0;
     let hit = 0;
     for (const b of topic) {
       const w = this.idf.get(b) ?? this.unseenIdf;
       total += w;
-      if (has(b)) hit += w;
+      if (has(b) || SAME_MEANING.get(b)?.some(has)) hit += w;
       // A pair the corpus never writes is often two words the question put side by side
       // ("trình đề án nhân lực"): half credit when the source has both words.
       else if (!this.idf.has(b) && b.includes('_') && b.split('_').every(has)) hit += w / 2;
