@@ -247,8 +247,9 @@ export class Ranker {
       const near = anchors.get(y);
       if (!near || near.length === 0 || String(row.indicator?.year ?? '') === y || namesYear(context, y) || namesYear(title, y)) return true;
       if (!row.indicator?.year && !/\b(?:19|20)\d\d\b/.test(own) && this.docDate(row).startsWith(y)) return true;
-      const words = own.match(/[a-z0-9]+/g) ?? [];
       const first = y.slice(0, 4);
+      if (!own.includes(first)) return false;
+      const words = own.match(/[a-z0-9]+/g) ?? [];
       return words.some((w, i) => w === first && near.some((a) => bigramSet(words.slice(Math.max(0, i - 12), i + 12).join(' ')).has(a)));
     });
   }
@@ -387,6 +388,7 @@ export class Ranker {
     if (u.documents.length > 0) for (const r of this.corpus.tasks) if (u.documents.includes(r.docId) && !lexical.has(r.id)) lexical.set(r.id, 0);
     const matchers = u.agencies.map((a) => agencyMatcher(a, this.registry, u.role !== 'lead', u.now));
     const topicSet = new Set(topic);
+    const placesAsked = PLACES_ASKED.test(u.folded);
     const out: RankedRow[] = [];
     for (const [id, lex] of lexical) {
       const row = this.rowById.get(id)!;
@@ -407,7 +409,7 @@ export class Ranker {
       if (u.documents.includes(row.docId)) score += 0.15;
       if (u.asks.includes('list') && row.lead.length > 1) score += 0.05;
       // "những tỉnh nào …": a row naming several provinces answers it, a group ("các địa phương") less so.
-      if (PLACES_ASKED.test(u.folded) && row.lead.filter((l) => this.registry.get(l)?.kind === 'province').length >= 2) score += 0.15;
+      if (placesAsked && row.lead.filter((l) => this.registry.get(l)?.kind === 'province').length >= 2) score += 0.15;
       if ((u.asks.includes('when') || u.asks.includes('due_soon')) && row.deadline.date) score += 0.05;
       if (u.period && this.inPeriod(row, u)) score += 0.1;
       out.push({ row, score, coverage: cov });
