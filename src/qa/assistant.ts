@@ -14,7 +14,6 @@ import type { Chunk } from '../retrieval/chunks.js';
 import { Speller } from '../retrieval/spelling.js';
 import type { Embedder } from '../retrieval/vectors.js';
 import { resolveNow } from '../text/dates.js';
-import { bigramSet } from '../retrieval/analyzer.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
 import { verifyCitations, type Citation } from './citations.js';
 import { Composer, fit, type Draft } from './compose.js';
@@ -24,7 +23,7 @@ import { refineWithModel } from './query-merge.js';
 import { Lists } from './lists.js';
 import { Ranker } from './ranking.js';
 import { findDocumentScope } from './scope.js';
-import { signerOf, type Signer } from './signers.js';
+import { DocumentFacts } from './document-facts.js';
 import { understand, type Ask, type Intent, type Understanding } from './understand.js';
 
 /** One task row as returned to callers (the `ask --json` contract). */
@@ -114,8 +113,7 @@ export class Assistant {
   private readonly answerCache = new Map<string, AskResult>();
   /** First lines of each document: meetings are named there ("Phiên họp lần thứ 7"). */
   private readonly heads = new Map<string, string>();
-  /** Who signed each document, when its text shows it. */
-  private readonly signers = new Map<string, Signer>();
+  private readonly facts: DocumentFacts;
 
   private constructor(
     readonly corpus: Corpus,
@@ -136,9 +134,8 @@ export class Assistant {
       if (!indexed.has(d.docId)) continue;
       const text = corpus.text(d.docId);
       this.heads.set(d.docId, text.slice(0, 1500));
-      const signer = signerOf(text);
-      if (signer) this.signers.set(d.docId, signer);
     }
+    this.facts = new DocumentFacts(this.composer, this.heads, (q, now) => this.parse(q, now));
   }
 
   /** Loads the corpus and opens (or builds) the passage index. */
@@ -271,22 +268,9 @@ export class Assistant {
     if (u.scope && u.documents.length === 0) {
       return this.composer.refuse(u, `Không có ${u.scope.text} trong các văn bản hiện có, nên tôi không trả lời để tránh đưa thông tin sai (văn bản không đề cập).`);
     }
-    if (SIGNER.test(u.folded)) {
-      const signed = this.signedBy(u);
-      if (signed) return signed;
-    }
-    if (CHAIR.test(u.folded)) {
-      const chaired = this.chairedBy(u);
-      if (chaired) return chaired;
-    }
-    if (WHICH_DOCUMENT.test(u.folded)) {
-      const named = this.documentOn(u);
-      if (named) return named;
-    }
-    if (ISSUED_WHEN.test(u.folded)) {
-      const issued = this.issuedOn(u);
-      if (issued) return issued;
-    }
+    // Facts about a document itself: who signed, who chaired, which document, issued when.
+    const fact = this.facts.answer(u);
+    if (fact) return fact;
     // Nothing the corpus writes: "giá vàng", "thời tiết" — refused before any source is stretched to fit.
     if (u.documents.length === 0 && !u.asks.includes('due_soon') && !u.asks.includes('overdue') && this.ranker.unknownTopic(this.ranker.topicBigrams(u, ...u.agencies))) {
       return this.composer.refuse(u);
@@ -315,73 +299,6 @@ export class Assistant {
       default:
         return this.composer.fromRows(u);
     }
-  }
-
-  /** "QĐ 2629 do ai ký?": the signer read from the document's signature block. */
-  private signedBy(u: Understanding): Draft | null {
-    const docs = u.documents.length > 0 ? u.documents : [];
-    const lines: string[] = [];
-    const citations: Citation[] = [];
-    for (const id of docs.slice(0, 2)) {
-      const s = this.signers.get(id);
-      const doc = this.ranker.docById.get(id);
-      if (!s || !doc) continue;
-      lines.push(`${this.composer.label(id)} do ông/bà ${s.name}, ${describeTitle(s.title)}, ký.`);
-      citations.push({ docId: id, title: doc.title, quote: s.name });
-    }
-    return lines.length > 0 ? { grounded: true, answer: lines.join('\n'), rows: [], citations } : null;
-  }
-
-  /** "Hội nghị ngày 19/7/2024 do ai chủ trì?": the sentence of the document's opening that says who chaired. */
-  private chairedBy(u: Understanding): Draft | null {
-    for (const id of u.documents.slice(0, 2)) {
-      const head = this.heads.get(id) ?? '';
-      const sentence = head.split(/(?<=[.;:])\s+|\n+/).find((x) => /chủ trì/iu.test(x) && x.length < 600);
-      const doc = this.ranker.docById.get(id);
-      if (!sentence || !doc) continue;
-      const quote = squashSpaces(sentence);
-      return { grounded: true, answer: `Theo ${this.composer.label(id)}:\n“${quote}”`, rows: [], citations: [{ docId: id, title: doc.title, quote }] };
-    }
-    return null;
-  }
-
-  /** "… được phê duyệt bằng QĐ nào?": the document whose title is the topic asked about. */
-  private documentOn(u: Understanding): Draft | null {
-    // The part's own words (a two-part question's heading included), not the documents it was scoped to.
-    const own = this.parse(u.question, u.now);
-    const topic = this.ranker.topicBigrams({ ...own, documents: [], scope: null }, ...own.agencies);
-    if (topic.length < 2) return null;
-    const best = this.corpus.documents
-      .map((d) => ({ d, cov: this.ranker.coverage(topic, bigramSet(d.title)) }))
-      .sort((a, b) => b.cov - a.cov)[0];
-    if (!best || best.cov < 0.6) return null;
-    const d = best.d;
-    return {
-      grounded: true,
-      answer: `${this.composer.label(d.docId)}: ${d.title}.`,
-      rows: [],
-      citations: [{ docId: d.docId, title: d.title, quote: this.heads.get(d.docId)?.match(/[^\n]{10,}/)?.[0]?.trim() ?? d.title }].filter((c) => this.corpus.squashedText(d.docId).includes(squashSpaces(c.quote))),
-    };
-  }
-
-  /** "QĐ phê duyệt chương trình này được ký ngày nào?": the date of the document named. */
-  private issuedOn(u: Understanding): Draft | null {
-    // Only of the document itself: "QĐ … được ký ngày nào", not "Bộ Y tế ban hành kế hoạch khi nào" within it.
-    const asked = ISSUED_WHEN.exec(u.folded);
-    const refEnd = Math.max(-1, ...(u.scope?.consumed ?? []).map(([, e]) => e));
-    if (!asked || u.agencies.length > 0 || refEnd < 0 || asked.index - refEnd > 25 || asked.index < refEnd) return null;
-    const id = u.documents.length === 1 ? u.documents[0]! : null;
-    const doc = id ? this.ranker.docById.get(id) : undefined;
-    if (!id || !doc?.date || doc.date.length !== 10) return null;
-    const [y, m, d] = doc.date.split('-');
-    const head = this.heads.get(id) ?? '';
-    const written = new RegExp(String.raw`ngày\s+0?${Number(d)}\s+tháng\s+0?${Number(m)}\s+năm\s+${y}`, 'iu').exec(head)?.[0];
-    return {
-      grounded: true,
-      answer: `${this.composer.label(id)} được ban hành ngày ${d}/${m}/${y}.${written ? `\nNguồn: “${written}”` : ''}`,
-      rows: [],
-      citations: written ? [{ docId: id, title: doc.title, quote: written }] : [],
-    };
   }
 
   /**
@@ -441,29 +358,8 @@ const QUESTION_PHRASES = [
   'được không', 'có không', 'là gì', 'gồm những gì', 'hạn khi nào', 'chỉ đạo', 'trực tiếp chỉ đạo', 'phối hợp', 'chủ trì', 'tỉnh nào', 'bộ nào', 'sao', 'ko', 'dc', 'j', 'ad', 'nhé',
 ];
 
-/** "KT. THỦ TƯỚNG PHÓ THỦ TƯỚNG" → "Phó thủ tướng (ký thay Thủ tướng)". */
-function describeTitle(title: string): string {
-  const m = /^(KT|TM|TL|TUQ)\.\s*(.+?)\s+((?:PHÓ|THỨ|Q\.)\s.+)$/u.exec(title);
-  const cap = (t: string) => t.charAt(0).toUpperCase() + t.slice(1).toLowerCase();
-  if (!m) return cap(title);
-  const how = m[1] === 'KT' ? 'ký thay' : m[1] === 'TM' ? 'thay mặt' : m[1] === 'TL' ? 'thừa lệnh' : 'thừa ủy quyền';
-  return `${cap(m[3]!)} (${how} ${cap(m[2]!)})`;
-}
-
 /** A part of a question that refers to the part before ("lúc đó", "việc này", "trong số đó"). */
 const POINTS_BACK = /\b(?:luc do|khi do|trong do|trong so do|cai do|no|(?:viec|nhiem vu|chi tieu|van ban|de an|chuong trinh|ke hoach|nghi dinh|luat|he thong|nen tang|du an) (?:do|nay|tren|ay))\b/;
-
-/** "hội nghị … do ai chủ trì": the chair of the meeting a document records. */
-const CHAIR = /\b(?:hoi nghi|phien hop|cuoc hop)\b.{0,60}\b(?:do ai|ai) chu tri\b/;
-
-/** "bằng quyết định nào", "văn bản nào quy định": the document itself is asked for. */
-const WHICH_DOCUMENT = /\b(?:bang|tai|theo|o)?\s*(?:van ban|quyet dinh|qd|nghi quyet|nq|thong bao|ke hoach|cong van) (?:nao|so may|so bao nhieu)\b/;
-
-/** "được ký ngày nào", "ban hành khi nào": the date of a document. */
-const ISSUED_WHEN = /\b(?:duoc ky|ky|ban hanh|phe duyet)\s+(?:vao\s+)?(?:ngay nao|khi nao|bao gio|luc nao|ngay may)\b/;
-
-/** "do ai ký", "người ký", "ký bởi ai": asks who signed a document. */
-const SIGNER = /\b(?:ai ky|nguoi ky|do ai ky|ky boi|ai da ky|ky ten|nguoi da ky)\b/;
 
 /** Question words: a clause holding one asks something of its own. */
 const ASKING = /\b(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao|thu may|may)\b/;

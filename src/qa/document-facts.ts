@@ -1,0 +1,137 @@
+/**
+ * Facts about a document itself rather than the tasks it assigns: who signed it (its
+ * signature block), who chaired the meeting it records (its opening), which document
+ * is about a topic ("được phê duyệt bằng quyết định nào?"), and when it was issued.
+ * Each is read from the stored text and quoted; none is guessed.
+ */
+import { bigramSet } from '../retrieval/analyzer.js';
+import { squashSpaces } from '../text/vietnamese.js';
+import type { Citation } from './citations.js';
+import type { Composer, Draft } from './compose.js';
+import { signerOf, type Signer } from './signers.js';
+import type { Understanding } from './understand.js';
+
+export class DocumentFacts {
+  /** Who signed each document, when its text shows it. */
+  private readonly signers = new Map<string, Signer>();
+  private readonly asks: Array<[RegExp, (u: Understanding) => Draft | null]> = [
+    [SIGNER, (u) => this.signedBy(u)],
+    [CHAIR, (u) => this.chairedBy(u)],
+    [WHICH_DOCUMENT, (u) => this.documentOn(u)],
+    [ISSUED_WHEN, (u) => this.issuedOn(u)],
+  ];
+
+  /**
+   * @param heads the first lines of each document (meetings and dates are named there)
+   * @param parse the structured query of a question, for a part's own words
+   */
+  constructor(
+    private readonly c: Composer,
+    private readonly heads: ReadonlyMap<string, string>,
+    private readonly parse: (question: string, now: string) => Understanding,
+  ) {
+    for (const d of c.r.corpus.documents) {
+      if (!heads.has(d.docId)) continue;
+      const signer = signerOf(c.r.corpus.text(d.docId));
+      if (signer) this.signers.set(d.docId, signer);
+    }
+  }
+
+  /** The answer when the question asks a fact of a document and the document states it; else null. */
+  answer(u: Understanding): Draft | null {
+    for (const [asked, answer] of this.asks) {
+      if (!asked.test(u.folded)) continue;
+      const draft = answer(u);
+      if (draft) return draft;
+    }
+    return null;
+  }
+
+  /** "QĐ 2629 do ai ký?": the signer read from the document's signature block. */
+  private signedBy(u: Understanding): Draft | null {
+    const docs = u.documents.length > 0 ? u.documents : [];
+    const lines: string[] = [];
+    const citations: Citation[] = [];
+    for (const id of docs.slice(0, 2)) {
+      const s = this.signers.get(id);
+      const doc = this.c.r.docById.get(id);
+      if (!s || !doc) continue;
+      lines.push(`${this.c.label(id)} do ông/bà ${s.name}, ${describeTitle(s.title)}, ký.`);
+      citations.push({ docId: id, title: doc.title, quote: s.name });
+    }
+    return lines.length > 0 ? { grounded: true, answer: lines.join('\n'), rows: [], citations } : null;
+  }
+
+  /** "Hội nghị ngày 19/7/2024 do ai chủ trì?": the sentence of the document's opening that says who chaired. */
+  private chairedBy(u: Understanding): Draft | null {
+    for (const id of u.documents.slice(0, 2)) {
+      const head = this.heads.get(id) ?? '';
+      const sentence = head.split(/(?<=[.;:])\s+|\n+/).find((x) => /chủ trì/iu.test(x) && x.length < 600);
+      const doc = this.c.r.docById.get(id);
+      if (!sentence || !doc) continue;
+      const quote = squashSpaces(sentence);
+      return { grounded: true, answer: `Theo ${this.c.label(id)}:\n“${quote}”`, rows: [], citations: [{ docId: id, title: doc.title, quote }] };
+    }
+    return null;
+  }
+
+  /** "… được phê duyệt bằng QĐ nào?": the document whose title is the topic asked about. */
+  private documentOn(u: Understanding): Draft | null {
+    // The part's own words (a two-part question's heading included), not the documents it was scoped to.
+    const own = this.parse(u.question, u.now);
+    const topic = this.c.r.topicBigrams({ ...own, documents: [], scope: null }, ...own.agencies);
+    if (topic.length < 2) return null;
+    const best = this.c.r.corpus.documents
+      .map((d) => ({ d, cov: this.c.r.coverage(topic, bigramSet(d.title)) }))
+      .sort((a, b) => b.cov - a.cov)[0];
+    if (!best || best.cov < 0.6) return null;
+    const d = best.d;
+    return {
+      grounded: true,
+      answer: `${this.c.label(d.docId)}: ${d.title}.`,
+      rows: [],
+      citations: [{ docId: d.docId, title: d.title, quote: this.heads.get(d.docId)?.match(/[^\n]{10,}/)?.[0]?.trim() ?? d.title }].filter((c) => this.c.r.corpus.squashedText(d.docId).includes(squashSpaces(c.quote))),
+    };
+  }
+
+  /** "QĐ phê duyệt chương trình này được ký ngày nào?": the date of the document named. */
+  private issuedOn(u: Understanding): Draft | null {
+    // Only of the document itself: "QĐ … được ký ngày nào", not "Bộ Y tế ban hành kế hoạch khi nào" within it.
+    const asked = ISSUED_WHEN.exec(u.folded);
+    const refEnd = Math.max(-1, ...(u.scope?.consumed ?? []).map(([, e]) => e));
+    if (!asked || u.agencies.length > 0 || refEnd < 0 || asked.index - refEnd > 25 || asked.index < refEnd) return null;
+    const id = u.documents.length === 1 ? u.documents[0]! : null;
+    const doc = id ? this.c.r.docById.get(id) : undefined;
+    if (!id || !doc?.date || doc.date.length !== 10) return null;
+    const [y, m, d] = doc.date.split('-');
+    const head = this.heads.get(id) ?? '';
+    const written = new RegExp(String.raw`ngày\s+0?${Number(d)}\s+tháng\s+0?${Number(m)}\s+năm\s+${y}`, 'iu').exec(head)?.[0];
+    return {
+      grounded: true,
+      answer: `${this.c.label(id)} được ban hành ngày ${d}/${m}/${y}.${written ? `\nNguồn: “${written}”` : ''}`,
+      rows: [],
+      citations: written ? [{ docId: id, title: doc.title, quote: written }] : [],
+    };
+  }
+}
+
+/** "KT. THỦ TƯỚNG PHÓ THỦ TƯỚNG" → "Phó thủ tướng (ký thay Thủ tướng)". */
+function describeTitle(title: string): string {
+  const m = /^(KT|TM|TL|TUQ)\.\s*(.+?)\s+((?:PHÓ|THỨ|Q\.)\s.+)$/u.exec(title);
+  const cap = (t: string) => t.charAt(0).toUpperCase() + t.slice(1).toLowerCase();
+  if (!m) return cap(title);
+  const how = m[1] === 'KT' ? 'ký thay' : m[1] === 'TM' ? 'thay mặt' : m[1] === 'TL' ? 'thừa lệnh' : 'thừa ủy quyền';
+  return `${cap(m[3]!)} (${how} ${cap(m[2]!)})`;
+}
+
+/** "hội nghị … do ai chủ trì": the chair of the meeting a document records. */
+const CHAIR = /\b(?:hoi nghi|phien hop|cuoc hop)\b.{0,60}\b(?:do ai|ai) chu tri\b/;
+
+/** "bằng quyết định nào", "văn bản nào quy định": the document itself is asked for. */
+const WHICH_DOCUMENT = /\b(?:bang|tai|theo|o)?\s*(?:van ban|quyet dinh|qd|nghi quyet|nq|thong bao|ke hoach|cong van) (?:nao|so may|so bao nhieu)\b/;
+
+/** "được ký ngày nào", "ban hành khi nào": the date of a document. */
+const ISSUED_WHEN = /\b(?:duoc ky|ky|ban hanh|phe duyet)\s+(?:vao\s+)?(?:ngay nao|khi nao|bao gio|luc nao|ngay may)\b/;
+
+/** "do ai ký", "người ký", "ký bởi ai": asks who signed a document. */
+const SIGNER = /\b(?:ai ky|nguoi ky|do ai ky|ky boi|ai da ky|ky ten|nguoi da ky)\b/;
