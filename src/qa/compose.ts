@@ -120,7 +120,7 @@ export class Composer {
     if (!compact && !squashSpaces(row.quote).startsWith(squashSpaces(row.task).slice(0, 60))) lines.push(`${row.kind === 'indicator' ? 'Chỉ tiêu' : 'Việc'}: ${brief(row.task, 200)}`);
     if (!compact && row.indicator) lines.push(indicatorLine(row));
     lines.push(`${compact ? '  ' : 'Nguồn: '}${compact ? '' : `${this.label(row.docId)}${row.section ? `, mục ${row.section}` : ''}: `}${skipped ? '[…] ' : ''}“${quote}”${truncated ? ' […]' : ''}`);
-    if (!compact) lines.push(...this.footnotes(row.docId, quote, citations));
+    if (!compact) lines.push(...this.footnotes(row.docId, quote, citations, topic));
     return lines;
   }
 
@@ -149,7 +149,7 @@ export class Composer {
   }
 
   /** The footnotes a quoted text points at ("66% ²", "[8]"), quoted after it: figures are often explained there. */
-  footnotes(docId: string, text: string, citations: Citation[]): string[] {
+  footnotes(docId: string, text: string, citations: Citation[], topic: string[] = []): string[] {
     const marks = [...new Set([...(text.match(/[\u00b9\u00b2\u00b3\u2070-\u2079]+|\[\d{1,3}\]/g) ?? [])])].slice(0, 2);
     const out: string[] = [];
     for (const mark of marks) {
@@ -157,9 +157,10 @@ export class Composer {
       const chunk = note ?? this.r.passages.chunks.find((c) => c.docId === docId && footnoteMark(c.text) === mark);
       if (!chunk) continue;
       const body = chunk.text.trim() === mark ? this.r.passages.chunks[chunk.id + 1]?.text ?? '' : chunk.text;
-      const q = shortenQuote(body, 300);
+      // A long footnote is quoted from the clause the question is about ("“5 không”: …").
+      const q = this.focusedQuote(body, 300, topic);
       if (!q.quote) continue;
-      out.push(`Chú thích ${mark}: “${q.quote}”${q.truncated ? ' […]' : ''}`);
+      out.push(`Chú thích ${mark}: ${q.skipped ? '[…] ' : ''}“${q.quote}”${q.truncated ? ' […]' : ''}`);
       citations.push({ docId, title: this.r.docById.get(docId)?.title ?? docId, quote: q.quote });
     }
     return out;
@@ -248,7 +249,7 @@ export class Composer {
     const { quote, truncated } = shortenQuote(passageText, 700);
     const citations: Citation[] = [{ docId: chunk.docId, title: doc?.title ?? chunk.docId, ...(chunk.section && { section: chunk.section }), quote }];
     const lines = [`Theo ${this.label(chunk.docId)}${chunk.section ? `, mục ${chunk.section}` : ''}:`, `“${quote}”${truncated ? ' […]' : ''}`];
-    lines.push(...this.footnotes(chunk.docId, quote, citations));
+    lines.push(...this.footnotes(chunk.docId, quote, citations, topic));
     // Guidance: the items of the section the passage opens ("… những việc sau: a) …; b) …").
     if (!wantFigure && u.asks.includes('guidance')) {
       const items = this.r.passages.chunks.filter((c) => c.docId === chunk.docId && chunk.section !== '' && c.section.startsWith(`${chunk.section}.`) && c.id !== chunk.id).slice(0, 6);
