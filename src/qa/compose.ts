@@ -48,8 +48,14 @@ export class Composer {
     const topic = this.r.topicBigrams(u, ...u.agencies, ...u.partners);
     const numbers = topic.filter((t) => /^\d+$/.test(t) && this.r.rowBigramsOf(best.row).has(t));
     const docs = new Set([best.row.docId]);
+    // Asked about an agency that leads the best task: another document's row is the same instruction only if it
+    // gives the task to that agency too, not to a group it belongs to.
+    const match = this.r.matcherFor(u);
+    const direct = (row: TaskRow) => ['lead', 'predecessor', 'successor'].includes(match?.(row)?.via ?? '');
+    const sameAgency = (row: TaskRow) => !match || !direct(best.row) || direct(row);
     const same = ranked
       .slice(1)
+      .filter((x) => sameAgency(x.row))
       .filter((x) => x.raw >= Math.max(MIN_COVERAGE + 0.1, best.raw - 0.4) && x.coverage >= MIN_COVERAGE)
       .filter((x) => numbers.every((n) => this.r.rowBigramsOf(x.row).has(n)))
       .filter((x) => x.raw >= best.raw - 0.05 || x.raw >= 0.6 || this.r.coverage(bestWords, this.r.rowBigramsOf(x.row)) >= 0.3)
