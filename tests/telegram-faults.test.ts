@@ -6,27 +6,16 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:net';
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Conversation } from '../src/conversation/conversation.js';
 import { TelegramChannel, TelegramStartError } from '../src/channels/telegram/bot.js';
 import { join } from 'node:path';
 import { Inbox } from '../src/channels/inbox.js';
 import { SqliteStore } from '../src/storage/index.js';
 import { startFakeTelegram } from './support/fake-telegram.js';
 import { startFakeZalo } from './support/fake-zalo.js';
-import { freshDataDir, post, removeDataDirs, sleep, startTestApp, telegramTextUpdate, waitFor } from './support/channel-app.js';
+import { captureLogger, echo, freshDataDir, post, removeDataDirs, sleep, startTestApp, telegramTextUpdate, waitFor } from './support/channel-app.js';
 
 afterAll(() => removeDataDirs());
-
-/** A logger whose lines (parsed JSON) are kept for assertions. */
-function captureLogger() {
-  const lines: Array<{ level: number; msg: string }> = [];
-  const logger = pino({ level: 'info', base: undefined }, { write: (s: string) => void lines.push(JSON.parse(s)) });
-  return { logger, lines };
-}
-
-const echo = { handle: async (m: { text: string }) => [{ kind: 'info', text: `Đã nhận: ${m.text}` }], feedback: () => 'ok' } as unknown as Conversation;
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
