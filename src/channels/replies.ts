@@ -90,7 +90,8 @@ export class ReplyDelivery {
         this.retryLater(updateId, err);
         throw new ReplyDeferred(updateId);
       }
-      if (updateId !== undefined) inbox?.sent(channel, updateId, i + 1);
+      // After the last one the update is marked done: no write needed.
+      if (updateId !== undefined && i + 1 < replies.length) inbox?.sent(channel, updateId, i + 1);
     }
     if (updateId !== undefined && this.retried.delete(updateId)) replyRetries.inc({ channel, result: 'delivered' });
   }
