@@ -85,14 +85,14 @@ describe.skipIf(!PG_SERVER_URL)('two instances behind a round-robin proxy (Postg
     expect(followUp).toBe(sameInstance);
     expect(followUp).toMatch(/^Thời hạn: /);
     expect(noContext).not.toBe(followUp);
-  }, 60_000);
+  }, 180_000);
 
   it('"tiếp" pages on, whichever instance receives it', async () => {
     const first = await say(proxy.url, 201, 'Bộ Y tế phải làm gì?');
     expect(first).toMatch(/Trang 1\/\d+/);
     const second = await say(proxy.url, 201, 'tiếp');
     expect(second).toMatch(/Trang 2\/\d+/);
-  }, 60_000);
+  }, 180_000);
 
   it('a document ingested with npm run ingest is answered by both instances (polled)', async () => {
     const question = 'Ai chủ trì xây dựng nền tảng thử nghiệm Kỳ Lân Số?';

@@ -66,7 +66,7 @@ export function queryDb<T = Record<string, unknown>>(dataDir: string, sql: strin
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns a truthy value; rejects with `label` after timeoutMs. */
-export async function waitFor<T>(check: () => T | undefined | null | false, label: string, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(check: () => T | undefined | null | false, label: string, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = check();

@@ -77,7 +77,7 @@ export interface FakeTelegram {
   readonly calls: RecordedCall[];
   /** Accepted sendMessage payloads (optionally for one chat), in order. */
   sent(chatId?: number | string): SentMessage[];
-  /** Resolves once `count` messages were accepted (for `chatId` if given); rejects after timeoutMs (default 5000). */
+  /** Resolves once `count` messages were accepted (for `chatId` if given); rejects after timeoutMs (default 30000: generous for a loaded machine). */
   waitForSent(count: number, opts?: { chatId?: number | string; timeoutMs?: number }): Promise<SentMessage[]>;
   /** Queues a raw update (update_id assigned if missing) and wakes a pending long poll. */
   queueUpdate(update: Omit<Update, 'update_id'> & { update_id?: number }): Update;
@@ -696,7 +696,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
         const timer = setTimeout(() => {
           sentWaiters.delete(check);
           reject(new Error(`fake-telegram: expected ${count} sent messages${o.chatId !== undefined ? ` to ${o.chatId}` : ''}, got ${sent(o.chatId).length}`));
-        }, o.timeoutMs ?? 5000);
+        }, o.timeoutMs ?? 30_000);
         sentWaiters.add(check);
         check();
       });

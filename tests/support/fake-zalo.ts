@@ -89,7 +89,7 @@ export interface FakeZalo extends Pick<Holds, 'hold' | 'release' | 'heldCount'> 
   readonly calls: ZaloRecordedCall[];
   /** Accepted sendMessage payloads (optionally for one chat), in order. */
   sent(chatId?: string): ZaloSentMessage[];
-  /** Resolves once `count` messages were accepted (for `chatId` if given); rejects after timeoutMs (default 5000). */
+  /** Resolves once `count` messages were accepted (for `chatId` if given); rejects after timeoutMs (default 30000: generous for a loaded machine). */
   waitForSent(count: number, opts?: { chatId?: string; timeoutMs?: number }): Promise<ZaloSentMessage[]>;
   /** Queues a `message.text.received` update. */
   queueText(input: QueueTextInput): FakeZaloUpdate;
@@ -377,7 +377,7 @@ export async function startFakeZalo(opts: FakeZaloOptions = {}): Promise<FakeZal
         const timer = setTimeout(() => {
           sentWaiters.delete(check);
           reject(new Error(`fake-zalo: expected ${count} sent messages${o.chatId ? ` to ${o.chatId}` : ''}, got ${sent(o.chatId).length}`));
-        }, o.timeoutMs ?? 5000);
+        }, o.timeoutMs ?? 30_000);
         sentWaiters.add(check);
         check();
       });
