@@ -9,8 +9,9 @@
  * No question is lost to a crash: every update is stored in the inbox (SQLite)
  * before Telegram is told it was received — the webhook's 200, or the next
  * polling offset — and marked done once its reply was accepted; start-up
- * processes what is still pending. A reply Telegram refuses (5xx, unreachable) is
- * sent again by the running process, with a growing delay ({@link ReplyDelivery}). Telegram faults never crash the process:
+ * processes what is still pending. A reply Telegram refuses (5xx, unreachable)
+ * is sent again by the running process, with a growing delay ({@link ReplyDelivery}).
+ * Telegram faults never crash the process:
  * 409 (another instance polls with this token) and an unreachable server are
  * retried with a growing delay and a warning each time; a refused token (401/404)
  * at start-up is a {@link TelegramStartError}.
