@@ -44,11 +44,13 @@ async function main(): Promise<number> {
   // The openai client is loaded only when a key is configured: offline start-up stays fast.
   const phraser = config.OPENAI_API_KEY ? (await import('../src/qa/openai-phraser.js')).loadPhraserFromEnv() : undefined;
   const embedder = config.OPENAI_API_KEY ? (await import('../src/retrieval/embeddings.js')).loadEmbedderFromEnv() : undefined;
+  const queryModel = config.OPENAI_API_KEY && config.LLM_QUERY ? (await import('../src/qa/llm-query.js')).loadQueryModelFromEnv() : undefined;
   const assistant = await Assistant.open({
     dataDir: config.dataDir,
     ...(config.CORPUS_DIR && { corpusDir: config.CORPUS_DIR }),
     ...(phraser && { phraser }),
     ...(embedder && { embedder }),
+    ...(queryModel && { queryModel }),
     onProgress: (m) => console.error(m),
     onSkip: (s) => console.error(`Bỏ qua văn bản ${s.docId} khi lập chỉ mục: ${s.reason}.`),
   });

@@ -37,6 +37,7 @@ function summary(now: string, r: ReminderPassResult, dryRun: boolean): string {
     `Nhắc hạn ngày ${formatVietnameseDate(now)}: ${r.due} nhắc hạn đến hạn, ${r.claimed} nhắc hạn mới được ghi nhận.`,
     `Đã gửi ${r.messages}/${r.chats} tin nhắn (${r.reminders} nhắc hạn).`,
   ];
+  if (r.resumed) lines.push(`Tiếp tục lượt nhắc ngày ${formatVietnameseDate(r.resumed)} bị gián đoạn (gửi nốt các cuộc trò chuyện còn lại).`);
   if (r.retried > 0) lines.push(`Gửi lại ${r.retried} nhắc hạn còn treo từ lần chạy trước.`);
   if (r.failures > 0) lines.push(`${r.failures} cuộc trò chuyện gửi lỗi — sẽ thử lại ở lần chạy sau.`);
   if (r.paused > 0) lines.push(`${r.paused} cuộc trò chuyện đã chặn bot — đã tạm dừng đăng ký của họ.`);

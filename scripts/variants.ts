@@ -1,8 +1,9 @@
 /**
  * The spelling variant set: each question of a QA set rewritten the way Vietnamese
  * users mistype it, one kind of error per variant — s/x, ch/tr, d/gi/r, final
- * -n/-ng, n/ng (initial l/n), hỏi/ngã swapped, "qúa", dropped diacritics, and
- * abbreviations (BTTTT, BCA, NHNN, CĐS, TTHC, CSDL, DVCTT …). Deterministic, so
+ * -n/-ng, n/ng (initial l/n), hỏi/ngã swapped, "qúa", dropped diacritics,
+ * abbreviations (BTTTT, BCA, NHNN, CĐS, TTHC, CSDL, DVCTT …), and chat style
+ * ("ad ơi cho mình hỏi … ko … vậy ad"). Deterministic, so
  * figures are comparable between runs. Expectations are the original item's.
  */
 import type { QaItem } from '../src/qa/evaluate.js';
@@ -66,6 +67,16 @@ const ABBREVIATIONS: Array<[RegExp, string]> = [
   [/an toàn thông tin/g, 'ATTT'], [/[Tt]ổ công nghệ số cộng đồng/g, 'Tổ CNSCĐ'], [/Ủy ban nhân dân/g, 'UBND'],
 ];
 
+const OPENERS = ['ad ơi cho mình hỏi ', 'cho em hỏi ', 'mn ơi ', 'sếp hỏi ', ''];
+const CLOSERS = [' vậy ad', ' z', ' nhỉ', ' ạ', ' vậy mn'];
+const SLANG: Array<[RegExp, string]> = [[/không/g, 'ko'], [/được/g, 'dc'], [/\bgì\b/gu, 'j'], [/bao nhiêu/g, 'bn'], [/như thế nào/g, 'ntn']];
+
+/** The question as typed in a hurry on a phone: lowercase, chat openers and closers, slang, no question mark. */
+function colloquial(q: string, n: number): string {
+  const body = SLANG.reduce((s, [re, r]) => s.replace(re, r), q.toLowerCase()).replace(/[?.]+\s*$/, '');
+  return `${OPENERS[n % OPENERS.length]}${body}${CLOSERS[(n * 3) % CLOSERS.length]}`;
+}
+
 /** Every applicable variant of every item (out-of-scope items too: they must stay refused). */
 export function spellingVariants(items: QaItem[]): VariantItem[] {
   const out: VariantItem[] = [];
@@ -76,6 +87,7 @@ export function spellingVariants(items: QaItem[]): VariantItem[] {
       if (q) out.push({ ...item, id: `${item.id}~${name}`, q, style: 'typo', variant: name });
     }
     out.push({ ...item, id: `${item.id}~không dấu`, q: fold(item.q), style: 'no_diacritics', variant: 'không dấu' });
+    out.push({ ...item, id: `${item.id}~nói chuyện`, q: colloquial(item.q, n), style: 'colloquial', variant: 'nói chuyện' });
     const abbreviated = ABBREVIATIONS.reduce((s, [re, r]) => s.replace(re, r), item.q);
     if (abbreviated !== item.q) out.push({ ...item, id: `${item.id}~viết tắt`, q: abbreviated, style: 'abbrev', variant: 'viết tắt' });
   });

@@ -13,6 +13,7 @@ import { Assistant } from './qa/assistant.js';
 import type { Embedder } from './retrieval/vectors.js';
 import { LiveAnswerer } from './conversation/live-answerer.js';
 import type { Phraser } from './qa/llm.js';
+import type { QueryModel } from './qa/llm-query.js';
 import { AssistantPool } from './qa/pool.js';
 import { CorpusListener, corpusVersion, materializeCorpus } from './storage/corpus-db.js';
 import type { PostgresStore } from './storage/postgres.js';
@@ -30,6 +31,8 @@ export interface AnswererOptions {
   store: Store;
   logger: Log;
   phraser?: Phraser | undefined;
+  /** Model reading of questions (LLM_QUERY=1); worker threads load their own from the environment. */
+  queryModel?: QueryModel | undefined;
   embedder?: Embedder | undefined;
 }
 
@@ -66,6 +69,7 @@ export async function openSyncedAnswerer(opts: AnswererOptions): Promise<SyncedA
       dataDir: config.dataDir,
       corpusDir,
       ...(opts.phraser && { phraser: opts.phraser }),
+      ...(opts.queryModel && { queryModel: opts.queryModel }),
       ...(opts.embedder && { embedder: opts.embedder }),
       answerCacheSize: config.ANSWER_CACHE_SIZE,
       onProgress: (m) => logger.info(m),

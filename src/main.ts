@@ -19,13 +19,12 @@ import { CorpusSource } from './channels/web/corpus-source.js';
 import { uploadsDir } from './channels/web/admin/routes.js';
 import { DEFAULT_HTTP_LIMITS } from './channels/http-limits.js';
 import { runRepl } from './channels/cli/repl.js';
-import { Inbox } from './channels/inbox.js';
 import { TelegramChannel, TelegramStartError } from './channels/telegram/bot.js';
 import { ZaloChannel } from './channels/zalo/bot.js';
 import type { MessageSender } from './channels/types.js';
 import { ReminderScheduler } from './reminders/scheduler.js';
 import { PassInProgressError, runReminderPass } from './reminders/service.js';
-import { openStore, SqliteStore } from './storage/index.js';
+import { openStore } from './storage/index.js';
 import { backupDatabase, quickCheck } from './storage/integrity.js';
 import { Cron } from 'croner';
 import { parseNowSetting } from './text/dates.js';
@@ -50,27 +49,21 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   // The openai client is loaded only when a key is configured: offline start-up stays fast.
   const phraser = config.OPENAI_API_KEY ? (await import('./qa/openai-phraser.js')).loadPhraserFromEnv(env, logger) : undefined;
   const embedder = config.OPENAI_API_KEY ? (await import('./retrieval/embeddings.js')).loadEmbedderFromEnv(env) : undefined;
+  const queryModel = config.OPENAI_API_KEY && config.LLM_QUERY ? (await import('./qa/llm-query.js')).loadQueryModelFromEnv(env, logger) : undefined;
   const dbFile = join(config.dataDir, 'assistant.db');
-  // The inbox and the admin question log are SQLite: with PostgreSQL, this instance's own file
-  // (its crash journal and its own question statistics); otherwise the shared store itself.
-  const ownFile = config.DATABASE_URL ? new SqliteStore(dbFile) : undefined;
+  // Every piece of state, the inbox and the admin question log included, is in the store: with
+  // PostgreSQL shared by the cluster (an instance's unanswered updates are taken over when it dies).
   const store = await openStore({
     ...(config.DATABASE_URL && { databaseUrl: config.DATABASE_URL }),
     dataDir: config.dataDir,
     poolSize: config.DATABASE_POOL_SIZE,
     onError: (err) => logger.warn({ err: err.message }, 'database connection error'),
-    ...(ownFile && { questions: ownFile.questions }),
-  }).catch(async (err: unknown) => {
-    await ownFile?.close();
-    throw err;
   });
-  const local = ownFile ?? (store as SqliteStore);
   let synced: SyncedAnswerer;
   try {
-    synced = await openSyncedAnswerer({ config, env, store, logger, phraser, embedder });
+    synced = await openSyncedAnswerer({ config, env, store, logger, phraser, embedder, queryModel });
   } catch (err) {
     await store.close();
-    await ownFile?.close();
     throw err;
   }
   // Every request reads the corpus being served now (it changes when another instance ingests).
@@ -83,6 +76,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
   // /healthz re-runs quick_check at most every 30 s, and at once after a database error.
   let dbCheck: { at: number; problem: string | null } = { at: 0, problem: null };
   const dbProblem = (): string | null => {
+    if (store.engine !== 'sqlite') return null; // PostgreSQL: /readyz pings the server
     if (Date.now() - dbCheck.at > 30_000) dbCheck = { at: Date.now(), problem: quickCheck(dbFile) };
     return dbCheck.problem;
   };
@@ -100,7 +94,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     },
   });
 
-  const inbox = hasChannel ? new Inbox(local.db) : undefined;
+  const inbox = hasChannel ? store.inbox : undefined;
   const telegram = config.TELEGRAM_BOT_TOKEN
     ? new TelegramChannel({
         token: config.TELEGRAM_BOT_TOKEN,
@@ -124,7 +118,8 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     : undefined;
 
   // Questions are kept QUESTION_RETENTION_DAYS days: purged now and every six hours.
-  const purgeQuestions = () => local.questions.purge(config.QUESTION_RETENTION_DAYS);
+  const purgeQuestions = () =>
+    void store.questionStats.purge(config.QUESTION_RETENTION_DAYS).catch((err: unknown) => logger.warn({ err }, 'question log purge failed'));
   purgeQuestions();
   const purgeTimer = setInterval(purgeQuestions, 6 * 3600_000);
   purgeTimer.unref();
@@ -158,7 +153,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     beforeMetrics: () => {
       // Async store: the gauge shows the count read at the previous scrape.
       store.pendingDeliveries().then((p) => deliveriesPending.set(p.length), () => undefined);
-      if (inbox) for (const channel of ['telegram', 'zalo']) inboxPending.set({ channel }, inbox.pendingCount(channel));
+      if (inbox) for (const channel of ['telegram', 'zalo']) inbox.pendingCount(channel).then((n) => inboxPending.set({ channel }, n), () => undefined);
     },
     accessRequired: config.ALLOWED_CHAT_IDS.length > 0 || Boolean(config.ACCESS_CODE),
     sessionKey,
@@ -167,7 +162,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       corpus: new CorpusSource(assistant.corpus.paths.root, assistant.registry),
       now: () => config.ASSISTANT_NOW,
       ...(config.ADMIN_TOKEN && {
-        admin: { token: config.ADMIN_TOKEN, key: sessionKey, questions: local.questions, workDir: uploadsDir(config.dataDir), retentionDays: config.QUESTION_RETENTION_DAYS, onCorpusChanged: () => synced.reloadFromDisk() },
+        admin: { token: config.ADMIN_TOKEN, key: sessionKey, questions: store.questionStats, workDir: uploadsDir(config.dataDir), retentionDays: config.QUESTION_RETENTION_DAYS, onCorpusChanged: () => synced.reloadFromDisk() },
       }),
     },
     limits: { ...DEFAULT_HTTP_LIMITS, maxConnections: config.HTTP_MAX_CONNECTIONS, requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS },
@@ -182,7 +177,6 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     // Port in use: free the database and the workers before the error reaches the operator.
     await synced.stop();
     await store.close();
-    if (local !== store) await local.close();
     throw err;
   }
   try {
@@ -197,7 +191,6 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
     clearInterval(purgeTimer);
     await synced.stop();
     await store.close();
-    if (local !== store) await local.close();
     throw err;
   }
 
@@ -225,9 +218,25 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
         })
       : undefined;
   void scheduler?.start().catch((err) => logger.error({ err }, 'reminder scheduler failed to start'));
+  // In a cluster, updates stored by an instance that died are answered by another one (each at most twice).
+  const recovery =
+    store.engine === 'postgres' && inbox
+      ? setInterval(() => {
+          for (const [name, channel] of [['telegram', telegram], ['zalo', zalo]] as const) {
+            channel
+              ?.recoverInbox()
+              .then((n) => {
+                if (n > 0) logger.warn({ updates: n }, 'inbox: answering the updates of an instance that stopped');
+                return inbox.prune(name); // a long-running cluster keeps only the newest done rows
+              })
+              .catch((err: unknown) => logger.warn({ err }, 'inbox recovery failed'));
+          }
+        }, config.INBOX_RECOVERY_SECONDS * 1000)
+      : undefined;
+  recovery?.unref();
   // Daily online backup of the database, keeping the newest DB_BACKUP_KEEP (0: off).
   const backups =
-    config.DB_BACKUP_KEEP > 0
+    config.DB_BACKUP_KEEP > 0 && store.engine === 'sqlite'
       ? new Cron(`${Number(config.DB_BACKUP_TIME.slice(3))} ${Number(config.DB_BACKUP_TIME.slice(0, 2))} * * *`, { timezone: 'Asia/Ho_Chi_Minh', protect: true }, async () => {
           try {
             const file = await backupDatabase(dbFile, { keep: config.DB_BACKUP_KEEP });
@@ -247,6 +256,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       if (stopping) return;
       stopping = true;
       backups?.stop();
+      clearInterval(recovery);
       clearInterval(purgeTimer);
       await scheduler?.stop();
       await telegram?.stop();
@@ -256,7 +266,6 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
       clearInterval(purgeTimer);
       await synced.stop();
       await store.close();
-      if (local !== store) await local.close();
     },
   };
 }

@@ -95,6 +95,30 @@ for (const engine of engines) {
       expect(await s.pendingDeliveries()).toEqual([]);
     });
 
+    it('pending rows of some chats only; a pass\'s decision and cursor survive a reopen and clear when done', async () => {
+      const open = await engine.database();
+      const s = await open();
+      for (const id of ['1', '2', '3']) await s.subscribe({ channel: 'telegram', chatId: id, agency: 'Bộ Công an' });
+      await s.claimDeliveries([key('1', 'a'), key('2', 'a'), key('2', 'b'), key('3', 'a')], '2024-03-24T01:00:00Z');
+      const of2and3 = await s.pendingDeliveries([{ channel: 'telegram', chatId: '2' }, { channel: 'telegram', chatId: '3' }]);
+      expect(of2and3.map((p) => `${p.chatId}/${p.taskId}`).sort()).toEqual(['2/a', '2/b', '3/a']);
+      expect(await s.pendingDeliveries([{ channel: 'zalo', chatId: '2' }])).toEqual([]);
+
+      expect(await s.passProgress()).toBeNull();
+      const progress = { now: '2024-03-24', lastPass: '2024-03-23', batches: [{ taskId: 'a', kind: 'd7' }], cursor: null };
+      await s.beginPass(progress, '2024-03-24');
+      expect(await s.lastPassDate()).toBe('2024-03-24');
+      await s.savePassProgress({ ...progress, cursor: 'telegram:2' });
+      await s.beginPass({ ...progress, now: '2024-03-20' }, null); // a clock set back does not move the pass date back
+      expect(await s.lastPassDate()).toBe('2024-03-24');
+      await s.savePassProgress({ ...progress, cursor: 'telegram:2' });
+      await s.close();
+      const again = await open();
+      expect(await again.passProgress()).toEqual({ ...progress, cursor: 'telegram:2' });
+      await again.savePassProgress(null);
+      expect(await again.passProgress()).toBeNull();
+    });
+
     it('pausing a chat hides its subscriptions and fails its pending deliveries; resume restores them', async () => {
       const s = await store();
       await s.subscribe({ channel: 'telegram', chatId: '1', agency: 'Bộ Công an' });

@@ -9,7 +9,6 @@ import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TelegramChannel, TelegramStartError } from '../src/channels/telegram/bot.js';
 import { join } from 'node:path';
-import { Inbox } from '../src/channels/inbox.js';
 import { SqliteStore } from '../src/storage/index.js';
 import { startFakeTelegram } from './support/fake-telegram.js';
 import { startFakeZalo } from './support/fake-zalo.js';
@@ -219,7 +218,7 @@ describe('Zalo inbox', () => {
     await other.close();
     const dataDir = freshDataDir();
     const store = new SqliteStore(join(dataDir, 'assistant.db'));
-    new Inbox(store.db).receive('zalo', [{ id: String(update.message.message_id), payload: update }]);
+    await store.inbox.receive('zalo', [{ id: String(update.message.message_id), payload: update }]);
     await store.close();
 
     const fake = await startFakeZalo();

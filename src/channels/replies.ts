@@ -9,7 +9,7 @@
  */
 import type { Logger } from '../config/logger.js';
 import { replyRetries } from '../config/metrics.js';
-import type { Inbox, InboxItem, StoredReply } from './inbox.js';
+import type { Inbox, InboxItem, StoredReply } from '../storage/types.js';
 
 export interface ReplyRetryOptions {
   /** Delay before the first retry, doubling after each (default 5000). */
@@ -59,7 +59,7 @@ export class ReplyDelivery {
    * thrown as is; with one, a transient failure schedules a retry and throws {@link ReplyDeferred}.
    */
   async deliver(updateId: string | undefined, replies: StoredReply[]): Promise<void> {
-    if (updateId !== undefined) this.o.inbox?.plan(this.o.channel, updateId, replies);
+    if (updateId !== undefined) await this.o.inbox?.plan(this.o.channel, updateId, replies);
     await this.sendFrom(updateId, replies, 0);
   }
 
@@ -69,15 +69,17 @@ export class ReplyDelivery {
    */
   async resume(item: InboxItem & { replies: StoredReply[] }): Promise<void> {
     const { channel, inbox, logger } = this.o;
+    const writeFailed = (err: unknown) => logger.error({ err, channel, update_id: item.updateId }, 'inbox write failed');
     try {
       await this.sendFrom(item.updateId, item.replies, item.sent);
-      inbox?.done(channel, item.updateId);
     } catch (err) {
       if (err instanceof ReplyDeferred) return;
-      inbox?.fail(channel, item.updateId);
+      await inbox?.fail(channel, item.updateId).catch(writeFailed);
       replyRetries.inc({ channel, result: 'failed' });
       logger.error({ err, channel, update_id: item.updateId }, 'Không gửi được câu trả lời (lỗi không thử lại được); đã bỏ tin này.');
+      return;
     }
+    await inbox?.done(channel, item.updateId).catch(writeFailed);
   }
 
   private async sendFrom(updateId: string | undefined, replies: StoredReply[], from: number): Promise<void> {
@@ -87,18 +89,18 @@ export class ReplyDelivery {
         await this.o.send(replies[i]!);
       } catch (err) {
         if (!inbox || updateId === undefined || !this.o.transient(err)) throw err;
-        this.retryLater(updateId, err);
+        await this.retryLater(updateId, err);
         throw new ReplyDeferred(updateId);
       }
       // After the last one the update is marked done: no write needed.
-      if (updateId !== undefined && i + 1 < replies.length) inbox?.sent(channel, updateId, i + 1);
+      if (updateId !== undefined && i + 1 < replies.length) await inbox?.sent(channel, updateId, i + 1);
     }
     if (updateId !== undefined && this.retried.delete(updateId)) replyRetries.inc({ channel, result: 'delivered' });
   }
 
-  private retryLater(updateId: string, err: unknown): void {
+  private async retryLater(updateId: string, err: unknown): Promise<void> {
     const { channel, inbox, logger } = this.o;
-    const next = inbox!.retryLater(channel, updateId, (n) => (n > this.maxRetries ? undefined : Math.min(this.firstDelayMs * 2 ** (n - 1), this.maxDelayMs)));
+    const next = await inbox!.retryLater(channel, updateId, (n) => (n > this.maxRetries ? undefined : Math.min(this.firstDelayMs * 2 ** (n - 1), this.maxDelayMs)));
     const reason = (err as Error)?.message?.replace(/bot[^/\s:]+:[^/\s]+/g, 'bot***').slice(0, 160);
     if (!next) {
       this.retried.delete(updateId);
@@ -117,16 +119,28 @@ export class ReplyDelivery {
   /** Starts resending due replies (checked every second, or sooner with short test delays). */
   start(): void {
     if (!this.o.inbox || this.timer) return;
-    const { inbox, channel } = this.o;
+    const { inbox, channel, logger } = this.o;
+    let claiming = false;
     this.timer = setInterval(() => {
-      for (const item of inbox.due(channel)) {
-        if (!item.replies) continue;
-        const p = this.resume(item as InboxItem & { replies: StoredReply[] });
-        this.inFlight.add(p);
-        void p.finally(() => this.inFlight.delete(p));
-      }
+      if (claiming) return; // a slow database: one claim at a time
+      claiming = true;
+      this.track(
+        inbox
+          .due(channel)
+          .then((items) => {
+            for (const item of items) if (item.replies) this.track(this.resume(item as InboxItem & { replies: StoredReply[] }));
+          })
+          .catch((err: unknown) => logger.warn({ err, channel }, 'reply retries: inbox read failed'))
+          .finally(() => (claiming = false)),
+      );
     }, Math.min(1000, this.firstDelayMs));
     this.timer.unref();
+  }
+
+  /** Work that stop() waits for. */
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
   }
 
   /** Stops the retries; waits for those being sent. What is still scheduled is resent at the next start. */

@@ -31,6 +31,8 @@ export const envSchema = z.object({
     .regex(/^postgres(?:ql)?:\/\/\S+$/, { message: 'phải là địa chỉ PostgreSQL dạng postgres://người-dùng:mật-khẩu@máy:5432/tên-csdl' })
     .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** PostgreSQL: how often an instance looks for updates left unanswered by an instance that died. */
+  INBOX_RECOVERY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   TELEGRAM_BOT_TOKEN: z.string().trim().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, { message: 'không đúng dạng token của BotFather (số:chuỗi)' }).optional(),
@@ -63,6 +65,7 @@ export const envSchema = z.object({
   OPENAI_MODEL: optionalText,
   OPENAI_EMBEDDING_MODEL: optionalText,
   LLM_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(15_000),
+  LLM_QUERY: z.string().trim().regex(/^(?:0|1|true|false|yes|no|on|off)?$/i, { message: 'cần 1 (bật) hoặc 0 (tắt)' }).optional(),
 
   DB_BACKUP_KEEP: z.coerce.number().int().min(0).max(365).default(7),
   DB_BACKUP_TIME: z
@@ -88,6 +91,7 @@ const EXPECTED: Record<string, string> = {
   ASSISTANT_WORKERS: 'cần một số nguyên từ 0 đến 16',
   INGEST_MAX_TEXT_MB: 'cần số MB từ 0,01 đến 20, ví dụ 2',
   DATABASE_POOL_SIZE: 'cần một số nguyên từ 1 đến 100',
+  INBOX_RECOVERY_SECONDS: 'cần một số nguyên từ 1 đến 3600 (giây)',
   DB_BACKUP_KEEP: 'cần một số nguyên từ 0 (tắt) đến 365',
   HTTP_MAX_CONNECTIONS: 'cần một số nguyên từ 8 đến 100000',
   HTTP_REQUEST_TIMEOUT_MS: 'cần số mili-giây từ 1000 đến 600000',

@@ -12,6 +12,7 @@ import { InProcessMemory } from '../storage/memory.js';
 import type { ConversationMemory, MemoryState } from '../storage/types.js';
 import { answerSeconds, answersTotal, updatesIn, updatesOut } from '../config/metrics.js';
 import { stripMarkup } from '../text/markup.js';
+import { findPeriods } from '../text/periods.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
 import { RateLimiter, safeEqual } from './guards.js';
 import { REMINDER_CHANNELS, type ConversationStore, type IncomingMessage, type Reply } from './types.js';
@@ -45,6 +46,9 @@ export const MAX_MESSAGE_CHARS = 2000;
 const MEMORY_TTL_MS = 30 * 60 * 1000;
 const MEMORY_MAX_CHATS = 10_000;
 const DEFAULT_OFFSETS = [30, 7, 1, 0];
+
+/** Answers of a chat that keep their 👍/👎 buttons working (older ones are forgotten). */
+const RATED_ANSWERS = 20;
 
 /** What a chat's memory holds (JSON: it lives in the store, shared by every instance). */
 interface ChatMemory extends MemoryState {
@@ -249,7 +253,9 @@ export class Conversation {
       });
     }
     const answerId = result.grounded ? randomBytes(6).toString('base64url') : undefined;
-    if (answerId) mem.answers = [...mem.answers, [answerId, { question, answer: result.answer }] as [string, { question: string; answer: string }]].slice(-50);
+    // The last RATED_ANSWERS answers can be rated (👍/👎): the memory is read and written on every message,
+    // so it stays small (a shared store carries it over the network).
+    if (answerId) mem.answers = [...mem.answers, [answerId, { question, answer: result.answer }] as [string, { question: string; answer: string }]].slice(-RATED_ANSWERS);
     await this.memory.saveMemory(msg.channel, msg.chatId, mem, new Date(Date.now() + MEMORY_TTL_MS).toISOString());
     if (!answerId) return [{ kind: 'refusal', text: result.answer }];
     return [{ kind: 'answer', text: result.answer, answerId }];
@@ -257,8 +263,15 @@ export class Conversation {
 
   /** The chat's memory, wherever it was written (any instance), unless it expired. */
   private async recall(msg: Pick<IncomingMessage, 'channel' | 'chatId'>): Promise<ChatMemory | null> {
-    return (await this.memory.loadMemory(msg.channel, msg.chatId, new Date().toISOString())) as ChatMemory | null;
+    // Read once per message (follow-up resolution and the answer both need it): one round trip to a shared store.
+    let loaded = this.recalled.get(msg);
+    if (!loaded) {
+      loaded = this.memory.loadMemory(msg.channel, msg.chatId, new Date().toISOString()) as Promise<ChatMemory | null>;
+      this.recalled.set(msg, loaded);
+    }
+    return loaded;
   }
+  private readonly recalled = new WeakMap<object, Promise<ChatMemory | null>>();
 
   private async nextPage(msg: IncomingMessage): Promise<Reply[]> {
     const mem = await this.recall(msg);
@@ -284,9 +297,25 @@ export class Conversation {
       if (prevMention) return mem.question.replace(prevMention.text, name);
       return `Nhiệm vụ của ${name}`;
     }
-    if (mentions.length > 0) return text;
     const words = f.split(' ').length;
     const prev = mem.question.replace(/[?.!]+$/, '');
+    // "đề án đó", "video ấy", "nhiệm vụ trên": the thing asked about before, whatever else is named now.
+    const refersBack = REFERS_BACK.test(f) || /[\p{L}]\s+(?:đó|ấy|nói trên|vừa rồi)(?![\p{L}])/iu.test(text);
+    if (refersBack && words <= 18) return `${prev} — ${text}`;
+    if (mentions.length > 0) return text;
+    // "còn giai đoạn 2028-2030 thì sao?": the same question for another period.
+    const otherPeriod = /^(?:the |vay )?con\s+(.+?)\s*(?:thi sao|thi the nao|the nao|ra sao)?\s*\??$/.exec(f)?.[1];
+    if (otherPeriod) {
+      const asked = findPeriods(otherPeriod);
+      const before = findPeriods(prev);
+      const rest = asked.reduceRight((t, p) => t.slice(0, p.start) + t.slice(p.end), otherPeriod).replace(/\b(?:giai doan|nam|quy|thang|moc|den)\b/g, '').trim();
+      if (asked.length === 1 && before.length >= 1 && rest === '') {
+        const p = before[0]!;
+        const written = text.slice(0, text.length).normalize('NFC');
+        const now = findPeriods(written)[0];
+        return `${prev.slice(0, p.start)}${now ? written.slice(now.start, now.end) : asked[0]!.text}${prev.slice(p.end)}?`;
+      }
+    }
     // "thế còn cán bộ, công chức thì …": a new subject, asked of the same document as before.
     if (/^(?:the |vay )?con\b/.test(f) && words >= 5) {
       const scope = /\s((?:theo|trong|tai)\s.+)$/u.exec(prev)?.[1];
@@ -294,9 +323,10 @@ export class Conversation {
     }
     // "hạn khi nào?", "văn bản nào giao việc đó?", "trong đó bao nhiêu …", "kết quả đạt bao nhiêu?":
     // the same topic as the question before, asked differently.
-    const refersBack = /\b(?:viec do|viec nay|nhiem vu do|nhiem vu nay|van ban do|chi tieu do|chi tieu nay|trong do|trong so do|cai do)\b/.test(f);
     const startsAsFollowUp = /^(?:(?:the |vay |con )?(?:han|thoi han|han chot|khi nao|bao gio|luc nao|ai|co quan nao|ai chu tri|don vi nao|o dau|nguon|van ban nao|ket qua|to chuc|muc tieu|chi tieu|trong do|the trong|the theo|vay trong|vay theo|con trong|con theo))\b/.test(f);
-    if ((words <= 8 && (startsAsFollowUp || refersBack)) || (words <= 14 && refersBack) || /^(?:the|vay) (?:trong|theo)\b/.test(f)) {
+    // "thế những địa phương nào đã xong rồi?", "là những thành phố nào?": said as a continuation.
+    const continues = /^(?:the|vay|the thi|vay thi|la|gom|bao gom|cu the)\s/.test(f) && words <= 14;
+    if ((words <= 8 && startsAsFollowUp) || continues || /^(?:the|vay) (?:trong|theo)\b/.test(f)) {
       return `${prev} — ${text}`;
     }
     return text;
@@ -383,6 +413,10 @@ function describeOffsets(offsets: number[]): string {
   return offsets.map((d) => (d === 0 ? 'đúng ngày đến hạn' : `${d} ngày`)).join(', ');
 }
 
+
+/** A noun of administrative writing followed by a demonstrative ("việc đó", "đề án này", "chỉ tiêu trên"). */
+const REFERS_BACK =
+  /\b(?:viec|nhiem vu|van ban|chi tieu|muc tieu|de an|du an|chuong trinh|ke hoach|bao cao|hoat dong|he thong|nen tang|phan mem|video|clip|luat|nghi dinh|noi dung|so lieu|ty le|cai|khoan|dot|hoi nghi|phien hop|ket luan|quyet dinh|nghi quyet|thong bao|co so du lieu|trong|trong so) (?:do|nay|ay|tren|noi tren|vua roi)\b(?! la\b)/;
 
 const GREETING = /^(?:xin chao|chao|chao ban|chao tro ly|chao em|chao anh|chao chi|hello|hi|hey|alo|xin chao tro ly)(?: ban| tro ly| em| anh| chi| ad)?$/;
 const THANKS = /^(?:(?:ok|vang|da|uh|u|duoc roi)\s+)?(?:cam on|cam on ban|cam on nhieu|cam on tro ly|cam on em|thanks|thank you|thank|tks|ty)(?: ban| nhieu| nha| nhe| tro ly| em| a| nhe ban)*$/;

@@ -42,6 +42,16 @@ export interface Related {
   note: string;
 }
 
+/**
+ * "BTC" is also written "Bộ TC", "BYT" "Bộ YT": a ministry's acronym with its "B" spelled out,
+ * when the file does not list that form already.
+ */
+function withMinistryShortForms(e: AgencyEntry): string[] {
+  if (e.kind !== 'ministry') return e.aliases;
+  const spelled = e.aliases.filter((a) => /^B[A-ZĐ]{2,}$/u.test(a)).map((a) => `Bộ ${a.slice(1)}`);
+  return [...e.aliases, ...spelled.filter((x) => !e.aliases.includes(x))];
+}
+
 /** A mention in token indices. */
 interface Span {
   entry: AgencyEntry;
@@ -158,7 +168,7 @@ export class AgencyRegistry {
       entries.map((e) => ({
         ...e,
         name: nfc(e.name),
-        aliases: e.aliases.map(nfc),
+        aliases: withMinistryShortForms(e).map(nfc),
         ...(e.scopedAliases && { scopedAliases: e.scopedAliases.map(nfc) }),
       })),
     );

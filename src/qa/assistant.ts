@@ -14,10 +14,13 @@ import type { Chunk } from '../retrieval/chunks.js';
 import { Speller } from '../retrieval/spelling.js';
 import type { Embedder } from '../retrieval/vectors.js';
 import { resolveNow } from '../text/dates.js';
+import { bigramSet } from '../retrieval/analyzer.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
 import { verifyCitations, type Citation } from './citations.js';
 import { Composer, fit, type Draft } from './compose.js';
 import type { Phraser } from './llm.js';
+import type { QueryModel } from './llm-query.js';
+import { refineWithModel } from './query-merge.js';
 import { Lists } from './lists.js';
 import { Ranker } from './ranking.js';
 import { findDocumentScope } from './scope.js';
@@ -89,6 +92,8 @@ export interface AssistantOptions {
   embedder?: Embedder;
   /** Optional LLM phrasing of answers. */
   phraser?: Phraser;
+  /** Optional model reading of questions (LLM_QUERY=1): may add what the rules missed, never in extractive mode. */
+  queryModel?: QueryModel;
   /** Answers kept for repeated questions (default 1,000; 0 disables the cache). */
   answerCacheSize?: number;
   onProgress?: (message: string) => void;
@@ -118,6 +123,7 @@ export class Assistant {
     readonly passages: PassageIndex,
     private readonly phraser: Phraser | undefined,
     private readonly answerCacheSize: number = ANSWER_CACHE_SIZE,
+    private readonly queryModel?: QueryModel,
   ) {
     this.ranker = new Ranker(corpus, registry, passages);
     this.composer = new Composer(this.ranker);
@@ -148,7 +154,7 @@ export class Assistant {
       ...(opts.onProgress !== undefined && { onProgress: opts.onProgress }),
       ...(opts.onSkip !== undefined && { onSkip: opts.onSkip }),
     });
-    return new Assistant(corpus, registry, index, opts.phraser, opts.answerCacheSize ?? ANSWER_CACHE_SIZE);
+    return new Assistant(corpus, registry, index, opts.phraser, opts.answerCacheSize ?? ANSWER_CACHE_SIZE, opts.queryModel);
   }
 
   /**
@@ -160,7 +166,7 @@ export class Assistant {
     const now = resolveNow(opts.now);
     const key = JSON.stringify([squashSpaces(question), now, opts.page ?? 1, opts.extractiveOnly === true, opts.passages !== false]);
     // With a language model the answer may differ between calls (or be a timeout fallback): never cached.
-    const cacheable = this.answerCacheSize > 0 && (!this.phraser || opts.extractiveOnly === true);
+    const cacheable = this.answerCacheSize > 0 && ((!this.phraser && !this.queryModel) || opts.extractiveOnly === true);
     const cached = cacheable ? this.answerCache.get(key) : undefined;
     if (cached) {
       this.answerCache.delete(key);
@@ -186,7 +192,11 @@ export class Assistant {
 
   private async answer(question: string, now: string, opts: AskOptions): Promise<AskResult> {
     this.ranker.reset();
-    const parts = this.splitParts(question, now);
+    let parts = this.splitParts(question, now);
+    // Optional model reading (./query-merge.ts): adds only what the rules missed; never in extractive mode, which eval measures.
+    if (this.queryModel && !opts.extractiveOnly) {
+      parts = await refineWithModel(parts, question, { model: this.queryModel, registry: this.registry, documents: this.corpus.documents, reparse: (t) => this.parse(t, now) });
+    }
     const drafts: Array<{ u: Understanding; draft: Draft }> = [];
     for (const part of parts) drafts.push({ u: part, draft: await this.compose(part, opts.page ?? 1) });
     const u = drafts[0]!.u;
@@ -243,6 +253,16 @@ export class Assistant {
         part.documents = first.documents;
       }
       if (first.now !== part.now && part.now === now) part.now = first.now;
+      // "… theo Nghị định 63 và đến lúc đó đã có bao nhiêu địa phương hoàn thành?": the later part points
+      // back, so the first part's words are its topic too.
+      // So does a part whose own words name nothing specific ("các bộ ngành thực tế đạt bao nhiêu?").
+      const ownKeys = this.ranker.keyTerms(this.ranker.topicBigrams({ ...part }, ...part.agencies));
+      if (POINTS_BACK.test(part.folded) || ownKeys.length <= 1) part.corrected = `${part.corrected} | ${first.corrected}`;
+      // "Bộ GD&ĐT phải xong X trước ngày nào, và Y trong năm nào?": the subject of the first part carries over.
+      if (part.agencies.length === 0 && first.agencies.length > 0 && !part.asks.includes('who') && !part.asks.includes('list')) {
+        part.agencies = first.agencies;
+        part.role = first.role;
+      }
     }
     return parts;
   }
@@ -254,6 +274,18 @@ export class Assistant {
     if (SIGNER.test(u.folded)) {
       const signed = this.signedBy(u);
       if (signed) return signed;
+    }
+    if (CHAIR.test(u.folded)) {
+      const chaired = this.chairedBy(u);
+      if (chaired) return chaired;
+    }
+    if (WHICH_DOCUMENT.test(u.folded)) {
+      const named = this.documentOn(u);
+      if (named) return named;
+    }
+    if (ISSUED_WHEN.test(u.folded)) {
+      const issued = this.issuedOn(u);
+      if (issued) return issued;
     }
     // Nothing the corpus writes: "giá vàng", "thời tiết" — refused before any source is stretched to fit.
     if (u.documents.length === 0 && !u.asks.includes('due_soon') && !u.asks.includes('overdue') && this.ranker.unknownTopic(this.ranker.topicBigrams(u, ...u.agencies))) {
@@ -298,6 +330,58 @@ export class Assistant {
       citations.push({ docId: id, title: doc.title, quote: s.name });
     }
     return lines.length > 0 ? { grounded: true, answer: lines.join('\n'), rows: [], citations } : null;
+  }
+
+  /** "Hội nghị ngày 19/7/2024 do ai chủ trì?": the sentence of the document's opening that says who chaired. */
+  private chairedBy(u: Understanding): Draft | null {
+    for (const id of u.documents.slice(0, 2)) {
+      const head = this.heads.get(id) ?? '';
+      const sentence = head.split(/(?<=[.;:])\s+|\n+/).find((x) => /chủ trì/iu.test(x) && x.length < 600);
+      const doc = this.ranker.docById.get(id);
+      if (!sentence || !doc) continue;
+      const quote = squashSpaces(sentence);
+      return { grounded: true, answer: `Theo ${this.composer.label(id)}:\n“${quote}”`, rows: [], citations: [{ docId: id, title: doc.title, quote }] };
+    }
+    return null;
+  }
+
+  /** "… được phê duyệt bằng QĐ nào?": the document whose title is the topic asked about. */
+  private documentOn(u: Understanding): Draft | null {
+    // The part's own words (a two-part question's heading included), not the documents it was scoped to.
+    const own = this.parse(u.question, u.now);
+    const topic = this.ranker.topicBigrams({ ...own, documents: [], scope: null }, ...own.agencies);
+    if (topic.length < 2) return null;
+    const best = this.corpus.documents
+      .map((d) => ({ d, cov: this.ranker.coverage(topic, bigramSet(d.title)) }))
+      .sort((a, b) => b.cov - a.cov)[0];
+    if (!best || best.cov < 0.6) return null;
+    const d = best.d;
+    return {
+      grounded: true,
+      answer: `${this.composer.label(d.docId)}: ${d.title}.`,
+      rows: [],
+      citations: [{ docId: d.docId, title: d.title, quote: this.heads.get(d.docId)?.match(/[^\n]{10,}/)?.[0]?.trim() ?? d.title }].filter((c) => this.corpus.squashedText(d.docId).includes(squashSpaces(c.quote))),
+    };
+  }
+
+  /** "QĐ phê duyệt chương trình này được ký ngày nào?": the date of the document named. */
+  private issuedOn(u: Understanding): Draft | null {
+    // Only of the document itself: "QĐ … được ký ngày nào", not "Bộ Y tế ban hành kế hoạch khi nào" within it.
+    const asked = ISSUED_WHEN.exec(u.folded);
+    const refEnd = Math.max(-1, ...(u.scope?.consumed ?? []).map(([, e]) => e));
+    if (!asked || u.agencies.length > 0 || refEnd < 0 || asked.index - refEnd > 25 || asked.index < refEnd) return null;
+    const id = u.documents.length === 1 ? u.documents[0]! : null;
+    const doc = id ? this.ranker.docById.get(id) : undefined;
+    if (!id || !doc?.date || doc.date.length !== 10) return null;
+    const [y, m, d] = doc.date.split('-');
+    const head = this.heads.get(id) ?? '';
+    const written = new RegExp(String.raw`ngày\s+0?${Number(d)}\s+tháng\s+0?${Number(m)}\s+năm\s+${y}`, 'iu').exec(head)?.[0];
+    return {
+      grounded: true,
+      answer: `${this.composer.label(id)} được ban hành ngày ${d}/${m}/${y}.${written ? `\nNguồn: “${written}”` : ''}`,
+      rows: [],
+      citations: written ? [{ docId: id, title: doc.title, quote: written }] : [],
+    };
   }
 
   /**
@@ -349,10 +433,11 @@ export class Assistant {
 
 /** Phrases questions are made of but directives rarely use: their words are never "corrected" into document words. */
 const QUESTION_PHRASES = [
-  'ai chủ trì', 'khi nào', 'bao giờ', 'bao nhiêu', 'thế nào', 'như thế nào', 'phải làm gì', 'làm những gì', 'có không', 'được chưa', 'rồi nhé',
+  'ai chủ trì', 'khi nào', 'bao giờ', 'thời hạn', 'có thời hạn không', 'hạn hoàn thành', 'bao nhiêu', 'thế nào', 'như thế nào', 'phải làm gì', 'làm những gì', 'có không', 'được chưa', 'rồi nhé',
   'ạ ơi vậy hả', 'hạn chót', 'hạn cuối', 'lúc nào', 'mấy', 'cho mình hỏi', 'cho em hỏi', 'giúp với nha nhỉ', 'xin hỏi', 'được giao những việc gì',
   'giống nhau', 'khác nhau', 'so với', 'còn thì sao', 'chào bạn', 'xin chào', 'cảm ơn bạn', 'bạn ơi', 'chào ad', 'chào anh', 'chào chị', 'sắp đến hạn', 'đến hạn', 'quá hạn', 'hết hạn', 'trễ hạn', 'xử lý', 'ngành nào', 'đâu',
   'nhiệm vụ nào', 'văn bản nào', 'mới nhất', 'thời gian nào', 'ngày nào', 'tháng nào', 'năm nào', 'cơ quan nào', 'đơn vị nào', 'việc gì',
+  'thôn bản', 'thôn xóm', 'thôn mình', 'xã mình', 'tổ mình', 'bà con', 'sóng điện thoại', 'vùng lõm sóng',
   'được không', 'có không', 'là gì', 'gồm những gì', 'hạn khi nào', 'chỉ đạo', 'trực tiếp chỉ đạo', 'phối hợp', 'chủ trì', 'tỉnh nào', 'bộ nào', 'sao', 'ko', 'dc', 'j', 'ad', 'nhé',
 ];
 
@@ -365,11 +450,23 @@ function describeTitle(title: string): string {
   return `${cap(m[3]!)} (${how} ${cap(m[2]!)})`;
 }
 
+/** A part of a question that refers to the part before ("lúc đó", "việc này", "trong số đó"). */
+const POINTS_BACK = /\b(?:luc do|khi do|trong do|trong so do|cai do|no|(?:viec|nhiem vu|chi tieu|van ban|de an|chuong trinh|ke hoach|nghi dinh|luat|he thong|nen tang|du an) (?:do|nay|tren|ay))\b/;
+
+/** "hội nghị … do ai chủ trì": the chair of the meeting a document records. */
+const CHAIR = /\b(?:hoi nghi|phien hop|cuoc hop)\b.{0,60}\b(?:do ai|ai) chu tri\b/;
+
+/** "bằng quyết định nào", "văn bản nào quy định": the document itself is asked for. */
+const WHICH_DOCUMENT = /\b(?:bang|tai|theo|o)?\s*(?:van ban|quyet dinh|qd|nghi quyet|nq|thong bao|ke hoach|cong van) (?:nao|so may|so bao nhieu)\b/;
+
+/** "được ký ngày nào", "ban hành khi nào": the date of a document. */
+const ISSUED_WHEN = /\b(?:duoc ky|ky|ban hanh|phe duyet)\s+(?:vao\s+)?(?:ngay nao|khi nao|bao gio|luc nao|ngay may)\b/;
+
 /** "do ai ký", "người ký", "ký bởi ai": asks who signed a document. */
 const SIGNER = /\b(?:ai ky|nguoi ky|do ai ky|ky boi|ai da ky|ky ten|nguoi da ky)\b/;
 
 /** Question words: a clause holding one asks something of its own. */
-const ASKING = /\b(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao)\b/;
+const ASKING = /\b(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao|thu may|may)\b/;
 
 /**
  * "… bao nhiêu điểm, và trong số còn lại bao nhiêu …", "… trước ngày nào và … gửi về đâu?":
@@ -377,11 +474,20 @@ const ASKING = /\b(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao)\b/;
  */
 function splitAtConjunction(text: string): string[] {
   const f = fold(text);
+  // "… là bao nhiêu, các bộ ngành và địa phương thực tế đạt bao nhiêu?": a comma right after a question word.
+  const comma = /(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao|khong|chua),\s+(?=\S)/g;
+  for (let x = comma.exec(f); x; x = comma.exec(f)) {
+    const cut = x.index + x[0].indexOf(',');
+    const right = f.slice(x.index + x[0].length);
+    if (ASKING.test(right) && right.split(' ').length >= 3) return [text.slice(0, cut), text.slice(x.index + x[0].length)];
+  }
   const m = /,?\s+(?:va|con|dong thoi|ngoai ra)\s+(?=\S)/g;
   for (let x = m.exec(f); x; x = m.exec(f)) {
     const left = f.slice(0, x.index);
     const right = f.slice(x.index + x[0].length);
-    if (ASKING.test(left) && ASKING.test(right) && right.split(' ').length >= 3 && !/^(?:han|thoi han|ai|khi nao|bao gio)\b/.test(right)) {
+    // "các bộ ngành và địa phương": a list of names, not two questions.
+    const listOfNames = /\b(?:bo|nganh|dia phuong|tinh|thanh pho|co quan|doanh nghiep|nguoi dan)$/.test(left.trim()) && /^(?:cac )?(?:bo|nganh|dia phuong|tinh|thanh pho|co quan|doanh nghiep|nguoi dan)\b/.test(right);
+    if (!listOfNames && ASKING.test(left) && ASKING.test(right) && right.split(' ').length >= 3 && !/^(?:han|thoi han|ai|khi nao|bao gio)\b/.test(right)) {
       return [text.slice(0, x.index), text.slice(x.index + x[0].length)];
     }
   }

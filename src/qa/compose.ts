@@ -57,7 +57,7 @@ export class Composer {
     const citations: Citation[] = [];
     const head = group[0]!.row;
     lines.push(this.directAnswer(head, u));
-    lines.push(...this.sourceLines(head, citations));
+    lines.push(...this.sourceLines(head, citations, false, topic));
     if (group.length > 1) {
       lines.push('', `Việc này được nêu trong ${group.length} văn bản; chỉ đạo mới nhất là ${this.label(head.docId)}. Văn bản trước:`);
       for (const g of group.slice(1)) {
@@ -89,20 +89,56 @@ export class Composer {
       row.lead.length === 0
         ? 'Văn bản không nêu cơ quan chủ trì cụ thể.'
         : `${describeLeads(row)} chủ trì${row.support.length > 0 ? `, phối hợp với ${row.support.map(midSentence).join(', ')}` : ''}.`;
-    return u.intent === 'when' || (u.asks.includes('when') && !u.asks.includes('who')) ? `${deadline} ${who}` : `${who} ${deadline}`;
+    const line = u.intent === 'when' || (u.asks.includes('when') && !u.asks.includes('who')) ? `${deadline} ${who}` : `${who} ${deadline}`;
+    return short ? line : `${line}${this.successions(row)}`;
+  }
+
+  /** "Bộ Giao thông vận tải … — nay: từ 01/3/2025 hợp nhất vào Bộ Xây dựng": who holds the work since the 2025 restructuring. */
+  successions(row: TaskRow): string {
+    const issued = this.r.docDate(row);
+    const notes = row.lead
+      .map((l) => this.r.registry.get(l)?.succession)
+      .filter((x): x is NonNullable<typeof x> => x !== undefined && (issued === '' || issued < x.date))
+      .slice(0, 2)
+      .map((x) => x.note.replace(/\.+$/, ''));
+    return notes.length > 0 ? `\nNay: ${[...new Set(notes)].join('; ')}.` : '';
   }
 
   /** "Việc: …" when the quote does not say it, and "Nguồn: TB 19/07/2024 (VPCP), mục …: “quote”". */
-  sourceLines(row: TaskRow, citations: Citation[], compact = false): string[] {
+  sourceLines(row: TaskRow, citations: Citation[], compact = false, topic: string[] = []): string[] {
     const doc = this.r.docById.get(row.docId);
-    const { quote, truncated } = shortenQuote(row.quote, compact ? 240 : 420);
+    const { quote, truncated, skipped } = this.focusedQuote(row.quote, compact ? 240 : 420, topic);
     citations.push({ docId: row.docId, title: doc?.title ?? row.docId, ...(row.section && { section: row.section }), quote });
     const lines: string[] = [];
     if (!compact && !squashSpaces(row.quote).startsWith(squashSpaces(row.task).slice(0, 60))) lines.push(`${row.kind === 'indicator' ? 'Chỉ tiêu' : 'Việc'}: ${brief(row.task, 200)}`);
     if (!compact && row.indicator) lines.push(indicatorLine(row));
-    lines.push(`${compact ? '  ' : 'Nguồn: '}${compact ? '' : `${this.label(row.docId)}${row.section ? `, mục ${row.section}` : ''}: `}“${quote}”${truncated ? ' […]' : ''}`);
+    lines.push(`${compact ? '  ' : 'Nguồn: '}${compact ? '' : `${this.label(row.docId)}${row.section ? `, mục ${row.section}` : ''}: `}${skipped ? '[…] ' : ''}“${quote}”${truncated ? ' […]' : ''}`);
     if (!compact) lines.push(...this.footnotes(row.docId, quote, citations));
     return lines;
+  }
+
+  /**
+   * A long quote shortened around the clause that answers: when the start of the row's text is not
+   * what was asked ("… văn bản cam kết gửi về Bộ KH&CN, Bộ Công an và Bộ Nội vụ"), the quote starts at
+   * the clause covering the topic best. Always a verbatim substring.
+   */
+  private focusedQuote(text: string, max: number, topic: string[]): { quote: string; truncated: boolean; skipped: boolean } {
+    const whole = text.replace(/\s+/g, ' ').trim();
+    const head = shortenQuote(whole, max);
+    if (!head.truncated || topic.length === 0) return { ...head, skipped: false };
+    const clauses = whole.split(/(?<=[;.:])\s+/);
+    let at = 0;
+    // The clause that covers the topic best opens the quote, unless the first one does as well.
+    let best = { start: 0, cov: -1 };
+    for (const c of clauses) {
+      const start = whole.indexOf(c, at);
+      at = start + c.length;
+      const cov = this.r.coverage(topic, bigramSet(c));
+      if (cov > best.cov + (best.start === 0 ? 0.1 : 0)) best = { start, cov };
+    }
+    if (best.start === 0) return { ...head, skipped: false };
+    const focused = shortenQuote(whole.slice(best.start), max);
+    return { ...focused, skipped: true };
   }
 
   /** The footnotes a quoted text points at ("66% ²", "[8]"), quoted after it: figures are often explained there. */
@@ -153,7 +189,8 @@ export class Composer {
       const pool = u.years.length > 0 ? this.rankedWithKeys({ ...u, years: [] }).filter((x) => x.row.kind === 'indicator' || x.row.indicator) : indicators;
       const row = pool.find((x) => x.row.docId === docId && x.coverage >= 0.45 && x.row.lead.length > 0)?.row;
       if (row && !passage.rows.includes(row)) {
-        const lead = `Cơ quan chủ trì chỉ tiêu: ${describeLeads(row)} (${this.label(row.docId)}${row.section ? `, mục ${row.section}` : ''}).`;
+        const figure = row.indicator && (row.indicator.target || row.indicator.result) ? ` ${indicatorLine(row)}` : '';
+        const lead = `Cơ quan chủ trì chỉ tiêu: ${describeLeads(row)} (${this.label(row.docId)}${row.section ? `, mục ${row.section}` : ''}).${figure}`;
         return { ...passage, answer: fit(`${passage.answer}\n${lead}`), rows: [row, ...passage.rows] };
       }
       return passage;
@@ -196,8 +233,10 @@ export class Composer {
     const doc = this.r.docById.get(chunk.docId);
     // The best sentence with the sentences that follow it, while they fit: answers often run on ("Trước hết, …").
     const all = sentencesOf(chunk.text);
-    const at = all.indexOf(best.sentence);
-    let passageText = best.sentence;
+    let at = all.indexOf(best.sentence);
+    // "Trong đó, …", "Theo đó, …": the sentence before says what it is part of.
+    if (at > 0 && LEANS_BACK.test(fold(best.sentence))) at--;
+    let passageText = all[at] ?? best.sentence;
     for (let i = at + 1; i < all.length && passageText.length + all[i]!.length < 650; i++) passageText += ` ${all[i]}`;
     const { quote, truncated } = shortenQuote(passageText, 700);
     const citations: Citation[] = [{ docId: chunk.docId, title: doc?.title ?? chunk.docId, ...(chunk.section && { section: chunk.section }), quote }];
@@ -214,6 +253,9 @@ export class Composer {
     }
     // The passage may be a task row's own text: its row (deadline, agencies) goes with the answer.
     const rows = this.r.corpus.tasks.filter((row) => this.r.chunkOfRow.get(row.id)?.id === chunk.id && this.r.admits(row, u)).slice(0, 3);
+    // The passage's task led by a body restructured in 2025: who holds it now.
+    const now = rows[0] ? this.successions(rows[0]) : '';
+    if (now) lines.push(now.trim());
     // Asked "khi nào?" of a passage that sets no date: say so rather than leave it unanswered.
     if (u.asks.includes('when') && !rows.some((r) => r.deadline.date) && findPeriods(quote).every((p) => p.kind === 'session')) {
       const who = u.agencies.find((a) => fold(`${chunk.text} ${chunk.context}`).includes(fold(a.name)));
@@ -244,7 +286,7 @@ export class Composer {
         continue;
       }
       answered++;
-      lines.push(...draft.answer.split('\n').filter((l) => l.trim() !== '').slice(0, 3).map((l) => `  ${clipQuoted(l, 320)}`));
+      lines.push(...draft.answer.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Nay:')).slice(0, 3).map((l) => `  ${clipQuoted(l, 320)}`));
       rows.push(...draft.rows.slice(0, 2));
       citations.push(...draft.citations.slice(0, 2));
     }
@@ -286,6 +328,9 @@ export class Composer {
     return { grounded: false, answer: fit(answer), rows: [], citations: [] };
   }
 }
+
+/** A sentence that continues the one before ("Trong đó, …", "Theo đó, …", "Ngoài ra, …"). */
+const LEANS_BACK = /^(?:trong do|trong so do|theo do|ngoai ra|dong thoi|cu the|tuy nhien|nhu vay|do do|vi vay)\b/;
 
 /** The footnote's context (the passage it annotates) shares the quoted text's words. */
 function carriesMarkIn(context: string, text: string): boolean {

@@ -5,6 +5,7 @@
  * leaves nothing is said plainly, with the nearest task. Tasks given to a
  * group the agency belongs to are summarised in one line.
  */
+import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { TaskRow } from '../corpus/types.js';
 import type { TaskMatch } from '../tasks/query.js';
 import { addDays, formatVietnameseDate } from '../text/dates.js';
@@ -18,7 +19,16 @@ import type { Understanding } from './understand.js';
 const x_cov = (x: { cov: number }) => x.cov;
 
 /** "Bộ Công an", or "Bộ Công an, Bộ Quốc phòng" when the question names several. */
-const names = (u: Understanding) => u.agencies.slice(0, 3).map((a, i) => (i === 0 ? a.name : midSentence(a.name))).join(', ');
+/** "Bộ Công an", or "Bộ Công an, Bộ Quốc phòng" when the question names several; " (EVN)" when typed short. */
+const names = (u: Understanding, registry: AgencyRegistry) =>
+  u.agencies
+    .slice(0, 3)
+    .map((a, i) => {
+      const typed = registry.findMentions(u.question, { fuzzy: true }).find((m) => m.name === a.name)?.text;
+      const echo = typed && typed.length <= 20 && !fold(a.name).includes(fold(typed)) ? ` (${typed})` : '';
+      return `${i === 0 ? a.name : midSentence(a.name)}${echo}`;
+    })
+    .join(', ');
 
 type Matched = { row: TaskRow; m: Omit<TaskMatch, 'row'> };
 
@@ -57,9 +67,11 @@ export class Lists {
     const agency = u.agencies[0]!;
     const match = this.r.matcherFor(u)!;
     const topic = this.r.topicBigrams(u, ...u.agencies);
+    // "Sở Khoa học và Công nghệ" asked of Hà Nội's plan: "Sở Khoa học và Công nghệ Hà Nội" is that body itself.
+    const mine = (x: Matched) => direct(x.m.via) || (x.m.via === 'member' && x.row.lead.some((l) => l.startsWith(`${agency.name} `)));
     const all: Matched[] = this.r.corpus.tasks.map((row) => ({ row, m: match(row) })).filter((x): x is Matched => x.m !== null);
     // "được giao phối hợp": tasks it supports, and tasks given to it together with others "phối hợp triển khai".
-    const inRole = all.filter((x) => (u.role === 'support' ? x.m.via === 'support' || (direct(x.m.via) && /phối hợp/iu.test(x.row.quote) && x.row.lead.length > 1) : u.role === 'lead' ? direct(x.m.via) : true));
+    const inRole = all.filter((x) => (u.role === 'support' ? x.m.via === 'support' || (mine(x) && /phối hợp/iu.test(x.row.quote) && x.row.lead.length > 1) : u.role === 'lead' ? mine(x) : true));
     const admitted = inRole.filter((x) => this.r.admits(x.row, u));
     const roleWord = u.role === 'support' ? 'phối hợp' : u.role === 'lead' ? 'chủ trì' : '';
     if (admitted.length === 0) {
@@ -76,7 +88,7 @@ export class Lists {
     if (periodMiss) return { grounded: true, answer: periodMiss, rows: [], citations: [] };
     const scored = pool.map((x) => ({ ...x, cov: topic.length > 0 ? this.r.answerCoverage(topic, this.r.rowBigramsOf(x.row)) : 0 }));
     // The topic narrows the agency's own tasks when some cover it; shared tasks only when on topic.
-    const ownAll = scored.filter((s) => u.role === 'support' || direct(s.m.via));
+    const ownAll = scored.filter((s) => u.role === 'support' || mine(s));
     const onTopicAt = Math.min(MIN_COVERAGE, Math.max(0.3, Math.max(0, ...scored.map((x) => x.cov)) - 0.1));
     const ownOnTopic = ownAll.filter((x) => x.cov >= onTopicAt);
     const sharedOnTopic = scored.filter((s) => !ownAll.includes(s) && (topic.length === 0 || x_cov(s) >= onTopicAt));
@@ -84,17 +96,17 @@ export class Lists {
     const bestCov = Math.max(0, ...scored.map((x) => x.cov));
     // Only for a short, focused topic: a long question carries narrative words no task repeats.
     if (topic.length > 0 && topic.length <= 5 && ownOnTopic.length === 0 && sharedOnTopic.length === 0 && bestCov < 0.3 && this.r.keyTerms(topic).length > 0) {
-      return {
-        grounded: false,
-        answer: `Các văn bản hiện có không giao ${agency.name} nhiệm vụ nào về nội dung này${this.filters(u)} (văn bản không đề cập). ${agency.name} được giao ${pool.length} nhiệm vụ khác — hỏi «${agency.name} phải làm gì?» để xem.`,
-        rows: [],
-        citations: [],
-      };
+      return this.notAssigned(u, pool.length);
     }
-    const list0 = [...(topic.length > 0 && ownOnTopic.length > 0 ? ownOnTopic : ownAll), ...sharedOnTopic];
+    // A specific topic ("nền tảng số du lịch") none of the agency's own tasks covers: its other tasks do not answer.
+    // "… được giao những nhiệm vụ gì …" asks for the list whatever else it adds; "X được giao Y không?" asks about Y.
+    const asksList = /\b(?:nhung (?:nhiem vu|viec)(?: gi)?|nhiem vu gi|viec gi|lam gi|nhung gi)\b/.test(u.folded);
+    const specific = !asksList && topic.length > 0 && this.r.keyTerms(topic).length > 0 && ownOnTopic.length === 0;
+    if (specific && sharedOnTopic.length === 0) return this.notAssigned(u, pool.length);
+    const list0 = [...(topic.length > 0 && ownOnTopic.length > 0 ? ownOnTopic : specific ? [] : ownAll), ...sharedOnTopic];
     list0.sort(
       (a, b) =>
-        b.cov + (direct(b.m.via) ? 0.25 : 0) - (a.cov + (direct(a.m.via) ? 0.25 : 0)) ||
+        b.cov + (mine(b) ? 0.25 : 0) - (a.cov + (mine(a) ? 0.25 : 0)) ||
         Number(b.row.kind === 'task') - Number(a.row.kind === 'task') ||
         this.r.docDate(b.row).localeCompare(this.r.docDate(a.row)),
     );
@@ -105,7 +117,7 @@ export class Lists {
     const filters = this.filters(u);
     const head =
       own.length > 0
-        ? `${names(u)} được giao ${own.length} nhiệm vụ${role}${filters}:`
+        ? `${names(u, this.r.registry)} được giao ${own.length} nhiệm vụ${role}${filters}:`
         : `${agency.name} không được giao riêng nhiệm vụ nào${filters}; có ${shared.length} nhiệm vụ giao chung cho nhóm có ${agency.name}:`;
     const tailParts: string[] = [];
     if (own.length > 0 && shared.length > 0) {
@@ -116,6 +128,26 @@ export class Lists {
     const items = list.map((s, i) => this.item(s.row, u, i, s.m.via === 'lead' || s.m.via === 'support' ? undefined : s.m.note, false, topic, agency.name));
     const { text, shown } = paginate(head, items, page, tailParts.join('\n'));
     return { grounded: true, answer: text, rows: list.map((s) => s.row).slice(0, 50), citations: shown.map((i) => this.citation(list[i]!.row)) };
+  }
+
+  /**
+   * "Điện Biên được giao nền tảng số du lịch không?": no task of the agency is about it. Says so,
+   * and who the documents do give that work to, when a task covers the topic.
+   */
+  private notAssigned(u: Understanding, others: number): Draft {
+    const agency = u.agencies[0]!;
+    const topic = this.r.topicBigrams(u, ...u.agencies);
+    const elsewhere = this.r
+      .rankRows({ ...u, agencies: [], role: 'any' })
+      .map((x) => ({ row: x.row, cov: this.r.answerCoverage(topic, this.r.rowBigramsOf(x.row)) }))
+      .filter((x) => x.cov >= 0.7 && x.row.lead.length > 0)[0]?.row;
+    const given = elsewhere ? ` Việc gần nhất trong văn bản được giao cho ${elsewhere.lead.slice(0, 6).map(midSentence).join(', ')}${elsewhere.lead.length > 6 ? '…' : ''} (${this.c.label(elsewhere.docId)}${elsewhere.section ? `, mục ${elsewhere.section}` : ''}): «${brief(elsewhere.task, 140)}».` : '';
+    return {
+      grounded: false,
+      answer: `Các văn bản hiện có không giao ${agency.name} nhiệm vụ nào về nội dung này${this.filters(u)} (văn bản không đề cập).${given} ${agency.name} được giao ${others} nhiệm vụ khác — hỏi «${agency.name} phải làm gì?» để xem.`,
+      rows: [],
+      citations: [],
+    };
   }
 
   /** The agency's task with the nearest dated deadline, as "; gần nhất là …". */
@@ -152,9 +184,14 @@ export class Lists {
     };
     // The agency's own tasks before those of groups it belongs to.
     const own = (r: TaskRow) => Number(match !== null && direct(match(r)?.via ?? ''));
-    const whose = `${agency ? ` của ${names(u)}` : ''}${this.filters(u, false)}`;
+    const whose = `${agency ? ` của ${names(u, this.r.registry)}` : ''}${this.filters(u, false)}`;
     const blocks: Array<{ head: string; rows: TaskRow[] }> = [];
-    if (wantDue) {
+    // "các mốc sắp tới về an toàn hệ thống thông tin": with a specific topic and no window, every coming deadline on it.
+    const onTopic = !u.period && topic.length > 0 && this.r.keyTerms(topic).length > 0 ? base.filter((r) => r.deadline.date! >= u.now && this.r.answerCoverage(topic, this.r.rowBigramsOf(r)) >= MIN_COVERAGE) : [];
+    if (wantDue && onTopic.length > 0) {
+      const due = onTopic.sort((a, b) => own(b) - own(a) || a.deadline.date!.localeCompare(b.deadline.date!));
+      blocks.push({ head: `Các mốc sắp tới về nội dung này${whose} (tính từ ${formatVietnameseDate(u.now)}): ${due.length} nhiệm vụ${both && due.length > 5 ? ' (5 gần nhất)' : ''}:`, rows: both ? due.slice(0, 5) : due });
+    } else if (wantDue) {
       const from = u.period?.from ?? u.now;
       const to = u.period?.to ?? addDays(u.now, 30);
       const due = narrow(base.filter((r) => r.deadline.date! >= from && r.deadline.date! <= to)).sort((a, b) => own(b) - own(a) || a.deadline.date!.localeCompare(b.deadline.date!));

@@ -335,20 +335,26 @@ function unfence(raw: string): string {
   return m ? m[1]! : raw;
 }
 
-/**
- * Checks the model's reply against the sources. Accepts only a grounded answer that names
- * known sources, quotes them verbatim, and adds no date, percentage or agency that the
- * sources and the draft do not hold.
- */
-export function validatePhrased(raw: string, input: PhraseInput, sources: PhraseSource[], registry?: AgencyRegistry): PhraseVerdict {
+/** A model's JSON reply (a ```json fence tolerated) read with a zod schema, or why it cannot be. */
+export function parseJsonReply<T>(raw: string, schema: z.ZodType<T>): { ok: true; data: T } | { ok: false; reason: 'invalid_json' | 'invalid_schema'; detail?: string } {
   let json: unknown;
   try {
     json = JSON.parse(unfence(raw));
   } catch {
     return { ok: false, reason: 'invalid_json' };
   }
-  const parsed = phrasedOutputSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: 'invalid_schema', detail: parsed.error.issues[0]?.message ?? '' };
+  const parsed = schema.safeParse(json);
+  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, reason: 'invalid_schema', detail: parsed.error.issues[0]?.message ?? '' };
+}
+
+/**
+ * Checks the model's reply against the sources. Accepts only a grounded answer that names
+ * known sources, quotes them verbatim, and adds no date, percentage or agency that the
+ * sources and the draft do not hold.
+ */
+export function validatePhrased(raw: string, input: PhraseInput, sources: PhraseSource[], registry?: AgencyRegistry): PhraseVerdict {
+  const parsed = parseJsonReply(raw, phrasedOutputSchema);
+  if (!parsed.ok) return parsed;
   const output = parsed.data;
   const answer = nfc(output.answer).trim();
   if (!output.grounded) return { ok: false, reason: 'not_grounded' };

@@ -34,12 +34,12 @@ const QUESTION_FRAME = [
   'chiu trach nhiem', 'phu trach', 'chu tri', 'khi nao', 'bao gio', 'luc nao', 'thoi han', 'han chot', 'han cuoi', 'thoi gian nao', 'truoc ngay nao',
   'ngay nao', 'thang nao', 'nam nao', 'cham nhat', 'muon nhat', 'phai xong', 'hoan thanh', 'nhiem vu', 'cong viec', 'duoc giao', 'giao cho', 'phai lam', 'lam gi',
   'la gi', 'nhung gi', 'nhung viec gi', 'viec gi', 'bao nhieu', 'the nao', 'nhu the nao', 'ra sao', 'theo ket luan', 'ket luan', 'hoi nghi', 'phien hop', 'sap den han', 'den han',
-  'qua han', 'co nhiem vu', 'trien khai', 'thuc hien', 'cho biet', 'xin hoi', 'cho hoi', 'cho minh hoi', 'cho em hoi', 'la ai', 'do ai', 'muc tieu', 'chi tieu', 'ket qua',
+  'qua han', 'co nhiem vu', 'trien khai', 'thuc hien', 'cho biet', 'xin hoi', 'cho hoi', 'de lam', 'sep hoi', 'xep hoi', 'sep bao', 'xep bao', 'minh hoi', 'em hoi', 'cho minh hoi', 'cho em hoi', 'cho e hoi', 'cho toi hoi', 'cho hoi', 'hoi(?: nam)? \\d{4}', 'gop', 'gop vao', 'nhap vao', 'sap xep', 'la ai', 'do ai', 'muc tieu', 'chi tieu', 'ket qua',
   'ty le', 'dat duoc', 'nhom nhiem vu', 'so voi', 'khac gi', 'khac nhau', 'co giong', 'giong nhau', 'co khac', 'thay doi', 'so sanh', 'moi nhat', 'gan nhat',
-  'van ban nao', 'van ban', 'phoi hop', 'nam', 'han', 'phan tram', 'bao nhieu phan tram', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai', 'theo', 'trong', 've', 'tai',
+  'van ban nao', 'van ban', 'phoi hop', 'nam', 'han', 'phan tram', 'bao nhieu phan tram', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai', 'theo', 'trong(?! (?:tam|diem|yeu|so)\\b)', 've', 'tai', 'thong bao ket luan', 'thong bao',
   'doi voi', 'lien quan', 'ke thua', 'duoc khong', 'hay khong', 'ad', 'ko', 'gi', 'nao', 'dc', 'khi', 'thi', 'hom nay', 'hien nay', 'bay gio', 'hien tai', 'gio', 'truoc day', 'truoc kia', 'nay la', 'sau sap nhap', 'sap nhap',
   'hop nhat', 'tiep nhan', 'nhung viec', 'cac viec', 'viec', 'z', 'vay', 'ha', 'ak', 'nhi', 'muon', 'lam sao', 'phai lam sao',
-  'nhu nao', 'yeu cau', 'de nghi', 'moi gom', 'gom ca', 'gop ca', 'hoi truoc', 'dia phuong nay', 'tinh nay', 'bo nay', 'roi', 'quy may', 'thang may', 'nam may', 'chao ban', 'xin chao', 'cam on',
+  'nhu nao', 'xu ly sao', 'xu ly the nao', 'xu ly nhu the nao', 'luc do', 'khi do', 'yeu cau', 'de nghi', 'moi gom', 'gom ca', 'gop ca', 'hoi truoc', 'dia phuong nay', 'tinh nay', 'bo nay', 'roi', 'quy may', 'thang may', 'nam may', 'chao ban', 'xin chao', 'cam on',
   'ban oi', 'chao ad', 'chao anh', 'chao chi', 'moi tinh', 'tinh cu', 'tinh moi', 'moi gom', 'mn', 'moi nguoi',
 ].sort((a, b) => b.length - a.length);
 const FRAME_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${QUESTION_FRAME.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
@@ -49,7 +49,7 @@ export function withoutDates(folded: string): string {
   return folded
     .replace(/\b(?:ngay\s+)?\d{1,2}\s*(?:thang\s*|[/.-])\s*\d{1,2}\s*(?:[/.-]|,?\s*nam)\s*\d{4}\b/g, ' ')
     .replace(/\bthang\s+\d{1,2}\s*(?:[/.-]|nam)\s*\d{4}\b/g, ' ')
-    .replace(/\b\d{1,2}\s*\/\s*\d{4}\b/g, ' ');
+    .replace(/\b(?:0?[1-9]|1[0-2])\s*\/\s*\d{4}\b/g, ' ');
 }
 
 /**
@@ -60,6 +60,25 @@ export function namesYear(foldedText: string, year: string): boolean {
   const range = /^(\d{4})-(\d{4})$/.exec(year);
   if (range) return new RegExp(String.raw`${range[1]}\s*[-–]\s*${range[2]}`).test(foldedText);
   return new RegExp(String.raw`(?<!\d\s*[-–]\s*)(?<!\d)${year}(?!\d)(?!\s*[-–]\s*\d{4})`).test(foldedText);
+}
+
+/** "những tỉnh nào", "các địa phương nào", "bao nhiêu tỉnh": named places are asked for. */
+const PLACES_ASKED = /\b(?:(?:nhung|cac) (?:tinh|dia phuong|thanh pho)(?: [a-z]+){0,3} nao|bao nhieu (?:tinh|dia phuong|thanh pho))\b/;
+
+/** Words between a noun phrase and its year ("… năm 2026", "giai đoạn 2025-2030"). */
+const YEAR_LEAD = new Set(['nam', 'giai', 'doan', 'trong', 'cua', 'den', 'het', 'tu', 'vao', 'cho', 've', 'thang', 'quy', 'ky', 'dot', 'cuoi', 'dau']);
+/** Question words: what comes before them is not the year's noun phrase. */
+const FRAME_WORDS = new Set(['ai', 'gi', 'nao', 'khi', 'han', 'bao', 'nhieu', 'may', 'theo', 'la', 'phai', 'co', 'duoc']);
+
+/** Words that join others ("lên", "theo", "của"): a pair with one of them is a seam, not a word. */
+const CONNECTORS = new Set(['len', 'xuong', 'vao', 'tren', 'duoi', 'theo', 'khi', 'tu', 'den', 'toi', 'cho', 've', 'tai', 'trong', 'cua', 'cac', 'voi', 'va', 'de', 'o']);
+
+/** The pair joins two words: its first syllable ends a covered pair (or connects), and its second starts one (or connects). */
+function seam(pair: string, topic: readonly string[], has: (t: string) => boolean): boolean {
+  const [a, b] = pair.split('_') as [string, string];
+  const left = CONNECTORS.has(a) || topic.some((t) => t.endsWith(`_${a}`) && t !== pair && has(t));
+  const right = CONNECTORS.has(b) || topic.some((t) => t.startsWith(`${b}_`) && t !== pair && has(t));
+  return left && right;
 }
 
 export interface RankedRow {
@@ -81,6 +100,9 @@ export class Ranker {
   private readonly rowBigrams = new Map<string, Set<string>>();
   /** Folded text of a row with its headings: years named in a question are looked up here. */
   private readonly rowText = new Map<string, string>();
+  /** Folded text of a row's own words (no headings): where a year must sit beside what it qualifies. */
+  private readonly rowOwnText = new Map<string, string>();
+  private readonly anchorMemo = new WeakMap<Understanding, Map<string, string[]>>();
   /** In how many rows each index term occurs. */
   private readonly rowTermFrequency = new Map<string, number>();
   /** Inverse document frequency of terms over passages: a question's rare words weigh most. */
@@ -133,6 +155,7 @@ export class Ranker {
       const text = `${r.task} ${r.quote} ${r.indicator?.target ?? ''} ${r.indicator?.result ?? ''} ${context}`;
       this.rowBigrams.set(r.id, bigramSet(text));
       this.rowText.set(r.id, withoutDates(fold(`${text} ${r.indicator?.year ?? ''}`)));
+      this.rowOwnText.set(r.id, withoutDates(fold(`${r.task} ${r.quote}`)));
     }
   }
 
@@ -156,15 +179,18 @@ export class Ranker {
     let text = u.corrected;
     for (const [s, e] of u.scope?.consumed ?? []) text = `${text.slice(0, s)} | ${text.slice(e)}`;
     text = expandAbbreviations(text);
+    // A body of an excluded province ("cả Bình Định" read as "CA Bình Định") names that province too.
+    const names = exclude.flatMap((e) => [e.name, ...e.aliases].map((a) => fold(a)));
     for (const m of this.registry.findMentions(text, { fuzzy: true })) {
-      if (exclude.length === 0 || exclude.some((e) => e.name === m.name)) text = text.replace(m.text, ' | ');
+      const bare = fold(m.text).replace(/^ca\s+/, '');
+      if (exclude.length === 0 || exclude.some((e) => e.name === m.name) || names.includes(bare)) text = text.replace(m.text, ' | ');
     }
     // Relative windows ("90 ngày tới", "tháng này") are the deadline period, read separately.
     text = text.replace(/\b\d{1,3}\s+ngay\s+(?:toi|nua|sap toi)\b/g, ' | ').replace(/\b(?:tuan|thang|quy|nam)\s+(?:nay|toi|sau)\b/g, ' | ');
     // Exact dates and deadline windows name a meeting, a document or a period, matched separately.
     for (const p of findPeriods(text).filter((x) => x.kind !== 'year').reverse()) text = `${text.slice(0, p.start)} | ${text.slice(p.end)}`;
     // "… có … không?": the closing "không" asks, it is not the topic's "không" ("không dùng tiền mặt").
-    const folded = fold(text).replace(/\bkhong(?=\s*(?:[?.!,;]|$|\s+(?:ad|a|nhe|nhi|vay|z|ha|ban)\b))/g, ' | ');
+    const folded = withoutDates(fold(text)).replace(/\bkhong(?=\s*(?:[?.!,;]|$|\s+(?:ad|a|nhe|nhi|vay|z|ha|ban)\b))/g, ' | ');
     const topic = folded.replace(FRAME_RE, ' | ').split('|').flatMap((part) => contentBigrams(part));
     // The words just before the question word say what is asked ("… thì liên hệ ai?", "gửi về đâu?"): they weigh double.
     const focus = /([\p{L}]+\s+[\p{L}]+)\s+(?:ai|dau|gi|nao|bao nhieu|the nao|ra sao|o dau)\s*\??\s*$/u.exec(folded);
@@ -177,7 +203,50 @@ export class Ranker {
   admits(row: TaskRow, u: Understanding): boolean {
     if (u.documents.length > 0 && !u.documents.includes(row.docId)) return false;
     if (u.documents.length === 0 && !this.issuedBy(row.docId, u.now)) return false;
-    return this.mentionsYears(this.rowText.get(row.id) ?? '', row, u.years);
+    if (!this.mentionsYears(this.rowText.get(row.id) ?? '', row, u.years)) return false;
+    return this.yearsQualify(row, u);
+  }
+
+  /**
+   * "kế hoạch chuyển đổi số năm 2026": a row whose own words name 2026 only elsewhere ("tạo đà cho
+   * năm 2026") does not answer it. The year must sit near the words it qualifies in the question,
+   * unless a heading, the indicator's year or the document's title names it (they qualify the whole row).
+   */
+  private yearsQualify(row: TaskRow, u: Understanding): boolean {
+    const anchors = this.yearAnchors(u);
+    if (anchors.size === 0) return true;
+    const own = this.rowOwnText.get(row.id) ?? '';
+    const context = withoutDates(fold(this.chunkOfRow.get(row.id)?.context ?? ''));
+    const title = fold(this.docById.get(row.docId)?.title ?? '');
+    return u.years.some((y) => {
+      const near = anchors.get(y);
+      if (!near || near.length === 0 || String(row.indicator?.year ?? '') === y || namesYear(context, y) || namesYear(title, y)) return true;
+      if (!row.indicator?.year && !/\b(?:19|20)\d\d\b/.test(own) && this.docDate(row).startsWith(y)) return true;
+      const words = own.match(/[a-z0-9]+/g) ?? [];
+      const first = y.slice(0, 4);
+      return words.some((w, i) => w === first && near.some((a) => bigramSet(words.slice(Math.max(0, i - 12), i + 12).join(' ')).has(a)));
+    });
+  }
+
+  /** For each year of the query, the word pairs just before it in the question ("chuyển đổi số | năm 2026"). */
+  private yearAnchors(u: Understanding): Map<string, string[]> {
+    let memo = this.anchorMemo.get(u);
+    if (memo) return memo;
+    memo = new Map();
+    const words: string[] = fold(expandAbbreviations(u.corrected)).match(/[a-z0-9]+/g) ?? [];
+    for (const y of u.years) {
+      const at = words.indexOf(y.slice(0, 4));
+      if (at < 0) continue;
+      const before: string[] = [];
+      for (let i = at - 1; i >= 0 && before.length < 3; i--) {
+        if (YEAR_LEAD.has(words[i]!) && before.length === 0) continue;
+        if (/^\d+$/.test(words[i]!) || FRAME_WORDS.has(words[i]!)) break;
+        before.unshift(words[i]!);
+      }
+      memo.set(y, before.slice(1).map((w, i) => `${before[i]}_${w}`));
+    }
+    this.anchorMemo.set(u, memo);
+    return memo;
   }
 
   /**
@@ -254,7 +323,9 @@ export class Ranker {
     const title = fold(this.docById.get(row?.docId ?? docId ?? '')?.title ?? '');
     const text = row ? foldedText : withoutDates(foldedText);
     // Several years or periods are alternatives ("giai đoạn 2025-2027 so với 2028-2030"): a source naming one answers.
-    return years.some((y) => namesYear(text, y) || String(row?.indicator?.year ?? '') === y || namesYear(title, y));
+    // A row that names no year at all belongs to its document's year ("nhiệm vụ năm 2023" in a February 2023 report).
+    const docYear = row && !row.indicator?.year && !/\b(?:19|20)\d\d\b/.test(fold(`${row.task} ${row.quote}`)) ? this.docDate(row).slice(0, 4) : '';
+    return years.some((y) => namesYear(text, y) || String(row?.indicator?.year ?? '') === y || namesYear(title, y) || docYear === y);
   }
 
   /** Task rows ranked for a question: topic coverage, lexical score, agency, partner and document agreement. */
@@ -283,12 +354,18 @@ export class Ranker {
     // With a document scope, rows of that document are candidates even when the wording differs.
     if (u.documents.length > 0) for (const r of this.corpus.tasks) if (u.documents.includes(r.docId) && !lexical.has(r.id)) lexical.set(r.id, 0);
     const matchers = u.agencies.map((a) => agencyMatcher(a, this.registry, u.role !== 'lead', u.now));
+    const topicSet = new Set(topic);
     const out: RankedRow[] = [];
     for (const [id, lex] of lexical) {
       const row = this.rowById.get(id)!;
       if (!this.admits(row, u)) continue;
       const cov = topic.length === 0 ? (matchers.length > 0 ? 0.6 : 0) : this.coverage(topic, this.rowBigrams.get(id)!);
       let score = 0.55 * cov + 0.3 * lex;
+      // A row that says little beyond what was asked is that task (a table row), not a paragraph mentioning it.
+      const own = contentBigrams(row.task);
+      if (own.length > 0 && topic.length > 0) score += (0.1 * own.filter((b) => topicSet.has(b)).length) / own.length;
+      // "Ai …": a named agency answers better than "các bộ, ngành, địa phương".
+      if (u.asks.includes('who') && row.lead.some((l) => this.registry.get(l)?.kind !== 'group')) score += 0.04;
       if (matchers.length > 0) {
         const m = matchers.map((f) => f(row)).find((x) => x !== null);
         if (u.role === 'support') score += m?.via === 'support' ? 0.25 : -0.15;
@@ -297,6 +374,8 @@ export class Ranker {
       if (u.partners.some((p) => row.support.includes(p.name))) score += 0.1;
       if (u.documents.includes(row.docId)) score += 0.15;
       if (u.asks.includes('list') && row.lead.length > 1) score += 0.05;
+      // "những tỉnh nào …": a row naming several provinces answers it, a group ("các địa phương") less so.
+      if (PLACES_ASKED.test(u.folded) && row.lead.filter((l) => this.registry.get(l)?.kind === 'province').length >= 2) score += 0.15;
       if ((u.asks.includes('when') || u.asks.includes('due_soon')) && row.deadline.date) score += 0.05;
       if (u.period && this.inPeriod(row, u)) score += 0.1;
       out.push({ row, score, coverage: cov });
@@ -336,6 +415,9 @@ export class Ranker {
       // A pair the corpus never writes is often two words the question put side by side
       // ("trình đề án nhân lực"): half credit when the source has both words.
       else if (!this.idf.has(b) && b.includes('_') && b.split('_').every(has)) hit += w / 2;
+      // The seam between two words the source has ("kết nối | lên | nền tảng | trung ương"): its pairs
+      // join words, they are not one — credit when each side ends a covered pair or is a connecting word.
+      else if (b.includes('_') && b.split('_').every(has) && seam(b, topic, has)) hit += (w * 3) / 4;
     }
     return total === 0 ? 0 : hit / total;
   }

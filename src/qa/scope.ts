@@ -9,6 +9,7 @@
  * say so instead of silently answering from every document.
  */
 import type { DocumentKind, DocumentMeta } from '../corpus/types.js';
+import { expandAbbreviations } from '../retrieval/analyzer.js';
 import { fold } from '../text/vietnamese.js';
 
 export interface DocumentScope {
@@ -21,7 +22,7 @@ export interface DocumentScope {
 }
 
 const KINDS: Array<[RegExp, DocumentKind | null, string]> = [
-  [/^(?:thong bao ket luan|ket luan|tb)$/, 'thông báo kết luận', 'thông báo kết luận'],
+  [/^(?:thong bao ket luan|thong bao|ket luan|tb)$/, 'thông báo kết luận', 'thông báo kết luận'],
   [/^(?:bao cao|bc)$/, 'báo cáo', 'báo cáo'],
   [/^(?:cong van|huong dan|cv)$/, 'công văn', 'công văn'],
   [/^(?:ke hoach|kh)$/, 'kế hoạch', 'kế hoạch'],
@@ -30,7 +31,7 @@ const KINDS: Array<[RegExp, DocumentKind | null, string]> = [
   [/^(?:chi thi|ct)$/, 'chỉ thị', 'chỉ thị'],
   [/^(?:van ban|vb)$/, null, 'văn bản'],
 ];
-const KIND_WORDS = 'thong bao ket luan|ket luan|bao cao|cong van|huong dan|ke hoach|quyet dinh|nghi quyet|chi thi|van ban|tb|bc|cv|kh|qd|nq|ct|vb';
+const KIND_WORDS = 'thong bao ket luan|thong bao|ket luan|bao cao|cong van|huong dan|ke hoach|quyet dinh|nghi quyet|chi thi|van ban|tb|bc|cv|kh|qd|nq|ct|vb';
 const NUMBER_RE = new RegExp(String.raw`\b(${KIND_WORDS})\s*(?:so\s*)?(\d{1,4})(?:\s*[\/-]\s*([a-z]+(?:-[a-z]+)*))?\b`, 'g');
 const BARE_NUMBER_RE = /\b(?:so\s*)?(\d{1,4})\s*\/\s*((?:qd|nq|tb|kh|cv|ct|bc)(?:-[a-z]+)*)\b/g;
 const LATEST_RE = new RegExp(String.raw`\b(${KIND_WORDS})\s+(moi nhat|gan nhat|gan day nhat|sau cung|cuoi cung|moi ban hanh|dau tien|cu nhat)\b`);
@@ -55,6 +56,41 @@ function headOf(d: DocumentMeta): string {
 
 /** The document scope of a folded question, or null when it names none. */
 export function findDocumentScope(f: string, documents: readonly DocumentMeta[], headText?: (docId: string) => string, latestBy?: string): DocumentScope | null {
+  const scope = findScope(f, documents, headText, latestBy);
+  return scope ? withTitleWords(f, scope, documents) : null;
+}
+
+/**
+ * "kết luận phiên họp lần thứ 7 của Ủy ban Quốc gia về chuyển đổi số": the words after a reference
+ * that repeat the document's title describe the document, not the topic asked about.
+ */
+function withTitleWords(f: string, scope: DocumentScope, documents: readonly DocumentMeta[]): DocumentScope {
+  if (scope.docIds.length === 0) return scope;
+  if (scope.consumed.length === 0) return scope;
+  // The title's words, and the issuer's ("Kế hoạch 308 của UBND Hà Nội").
+  const title = new Set(
+    documents.filter((d) => scope.docIds.includes(d.docId)).flatMap((d) => fold(`${d.title} cua do ${d.issuer ?? ''} ubnd tp thanh pho tinh`).match(/[a-z0-9]+/g) ?? []),
+  );
+  const inTitle = (w: string) => title.has(w) || (fold(expandAbbreviations(w)).match(/[a-z0-9]+/g) ?? ['\u0000']).every((x) => title.has(x));
+  const consumed = scope.consumed.map(([s, e]): [number, number] => {
+    const words = [...f.slice(e).matchAll(/[a-z0-9]+|[^a-z0-9\s]/g)];
+    let end = e;
+    let n = 0;
+    for (const w of words) {
+      if (!/^[a-z0-9]+$/.test(w[0]) || !inTitle(w[0])) break;
+      end = e + w.index! + w[0].length;
+      n++;
+    }
+    // "thông báo kết luận | phiên họp 7": the kind named before the reference belongs to it.
+    const kindBefore = new RegExp(String.raw`\b(?:${KIND_WORDS})\s+$`).exec(f.slice(0, s));
+    const start = kindBefore ? kindBefore.index : s;
+    // Three words or more: a lone "của" or "về" is not a description.
+    return [start, n >= 3 ? end : e];
+  });
+  return { ...scope, consumed };
+}
+
+function findScope(f: string, documents: readonly DocumentMeta[], headText?: (docId: string) => string, latestBy?: string): DocumentScope | null {
   // By number; every document named ("NQ 03 … QĐ 2629 …") counts.
   const named: DocumentScope[] = [];
   for (const re of [NUMBER_RE, BARE_NUMBER_RE]) {
@@ -152,5 +188,46 @@ export function findDocumentScope(f: string, documents: readonly DocumentMeta[],
       return { docIds: [d.docId], text: fold(d.kind), consumed: [] };
     }
   }
-  return null;
+  return titlePrefix(f, documents);
+}
+
+/**
+ * "trong hướng dẫn xây dựng kế hoạch năm 2023": a document word ("hướng dẫn", "kế hoạch", or the
+ * title's own first words) followed by at least four words, all in one document's title in that
+ * order of mention, and every number among them too.
+ */
+function titlePrefix(f: string, documents: readonly DocumentMeta[]): DocumentScope | null {
+  const cue = new RegExp(String.raw`\b(?:${KIND_WORDS}|hoi nghi|phien hop)\s+`, 'g');
+  let found: { d: DocumentMeta; n: number; at: number; end: number; tied: boolean } | null = null;
+  for (let m = cue.exec(f); m; m = cue.exec(f)) {
+    const start = m.index + m[0].length;
+    const words = [...f.slice(start, start + 120).matchAll(/[a-z0-9]+/g)];
+    const { kind } = kindOf(m[0].trim());
+    for (const d of documents) {
+      // "kế hoạch hoạt động năm 2024 …" named in a conclusion's title is not that conclusion.
+      if (kind !== null && d.kind !== kind) continue;
+      const titleWords: string[] = fold(d.title).match(/[a-z0-9]+/g) ?? [];
+      const title = new Set(titleWords);
+      let n = 0;
+      let end = start;
+      // The words follow the title's order, a few title words skipped at most between two of them.
+      let pos = -1;
+      for (const w of words) {
+        const next = titleWords.indexOf(w[0], pos + 1);
+        if (next < 0 || (pos >= 0 && next - pos > 4)) break;
+        pos = next;
+        if (!TITLE_FILLER.has(w[0])) n++;
+        end = start + w.index! + w[0].length;
+      }
+      const taken = f.slice(start, end);
+      const numbers = taken.match(/\d+/g) ?? [];
+      if (n >= 4 && numbers.every((x) => title.has(x))) {
+        if (!found || n > found.n) found = { d, n, at: m.index, end, tied: false };
+        else if (n === found.n && d !== found.d) found.tied = true;
+      }
+    }
+  }
+  // Words several titles share ("phiên họp Ủy ban Quốc gia về chuyển đổi số") name no one document.
+  if (!found || found.tied) return null;
+  return { docIds: [found.d.docId], text: fold(found.d.kind), consumed: [[found.at, found.end]] };
 }

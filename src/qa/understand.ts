@@ -62,7 +62,7 @@ export interface Understanding {
   corrected: string;
 }
 
-const UPCOMING = /\b(?:sap (?:den|toi|het) han|den han|sap toi han|han (?:trong|sap)|nhiem vu nao .*(?:tuan|thang) (?:nay|toi)|trong (?:tuan|thang) (?:nay|toi))\b/;
+const UPCOMING = /\b(?:sap (?:den|toi|het) han|chua (?:den|toi) han|con trong han|den han|sap toi han|han (?:trong|sap)|nhiem vu nao .*(?:tuan|thang) (?:nay|toi)|trong (?:tuan|thang) (?:nay|toi))\b/;
 const OVERDUE = /\b(?:qua han|tre han|cham tien do|het han ma chua|da het han|han da qua|tre hen|le ra phai|dang le phai|chua (?:xong|hoan thanh) (?:dung|theo) han)\b/;
 const WHEN = /\b(?:khi nao|bao gio|luc nao|quy may|thang may|nam may|ngay may|giai doan nao|thoi diem nao|moc nao|thoi han|han chot|han cuoi|han hoan thanh|truoc ngay nao|han (?:la|khi)|thoi gian nao|ngay nao|thang nao|nam nao|cham nhat (?:la )?(?:khi|ngay)|han)\b(?! che)/;
 const WHO = /\b(?:ai\b|co quan nao|bo nao|don vi nao|nganh nao|tinh nao|dia phuong nao|thanh pho nao|cq nao|ai la|do ai|ben nao|noi nao)\b/;
@@ -97,6 +97,8 @@ const SLANG: Array<[RegExp, string]> = [
   [/\bkhcn\b(?!\s*(?:&|va))/g, 'khoa hoc cong nghe'],
   [/\bcpdt\b/g, 'chinh phu dien tu'],
   [/\bcps\b/g, 'chinh phu so'],
+  [/\b(?:tb\s*)?kl\s+hn\b/g, 'ket luan hoi nghi'],
+  [/\bhn\b(?=\s*(?:ngay\s*)?\d{1,2}\s*\/)/g, 'hoi nghi'],
   [/\btb\s*kl\b/g, 'thong bao ket luan'],
   [/\bkl\s+hn\b/g, 'ket luan hoi nghi'],
   [/\bkl\b/g, 'ket luan'],
@@ -108,7 +110,7 @@ const SLANG: Array<[RegExp, string]> = [
   [/\b(?:ben|phia|anh em|ong) (cong an|y te|tai chinh|tu phap|giao duc|xay dung|noi vu|quoc phong|ngoai giao|cong thuong)\b/g, 'bo $1'],
   // Document kinds and bodies written short ("CV hướng dẫn KH CĐS", "NQ nào của CP").
   [/\bkh\b(?!\s*[&-])/g, 'ke hoach'],
-  [/\bcp\b/g, 'chinh phu'],
+  [/(?<!-)\bcp\b/g, 'chinh phu'],
   [/\bnq\b(?!\s*[&-])/g, 'nghi quyet'],
   [/\bqd\b(?!\s*[&-])/g, 'quyet dinh'],
   [/\bnd\b(?!\s*[&-])(?=\s*(?:so\s*)?\d)/g, 'nghi dinh'],
@@ -119,6 +121,25 @@ const SLANG: Array<[RegExp, string]> = [
   [/\bdn\b/g, 'doanh nghiep'],
   [/\bdnnn\b/g, 'doanh nghiep nha nuoc'],
   [/\bdl\b/g, 'du lieu'],
+  [/\bxd\b/g, 'xay dung'],
+  [/(?<![&-]\s*)\b(?:dt|dthoai)\b(?!\s*[&-])/g, 'dien thoai'],
+  // "ai lo vụ phủ sóng", "bên nào lo việc này": who is in charge.
+  [/\blo (?:vu|viec|chuyen|khoan)\b/g, 'phu trach'],
+  [/\bqh\b/g, 'quoc hoi'],
+  [/\bsp\b/g, 'san pham'],
+  [/\bdv\b/g, 'dich vu'],
+  [/\bvn\b/g, 'viet nam'],
+  [/\bhs\b/g, 'ho so'],
+  [/\bxh\b/g, 'xa hoi'],
+  [/\bnsnn\b/g, 'ngan sach nha nuoc'],
+  [/\bcqnn\b/g, 'co quan nha nuoc'],
+  [/\b(?:cbccvc|cb\s*,?\s*ccvc)\b/g, 'can bo cong chuc vien chuc'],
+  [/\bccvc\b/g, 'cong chuc vien chuc'],
+  // "top mấy ASEAN", "đứng thứ mấy": a rank asked, not "máy".
+  [/\b(?:top|nhom|hang|thu) may\b/g, 'nhom bao nhieu'],
+  // "mấy việc", "mấy tỉnh": a count asked ("máy tính" stays).
+  [/\bmay (?!.*\b(?:sao|gi|nao|ai|khi nao|bao gio|o dau)\b)(?=(?:viec|nhiem vu|nguoi|tinh|dia phuong|bo|nganh|lan|ngay|thang|phan tram|cai|chi tieu|muc tieu|nen tang|he thong|phien|van ban|de an|dau viec)\b)/g, 'bao nhieu '],
+  [/\btop\b/g, 'nhom'],
   [/\bt(\d{1,2})\s*\/\s*(20\d\d)\b/g, 'thang $1/$2'],
   [/\bq\s*([1-4]|i{1,3}|iv)\s*\/\s*(20\d\d)\b/g, 'quy $1/$2'],
 ];
@@ -162,6 +183,9 @@ export function understand(
     if (![entry.name, ...entry.aliases].some((a) => fold(a).endsWith(written)) && commonPhrase(written)) continue;
     const before = folded.slice(Math.max(0, m.start - 24), m.start);
     if (/(?:cua|cho|ve|doi voi|toi|trinh)\s+$/.test(before) && !/(?:nhiem vu|viec|trach nhiem)(?:\s+(?:nao|gi))?\s+cua\s+$/.test(before)) continue;
+    // "các tỉnh được UBQG giao …", "do Thủ tướng giao": the agency assigns, it is not who acts.
+    const after = folded.slice(m.end, m.end + 12);
+    if (/(?:duoc|do)\s+$/.test(before) && /^\s+giao\b/.test(after) && entry.kind !== 'province') continue;
     // "phiên họp 7 UBQG", "kết luận của …": the agency names a meeting or document, not who acts.
     if (/(?:phien hop|hoi nghi|ket luan|thong bao|bao cao)(?:\s+(?:lan\s+)?(?:thu\s+)?[\p{L}\d]+)?\s+$/u.test(before) && entry.kind !== 'province') continue;
     // A group phrase inside the topic ("tỷ lệ cơ quan nhà nước cung cấp …") is not an addressee.
@@ -177,6 +201,9 @@ export function understand(
   const docs = new Set(scope?.docIds ?? []);
   const years: string[] = [];
   const written = findPeriods(q);
+  // "hồi 2023 hai tỉnh này được giao gì": back then, in that year's documents.
+  const back = /(?<![\p{L}])hồi\s+(?:năm\s+)?(20\d\d)\b/iu.exec(q);
+  if (back) documents.filter((d) => d.date?.startsWith(back[1]!)).forEach((d) => docs.add(d.docId));
   for (const p of findPeriods(folded)) {
     const before = folded.slice(Math.max(0, p.start - 30), p.start);
     if (scope?.consumed.some(([s, e]) => p.start >= s && p.end <= e)) continue;
@@ -190,6 +217,7 @@ export function understand(
       docHits.forEach((d) => docs.add(d.docId));
       continue;
     }
+    if (p.kind === 'year' && back && back[1] === p.from!.slice(0, 4)) continue;
     const figure = (INDICATOR.test(folded) || /%/.test(folded)) && !WHEN.test(folded);
     if (p.kind === 'year' && (!DEADLINE_CUE.test(before) || /\b(?:trung|dai|ngan) han\s*$/.test(before) || figure)) {
       // "giai đoạn 2026-2030" is one constraint; "năm 2026" another.
@@ -202,6 +230,21 @@ export function understand(
 
   period ??= relativePeriod(folded, now);
 
+  // "Giữa tháng 10/2024, những việc nào … đã quá hạn?", "đến tháng 7/2023 thì … quá hạn": a time said
+  // before asking what is late or due is when the question is asked, not a deadline window.
+  // A window asked about is written bare ("Quý I/2026 có nhiệm vụ nào đến hạn?"): only "quá hạn" takes a bare time as the asking date.
+  const overdueAt = OVERDUE.exec(folded)?.index ?? -1;
+  const lateAt = overdueAt >= 0 ? overdueAt : UPCOMING.exec(folded)?.index ?? -1;
+  if (period && lateAt > 0 && written.length > 0) {
+    const at = fold(q).indexOf(fold(period.text));
+    const lead = at >= 0 ? fold(q).slice(0, at).replace(/[,.(]/g, ' ') : '';
+    const cue = /^(?:\s*(?:den|toi|tinh den|tinh toi|giua|dau|cuoi|vao|hien|nay la|thoi diem))+\s*$/.test(lead);
+    if (at >= 0 && at < lateAt && (cue || (overdueAt >= 0 && lead.trim() === ''))) {
+      now = /giua\s*$/.test(lead) ? addDays(period.from, 14) : /cuoi\s*$/.test(lead) ? period.to : period.from;
+      period = null;
+    }
+  }
+
   let role: Role = 'any';
   if (agencies.length > 0) {
     // The role named next to the agency, not the one asked about ("… ai chủ trì cùng?").
@@ -210,6 +253,11 @@ export function understand(
     else if (/\b(?:duoc giao |la |voi vai tro )?chu tri\b/.test(afterAgency) && !/\bphoi hop\b/.test(afterAgency)) role = 'lead';
   }
 
+  // "năm 2026 còn những nhiệm vụ nào chưa tới hạn?": with a due or late list asked, a lone year is its window.
+  if (!period && years.length === 1 && /^\d{4}$/.test(years[0]!) && (OVERDUE.test(folded) || UPCOMING.test(folded))) {
+    const y = years.pop()!;
+    period = { from: `${y}-01-01`, to: `${y}-12-31`, text: `năm ${y}` };
+  }
   const asks = detectAsks(folded, agencies, period, role);
   return {
     question: q,
@@ -244,7 +292,10 @@ function detectAsks(f: string, agencies: AgencyEntry[], period: Period | null, r
   if (COMPARE.test(f)) add('compare');
   if (/\blien he\b/.test(f)) add('guidance');
   if (LIST.test(f) && !/\bbao nhieu (?:phan tram|%)/.test(f)) add('list');
-  const asksIndicator = INDICATOR.test(f) || /%/.test(f);
+  // "được giao mấy việc", "có bao nhiêu nhiệm vụ": an agency's tasks, counted by their list.
+  const countsTasks = agencies.length > 0 && /\b(?:duoc giao|phai lam|nhan|co) (?:bao nhieu|may) (?:viec|nhiem vu|dau viec|nv)\b/.test(f) && !/\btong\b/.test(f);
+  const asksIndicator = (INDICATOR.test(f) || /%/.test(f)) && !countsTasks;
+  if (countsTasks) add('what');
   const asksWhen = WHEN.test(f);
   if (asksIndicator && !asksWhen) add('figure');
   if (agencies.length > 0 && (STRONG_WHAT.test(f) || role !== 'any') && (!WHO.test(f) || /\bphoi hop voi ai\b/.test(f))) add('what');

@@ -14,11 +14,13 @@ interface WorkerInit {
 
 const init = workerData as WorkerInit;
 const phraser = process.env.OPENAI_API_KEY ? (await import('./openai-phraser.js')).loadPhraserFromEnv() : undefined;
+const queryModel = process.env.OPENAI_API_KEY && process.env.LLM_QUERY ? (await import('./llm-query.js')).loadQueryModelFromEnv() : undefined;
 const assistant = await Assistant.open({
   ...(init.corpusDir && { corpusDir: init.corpusDir }),
   ...(init.dataDir && { dataDir: init.dataDir }),
   ...(init.answerCacheSize !== undefined && { answerCacheSize: init.answerCacheSize }),
   ...(phraser && { phraser }),
+  ...(queryModel && { queryModel }),
 });
 
 parentPort!.on('message', (msg: { id: number; question: string; opts: AskOptions }) => {

@@ -212,100 +212,138 @@ function compareTriggers(a: Trigger, b: Trigger): number {
   return a.task.id < b.task.id ? -1 : a.task.id > b.task.id ? 1 : 0;
 }
 
-/**
- * Reminders due on `now`: one per (chat, task) — the most urgent kind across the
- * chat's subscriptions — minus muted tasks and snoozed subscriptions. Each chat's
- * reminders are contiguous, upcoming ones first, then by deadline ({@link compareReminders}).
- *
- * Cost: the agency index and the per-(agency, offsets) trigger lists are built once
- * and pre-sorted, so 100,000 subscriptions cost a few map look-ups each plus one
- * object per reminder actually due — never subscriptions × tasks.
- */
-export function dueReminders(input: DueRemindersInput): Reminder[] {
-  const { tasks, subscriptions, registry, now } = input;
-  const window = passWindow(now, input.lastPass);
-  const index = new AgencyTaskIndex(tasks, registry, now);
-  const overdueKind = deliveryKind('overdue', now);
-  const triggers = new Map<string, Trigger[]>();
+/** One decided (task, stored reminder kind) pair of a pass: what is due, before it is fanned out to chats. */
+export interface ReminderBatch {
+  taskId: string;
+  kind: string;
+}
 
-  const triggersFor = (agency: string, offsets: readonly number[]): Trigger[] => {
+/**
+ * The due-reminder computation of one pass window, built once and applied to any
+ * set of subscriptions: the whole table ({@link dueReminders}) or one chunk of
+ * chats at a time during fan-out. The agency index and the per-(agency, offsets)
+ * trigger lists are built once and pre-sorted, so 100,000 subscriptions cost a
+ * few map look-ups each plus one object per reminder actually due — never
+ * subscriptions × tasks.
+ */
+export class DuePlanner {
+  private readonly window: PassWindow;
+  private readonly index: AgencyTaskIndex;
+  private readonly overdueKind: string;
+  private readonly triggers = new Map<string, Trigger[]>();
+
+  constructor(
+    private readonly tasks: readonly TaskRow[],
+    registry: AgencyRegistry,
+    private readonly now: string,
+    lastPass: string | null | undefined,
+  ) {
+    this.window = passWindow(now, lastPass);
+    this.index = new AgencyTaskIndex(tasks, registry, now);
+    this.overdueKind = deliveryKind('overdue', now);
+  }
+
+  private triggersFor(agency: string, offsets: readonly number[]): Trigger[] {
     const k = `${agency}\u0000${offsets.join(',')}`;
-    let list = triggers.get(k);
+    let list = this.triggers.get(k);
     if (list) return list;
     list = [];
-    for (const i of index.tasksFor(agency)) {
-      const task = tasks[i]!;
+    for (const i of this.index.tasksFor(agency)) {
+      const task = this.tasks[i]!;
       const deadline = task.deadline.date!;
-      const kind = triggerOf(deadline, offsets, window);
+      const kind = triggerOf(deadline, offsets, this.window);
       if (!kind) continue;
-      list.push({
-        task,
-        kind,
-        urgency: urgency(kind),
-        deadline,
-        daysLeft: daysBetween(now, deadline),
-        stored: kind === 'overdue' ? overdueKind : kind,
-      });
+      list.push({ task, kind, urgency: urgency(kind), deadline, daysLeft: daysBetween(this.now, deadline), stored: kind === 'overdue' ? this.overdueKind : kind });
     }
     list.sort(compareTriggers);
-    triggers.set(k, list);
+    this.triggers.set(k, list);
     return list;
-  };
-
-  // Group the subscriptions that trigger something by chat. Most chats have one
-  // subscription, whose pre-sorted list is used as is; only chats with several are merged.
-  const perChat = new Map<string, { sub: Subscription; lists: Trigger[][]; agencies: string[] }>();
-  for (const sub of subscriptions) {
-    if (sub.mutedUntil && sub.mutedUntil >= now) continue;
-    const list = triggersFor(sub.agency, sub.offsets);
-    if (list.length === 0) continue;
-    const ck = chatKey(sub.channel, sub.chatId);
-    const entry = perChat.get(ck);
-    if (entry) {
-      entry.lists.push(list);
-      entry.agencies.push(sub.agency);
-    } else {
-      perChat.set(ck, { sub, lists: [list], agencies: [sub.agency] });
-    }
   }
 
-  const out: Reminder[] = [];
-  for (const [ck, { sub, lists, agencies }] of perChat) {
-    const muted = input.muted?.get(ck);
-    let chosen: Trigger[];
-    let from: Map<Trigger, string> | undefined;
-    if (lists.length === 1) {
-      chosen = lists[0]!;
-    } else {
-      const best = new Map<string, Trigger>();
-      from = new Map();
-      lists.forEach((list, j) => {
-        for (const t of list) {
-          const prev = best.get(t.task.id);
-          if (!prev || t.urgency < prev.urgency) {
-            best.set(t.task.id, t);
-            from!.set(t, agencies[j]!);
+  /**
+   * The (task, kind) pairs any of these subscriptions can trigger: the pass's decision, a few
+   * hundred rows however many chats follow them. Every reminder {@link due} returns for the
+   * same subscriptions is in it (a superset: muted tasks are left out per chat later).
+   */
+  batches(subscriptions: readonly Subscription[]): ReminderBatch[] {
+    const seen = new Set<string>();
+    const out = new Map<string, ReminderBatch>();
+    for (const sub of subscriptions) {
+      if (sub.mutedUntil && sub.mutedUntil >= this.now) continue;
+      const k = `${sub.agency}\u0000${sub.offsets.join(',')}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      for (const t of this.triggersFor(sub.agency, sub.offsets)) out.set(`${t.task.id}\u0000${t.stored}`, { taskId: t.task.id, kind: t.stored });
+    }
+    return [...out.values()];
+  }
+
+  /**
+   * Reminders due: one per (chat, task) — the most urgent kind across the chat's
+   * subscriptions — minus muted tasks and snoozed subscriptions. Each chat's
+   * reminders are contiguous, upcoming ones first, then by deadline ({@link compareReminders}).
+   */
+  due(subscriptions: readonly Subscription[], mutedTasks?: ReadonlyMap<string, ReadonlySet<string>>): Reminder[] {
+    // Group the subscriptions that trigger something by chat. Most chats have one
+    // subscription, whose pre-sorted list is used as is; only chats with several are merged.
+    const perChat = new Map<string, { sub: Subscription; lists: Trigger[][]; agencies: string[] }>();
+    for (const sub of subscriptions) {
+      if (sub.mutedUntil && sub.mutedUntil >= this.now) continue;
+      const list = this.triggersFor(sub.agency, sub.offsets);
+      if (list.length === 0) continue;
+      const ck = chatKey(sub.channel, sub.chatId);
+      const entry = perChat.get(ck);
+      if (entry) {
+        entry.lists.push(list);
+        entry.agencies.push(sub.agency);
+      } else {
+        perChat.set(ck, { sub, lists: [list], agencies: [sub.agency] });
+      }
+    }
+
+    const out: Reminder[] = [];
+    for (const [ck, { sub, lists, agencies }] of perChat) {
+      const muted = mutedTasks?.get(ck);
+      let chosen: Trigger[];
+      let from: Map<Trigger, string> | undefined;
+      if (lists.length === 1) {
+        chosen = lists[0]!;
+      } else {
+        const best = new Map<string, Trigger>();
+        from = new Map();
+        lists.forEach((list, j) => {
+          for (const t of list) {
+            const prev = best.get(t.task.id);
+            if (!prev || t.urgency < prev.urgency) {
+              best.set(t.task.id, t);
+              from!.set(t, agencies[j]!);
+            }
           }
-        }
-      });
-      chosen = [...best.values()].sort(compareTriggers);
+        });
+        chosen = [...best.values()].sort(compareTriggers);
+      }
+      const { channel, chatId } = sub;
+      for (const t of chosen) {
+        if (muted?.has(t.task.id)) continue;
+        out.push({
+          channel,
+          chatId,
+          task: t.task,
+          kind: t.kind,
+          deadline: t.deadline,
+          daysLeft: t.daysLeft,
+          agency: from?.get(t) ?? sub.agency,
+          key: { channel, chatId, taskId: t.task.id, kind: t.stored },
+        });
+      }
     }
-    const { channel, chatId } = sub;
-    for (const t of chosen) {
-      if (muted?.has(t.task.id)) continue;
-      out.push({
-        channel,
-        chatId,
-        task: t.task,
-        kind: t.kind,
-        deadline: t.deadline,
-        daysLeft: t.daysLeft,
-        agency: from?.get(t) ?? sub.agency,
-        key: { channel, chatId, taskId: t.task.id, kind: t.stored },
-      });
-    }
+    return out;
   }
-  return out;
+}
+
+/** Reminders due on `now` for these subscriptions: {@link DuePlanner.due} over one window. */
+export function dueReminders(input: DueRemindersInput): Reminder[] {
+  return new DuePlanner(input.tasks, input.registry, input.now, input.lastPass).due(input.subscriptions, input.muted);
 }
 
 /** Upcoming before overdue, then by deadline, then by task id (stable output for tests and messages). */

@@ -2,11 +2,12 @@
  * One reminder pass: decide what is due, record the decision, send one batched
  * message per chat, confirm.
  *
- * Delivery guarantee. The order is claim → send → markSent:
- * - claimDeliveries writes every due reminder as 'pending' in one transaction
- *   before anything is sent, so a decision is never lost: if the process dies
- *   at any later point, the next pass finds the rows in pendingDeliveries() and
- *   sends them;
+ * Delivery guarantee. The order is decide → per chunk of chats: claim → send → markSent:
+ * - deciding records the pass's (task, kind) batches, its window and the pass date
+ *   in one transaction (a few hundred rows, not one per chat), and each chunk's
+ *   per-chat rows are claimed as 'pending' before that chunk is sent, with a cursor
+ *   saved after it; if the process dies at any later point, the next pass (any
+ *   instance) resumes the same decision from the cursor and sends what is pending;
  * - a row becomes 'sent' only after the platform accepted the chat's message, and
  *   each chat has a single message in flight, so a crash between send and markSent
  *   repeats at most that one message per chat on the next pass;
@@ -27,10 +28,10 @@ import type { TaskRow } from '../corpus/types.js';
 import { ChatUnreachableError, type MessageSender } from '../channels/types.js';
 import { daysBetween } from '../text/dates.js';
 import { formatReminderMessage, type FormattableReminder } from './format.js';
-import { dueReminders, groupByChat, parseDeliveryKind } from './policy.js';
+import { DuePlanner, dueReminders, groupByChat, parseDeliveryKind } from './policy.js';
 import { REMINDER_CHANNELS } from '../conversation/types.js';
 import { deliveries, reminderPasses } from '../config/metrics.js';
-import { chatKey, MAX_DELIVERY_ATTEMPTS, type DeliveryKey, type Store } from '../storage/types.js';
+import { chatKey, MAX_DELIVERY_ATTEMPTS, type DeliveryKey, type PassProgress, type PendingDelivery, type Store, type Subscription } from '../storage/types.js';
 
 /** The subset of a pino logger the pass uses. */
 export interface PassLogger {
@@ -136,6 +137,8 @@ export interface ReminderPassResult {
   retried: number;
   /** Reminders given up this pass (retries exhausted, task gone or muted). */
   givenUp: number;
+  /** Date of an interrupted pass whose fan-out this pass finished (crash recovery), if any. */
+  resumed?: string;
   /** Dry run only: the messages that would be sent. */
   preview?: PreviewMessage[];
 }
@@ -232,87 +235,150 @@ async function previewPass(input: ReminderPassInput): Promise<ReminderPassResult
   return result;
 }
 
-/** Decide → claim → send → confirm, run under the lease. */
+/** Chats whose delivery rows are claimed, sent and confirmed per step of the fan-out (the cursor moves after each). */
+export const FAN_OUT_CHUNK = 500;
+
+/**
+ * Decide → (claim → send → confirm, one chunk of chats at a time), run under the lease.
+ *
+ * Deciding writes only the pass's (task, kind) batches and the pass date, whatever the
+ * number of chats; each chunk's per-chat rows are claimed (the unique key still makes
+ * each reminder decided once), sent and confirmed, then the cursor is saved. A pass
+ * killed mid-fan-out leaves its progress: the next pass on any instance claims the
+ * remaining chunks of that same decision and sends what is still pending.
+ */
 async function leasedPass(input: ReminderPassInput, log: PassLogger, clock: () => Date): Promise<ReminderPassResult> {
   const { store, tasks, registry, titles, senders, now } = input;
   const maxAttempts = input.maxAttempts ?? MAX_DELIVERY_ATTEMPTS;
   const stamp = (): string => clock().toISOString();
   const result = emptyResult();
 
-  const lastPass = await store.lastPassDate();
   const muted = await store.allMutedTasks();
   // Chats on channels that can never receive a reminder (web, terminal: subscriptions made before
   // those channels refused them) are not claimed: their rows would stay pending forever.
   const subscriptions = (await store.allActiveSubscriptions()).filter((s) => REMINDER_CHANNELS.has(s.channel));
-  const due = dueReminders({ tasks, subscriptions, registry, now, lastPass, muted });
-  result.due = due.length;
+  /** Chats sent to (or attempted) by this pass: the final sweep of older pending rows skips them. */
+  const handled = new Set<string>();
 
-  // Older pending rows are read before claiming so "retried" counts only them.
-  const olderPending = (await store.pendingDeliveries()).length;
-  const fresh = await store.claimDeliveries(due.map((r) => r.key), stamp());
-  result.claimed = fresh.length;
-  // After the claim: a crash before this line only makes the next pass recompute the same
-  // window, and the unique key turns the repeated decisions into no-ops.
-  if (!lastPass || now > lastPass) await store.setLastPassDate(now);
-  log.info({ now, lastPass, due: due.length, claimed: fresh.length, pending: olderPending }, 'reminder pass: decided');
-
-  // Everything pending now — this pass's claims and whatever earlier passes left unsent.
-  const byKey = new Map(due.map((r) => [keyString(r.key), r]));
-  const pending = await store.pendingDeliveries();
-  result.retried = pending.filter((p) => !byKey.has(keyString(p))).length;
-  const sendable: FormattableWithKey[] = [];
-  const dropped: { keys: DeliveryKey[]; why: string }[] = [];
-  for (const p of pending) {
-    if (muted.get(chatKey(p.channel, p.chatId))?.has(p.taskId)) {
-      dropped.push({ keys: [p], why: 'task muted by the subscriber before sending' });
-      continue;
-    }
-    const r = byKey.get(keyString(p)) ?? rebuild(p, tasks, now);
-    if (r) sendable.push(r);
-    else dropped.push({ keys: [p], why: 'task no longer in the task table or without a deadline' });
+  let progress = await store.passProgress();
+  if (progress && progress.now !== now) {
+    // A pass of an earlier day died mid-fan-out: finish its decision first (its rows are formatted for today).
+    log.info({ passOf: progress.now, cursor: progress.cursor }, 'reminder pass: resuming an interrupted pass');
+    result.resumed = progress.now;
+    await fanOut(progress, false);
+    progress = null;
   }
-  for (const d of dropped) {
-    await store.markFailed(d.keys, d.why);
-    result.givenUp += d.keys.length;
+  if (progress) {
+    log.info({ passOf: progress.now, cursor: progress.cursor }, 'reminder pass: resuming an interrupted pass');
+    result.resumed = progress.now;
+  } else {
+    const lastPass = await store.lastPassDate();
+    const batches = new DuePlanner(tasks, registry, now, lastPass).batches(subscriptions);
+    progress = { now, lastPass, batches, cursor: null };
+    // Together: a crash after this finds the progress; before it, the next pass decides the same window again.
+    await store.beginPass(progress, !lastPass || now > lastPass ? now : null);
+    log.info({ now, lastPass, batches: batches.length }, 'reminder pass: decided');
   }
-
-  const chats = [...groupByChat(sendable.map((r) => ({ ...r, channel: r.key.channel, chatId: r.key.chatId }))).values()];
-  const missing = new Set<string>();
-  const work = chats.filter((list) => {
-    const channel = list[0]!.channel;
-    if (senders.has(channel)) return true;
-    missing.add(channel);
-    return false;
-  });
-  for (const channel of missing) {
-    log.warn({ channel }, 'reminder pass: no sender configured for this channel; its reminders count a failed attempt');
-  }
-  // A channel without a sender counts a failed attempt per pass, so its rows end as failed after
-  // maxAttempts instead of piling up pending.
-  for (const list of chats.filter((l) => missing.has(l[0]!.channel))) {
-    const keys = list.map((r) => r.key);
-    const attempts = await store.recordAttempt(keys, 'no sender configured for this channel');
-    const exhausted = keys.filter((_, i) => (attempts[i] ?? 0) >= maxAttempts);
-    if (exhausted.length > 0) {
-      await store.markFailed(exhausted, `gave up after ${maxAttempts} passes: no sender configured for this channel`);
-      result.givenUp += exhausted.length;
-    }
-  }
-  result.chats = work.length;
-
-  await mapWithConcurrency(work, input.concurrency ?? DEFAULT_CONCURRENCY, async (list) => {
-    try {
-      await sendToChat(list);
-    } catch (err) {
-      // Only store writes get here (send errors are handled below): the rows stay pending.
-      log.error({ channel: list[0]!.channel, chatId: list[0]!.chatId, err: (err as Error).message }, 'reminder pass: store error');
-    }
-  });
+  await fanOut(progress, true);
+  // Pending rows of chats no chunk reached (unsubscribed since, earlier failures): retried once per pass.
+  const rest = (await store.pendingDeliveries()).filter((p) => !handled.has(chatKey(p.channel, p.chatId)));
+  await sendRows(rest, new Map(), new Set());
+  await store.savePassProgress(null);
 
   log.info({ now, ...result }, 'reminder pass: done');
   deliveries.inc({ status: 'sent' }, result.reminders);
   deliveries.inc({ status: 'failed' }, result.givenUp);
   return result;
+
+  /** Claims, sends and confirms `p`'s decision chunk by chunk from its cursor; the next chunk is claimed while one is sent. */
+  async function fanOut(p: PassProgress, today: boolean): Promise<void> {
+    if (p.batches.length === 0) return;
+    const planner = new DuePlanner(tasks, registry, p.now, p.lastPass);
+    const decided = new Set(p.batches.map((b) => `${b.taskId}\u0000${b.kind}`));
+    const byChat = new Map<string, Subscription[]>();
+    for (const s of subscriptions) {
+      const k = chatKey(s.channel, s.chatId);
+      if (p.cursor !== null && k <= p.cursor) continue;
+      const list = byChat.get(k);
+      if (list) list.push(s);
+      else byChat.set(k, [s]);
+    }
+    const keys = [...byChat.keys()].sort();
+    const prepare = async (chunk: string[]) => {
+      const subs = chunk.flatMap((k) => byChat.get(k)!);
+      const due = planner.due(subs, muted).filter((r) => decided.has(`${r.key.taskId}\u0000${r.key.kind}`));
+      const fresh = await store.claimDeliveries(due.map((r) => r.key), stamp());
+      result.due += due.length;
+      result.claimed += fresh.length;
+      const pending = await store.pendingDeliveries(chunk.map((k) => byChat.get(k)![0]!));
+      return { pending, byKey: today ? new Map(due.map((r) => [keyString(r.key), r as FormattableWithKey])) : new Map<string, FormattableWithKey>(), fresh: new Set(fresh.map(keyString)) };
+    };
+    let next = keys.length > 0 ? prepare(keys.slice(0, FAN_OUT_CHUNK)) : undefined;
+    for (let i = 0; i < keys.length; i += FAN_OUT_CHUNK) {
+      const chunk = keys.slice(i, i + FAN_OUT_CHUNK);
+      const ready = await next!;
+      next = i + FAN_OUT_CHUNK < keys.length ? prepare(keys.slice(i + FAN_OUT_CHUNK, i + 2 * FAN_OUT_CHUNK)) : undefined;
+      next?.catch(() => undefined); // awaited next turn; this only keeps an early failure from being "unhandled"
+      await sendRows(ready.pending, ready.byKey, ready.fresh);
+      for (const k of chunk) handled.add(k);
+      p.cursor = chunk[chunk.length - 1]!;
+      await store.savePassProgress(p);
+    }
+  }
+
+  /** Sends pending rows, one message per chat (`byKey`: this pass's reminders; others are rebuilt). */
+  async function sendRows(pending: readonly PendingDelivery[], byKey: ReadonlyMap<string, FormattableWithKey>, fresh: ReadonlySet<string>): Promise<void> {
+    result.retried += pending.filter((p) => !fresh.has(keyString(p))).length;
+    const sendable: FormattableWithKey[] = [];
+    const dropped: { keys: DeliveryKey[]; why: string }[] = [];
+    for (const p of pending) {
+      handled.add(chatKey(p.channel, p.chatId));
+      if (muted.get(chatKey(p.channel, p.chatId))?.has(p.taskId)) {
+        dropped.push({ keys: [p], why: 'task muted by the subscriber before sending' });
+        continue;
+      }
+      const r = byKey.get(keyString(p)) ?? rebuild(p, tasks, now);
+      if (r) sendable.push(r);
+      else dropped.push({ keys: [p], why: 'task no longer in the task table or without a deadline' });
+    }
+    for (const d of dropped) {
+      await store.markFailed(d.keys, d.why);
+      result.givenUp += d.keys.length;
+    }
+
+    const chats = [...groupByChat(sendable.map((r) => ({ ...r, channel: r.key.channel, chatId: r.key.chatId }))).values()];
+    const missing = new Set<string>();
+    const work = chats.filter((list) => {
+      const channel = list[0]!.channel;
+      if (senders.has(channel)) return true;
+      missing.add(channel);
+      return false;
+    });
+    for (const channel of missing) {
+      log.warn({ channel }, 'reminder pass: no sender configured for this channel; its reminders count a failed attempt');
+    }
+    // A channel without a sender counts a failed attempt per pass, so its rows end as failed after
+    // maxAttempts instead of piling up pending.
+    for (const list of chats.filter((l) => missing.has(l[0]!.channel))) {
+      const keys = list.map((r) => r.key);
+      const attempts = await store.recordAttempt(keys, 'no sender configured for this channel');
+      const exhausted = keys.filter((_, i) => (attempts[i] ?? 0) >= maxAttempts);
+      if (exhausted.length > 0) {
+        await store.markFailed(exhausted, `gave up after ${maxAttempts} passes: no sender configured for this channel`);
+        result.givenUp += exhausted.length;
+      }
+    }
+    result.chats += work.length;
+
+    await mapWithConcurrency(work, input.concurrency ?? DEFAULT_CONCURRENCY, async (list) => {
+      try {
+        await sendToChat(list);
+      } catch (err) {
+        // Only store writes get here (send errors are handled below): the rows stay pending.
+        log.error({ channel: list[0]!.channel, chatId: list[0]!.chatId, err: (err as Error).message }, 'reminder pass: store error');
+      }
+    });
+  }
 
   async function sendToChat(list: Array<FormattableWithKey & { channel: string; chatId: string }>): Promise<void> {
     const { channel, chatId } = list[0]!;

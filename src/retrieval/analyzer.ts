@@ -16,6 +16,9 @@ export const STOPWORDS = new Set(
   'ai gi nao sao la cua va voi cho duoc bi nhung cac mot hay hoac nay kia ay nhe a oi vay roi chua phai se neu toi minh em xin biet thi'.split(' '),
 );
 
+/** Words that say nothing on their own ("đến lúc đó", "đã có"): never a one-word topic. */
+const LONE_FUNCTION_WORDS = new Set('den tu toi tren duoi vao theo khi cho tai trong dang con moi rat cung deu nua luc day kia the nen neu khong co lam sao nhu hon nhat'.split(' '));
+
 /** Abbreviations officials type (folded form → words), expanded in questions and passages alike. */
 export const ABBREVIATIONS: Record<string, string> = {
   cds: 'chuyển đổi số',
@@ -89,12 +92,22 @@ export function analyze(text: string, opts: AnalyzerOptions = {}): string[] {
 export function contentBigrams(text: string): string[] {
   const words = tokenize(text);
   const isNumber = (w: string) => /^\d+$/.test(w);
-  const isContent = (w: string) => !STOPWORDS.has(w) && !isNumber(w);
+  const isContent = (w: string) => w !== '' && !STOPWORDS.has(w) && !isNumber(w);
   const out: string[] = [];
   for (let i = 0; i + 1 < words.length; i++) {
     if (isContent(words[i]!) && isContent(words[i + 1]!)) out.push(words[i]! + JOIN + words[i + 1]!);
   }
   for (const w of words) if (/^\d{2,}$/.test(w) && !/^0\d$/.test(w)) out.push(w);
+  // A count before a noun ("5 trọng tâm", "05 chức năng") says which list is meant.
+  words.forEach((w, i) => {
+    if (/^\d$|^0\d$/.test(w) && isContent(words[i + 1] ?? '') && words[i + 1]!.length >= 2) out.push(String(Number(w)));
+  });
+  // A content word standing alone between question words ("VNeID được …", "top mấy ASEAN") is the topic too.
+  if (out.length > 0) {
+    words.forEach((w, i) => {
+      if (isContent(w) && w.length >= 4 && !LONE_FUNCTION_WORDS.has(w) && !isContent(words[i - 1] ?? '') && !isContent(words[i + 1] ?? '')) out.push(w);
+    });
+  }
   // A topic of one content word ("Bạc Liêu được giao gì" after the name is removed) is matched on that word.
   if (out.length === 0) for (const w of words) if (isContent(w) && w.length >= 3) out.push(w);
   return out;
@@ -107,7 +120,7 @@ export function bigramSet(text: string): Set<string> {
   for (const part of expandAbbreviations(text).split(/[()[\]:;!?]|[.,](?!\d)/)) {
     const words = tokenize(part);
     for (let i = 0; i + 1 < words.length; i++) out.add(words[i]! + JOIN + words[i + 1]!);
-    for (const w of words) out.add(w);
+    for (const w of words) out.add(/^0\d$/.test(w) ? String(Number(w)) : w);
   }
   return out;
 }

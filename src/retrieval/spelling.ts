@@ -56,7 +56,10 @@ export function confusions(word: string): string[] {
 }
 
 /** Words that carry the question itself ("hạn", "nào", "gì"): never swapped for a document word. */
-const QUESTION_WORDS = new Set(['han', 'nao', 'gi', 'ai', 'khi', 'bao', 'gio', 'sao', 'dau', 'lam', 'phai', 'co', 'khong', 'duoc', 'nhieu', 'may', 'chua', 'roi']);
+const QUESTION_WORDS = new Set(['xong', 'han', 'nao', 'gi', 'ai', 'khi', 'bao', 'gio', 'sao', 'dau', 'lam', 'phai', 'co', 'khong', 'duoc', 'nhieu', 'may', 'chua', 'roi']);
+
+/** Function words: next to anything, so they say nothing about which variant of a word is meant. */
+const GLUE = new Set(['va', 'cac', 'cua', 'cho', 'voi', 'la', 'co', 'duoc', 'nhung', 'mot', 've', 'thi', 'ma', 'hoac', 'khong', 'chua', 'roi', 'nao', 'gi']);
 
 export class Speller {
   private readonly frequency = new Map<string, number>();
@@ -134,19 +137,24 @@ export class Speller {
     const out = words.map((m) => m[0]);
     for (let i = 0; i < out.length; i++) {
       const w = out[i]!;
-      if (/\d/.test(w) || w.length < 2 || QUESTION_WORDS.has(w)) continue;
+      // "TC", "CP": two consonants are an abbreviation, too short to tell a typo from another one.
+      if (/\d/.test(w) || w.length < 2 || QUESTION_WORDS.has(w) || (w.length === 2 && !/[aeiouy]/.test(w))) continue;
       const prev = out[i - 1];
       const next = words[i + 1]?.[0];
       // A word the corpus has once or twice may be one of its own typos ("nghành"): a far more frequent variant wins.
       const freq = this.frequency.get(w) ?? 0;
       const known = freq > 2 || (freq > 0 && !confusions(w).some((c) => (this.frequency.get(c) ?? 0) >= 10 * freq + 10));
-      const here = this.context(prev, w, next);
+      // A known word is judged on its content neighbours only: "và triển" is common, yet
+      // "và chiến lược" is no typo of it.
+      const [p, n] = known ? [prev && !GLUE.has(prev) ? prev : undefined, next && !GLUE.has(next) ? next : undefined] : [prev, next];
+      const here = this.context(p, w, n);
       let best = w;
       let bestScore = here;
       for (const c of confusions(w)) {
         if (!this.frequency.has(c)) continue;
-        const score = this.context(prev, c, next);
-        // A known syllable is only replaced when it never occurs beside its neighbours and the variant often does.
+        const score = this.context(p, c, n);
+        // A known syllable is only replaced when it never occurs beside its content neighbours and the variant
+        // often does ("thời hạng không" → "thời hạn"; "văn bằng" stays: the corpus writes it).
         if (score > bestScore && (!known || (here === 0 && score >= 3))) {
           best = c;
           bestScore = score;

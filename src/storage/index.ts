@@ -4,10 +4,11 @@
  */
 import { join } from 'node:path';
 import { SqliteStore } from './sqlite.js';
-import type { QuestionInput, Store } from './types.js';
+import type { Store } from './types.js';
 
 export * from './types.js';
 export { SqliteStore } from './sqlite.js';
+export { SqliteInbox } from './sqlite-inbox.js';
 export { defaultDatabasePath, migrate, MIGRATIONS, openDatabase, SCHEMA_VERSION } from './sqlite-schema.js';
 
 export interface OpenStoreOptions {
@@ -18,8 +19,6 @@ export interface OpenStoreOptions {
   /** PostgreSQL connections per process. */
   poolSize?: number;
   onError?: (err: Error) => void;
-  /** PostgreSQL: this instance's question log for the admin view (see PostgresStoreOptions). */
-  questions?: { add(q: QuestionInput): void };
 }
 
 /** True for a postgres:// or postgresql:// URL. */
@@ -35,7 +34,6 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     return PostgresStore.open(opts.databaseUrl, {
       ...(opts.poolSize !== undefined && { poolSize: opts.poolSize }),
       ...(opts.onError && { onError: opts.onError }),
-      ...(opts.questions && { questions: opts.questions }),
     });
   }
   return new SqliteStore(join(opts.dataDir, 'assistant.db'));

@@ -10,15 +10,18 @@
  */
 
 import pg from 'pg';
+import { PostgresInbox, PostgresQuestionLog } from './postgres-inbox.js';
 import { LOCK_NAMESPACE, migratePostgres } from './postgres-schema.js';
 import {
   chatKey,
   normalizeOffsets,
+  PASS_PROGRESS,
   type ChatRef,
   type DeliveryKey,
   type FeedbackInput,
   type Lease,
   type MemoryState,
+  type PassProgress,
   type PendingDelivery,
   type QuestionInput,
   type Store,
@@ -31,11 +34,6 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Stamps created_at/updated_at (tests inject one). */
   clock?: () => Date;
-  /**
-   * Where asked questions are logged for the admin view: this instance's SQLite question log
-   * (the admin statistics of a cluster are per instance). Without it questions are not logged.
-   */
-  questions?: { add(q: QuestionInput): void };
   /** Receives errors of idle connections (server restart …) instead of crashing the process. */
   onError?: (err: Error) => void;
 }
@@ -88,7 +86,10 @@ export class PostgresStore implements Store {
   private readonly knownChats = new Set<string>();
   private closed = false;
   private readonly onError: ((err: Error) => void) | undefined;
-  private readonly questions: { add(q: QuestionInput): void } | undefined;
+  /** The cluster's question log (admin statistics of every instance). */
+  readonly questionStats: PostgresQuestionLog;
+  /** The cluster's inbox: an instance's pending updates are taken over when it dies. */
+  readonly inbox: PostgresInbox;
 
   private constructor(
     readonly pool: pg.Pool,
@@ -96,7 +97,8 @@ export class PostgresStore implements Store {
   ) {
     this.clock = opts.clock ?? (() => new Date());
     this.onError = opts.onError;
-    this.questions = opts.questions;
+    this.questionStats = new PostgresQuestionLog(pool, opts.onError);
+    this.inbox = new PostgresInbox(pool, opts.onError);
   }
 
   /** Connects and brings the schema up to date (under the migrations advisory lock). */
@@ -266,7 +268,7 @@ export class PostgresStore implements Store {
   }
 
   async logQuestion(q: QuestionInput): Promise<void> {
-    this.questions?.add(q);
+    this.questionStats.add(q);
   }
 
   async claimDeliveries(items: DeliveryKey[], now: string): Promise<DeliveryKey[]> {
@@ -300,11 +302,14 @@ export class PostgresStore implements Store {
     }
   }
 
-  async pendingDeliveries(): Promise<PendingDelivery[]> {
+  async pendingDeliveries(chats?: readonly ChatRef[]): Promise<PendingDelivery[]> {
+    // Of some chats: one statement over the (channel, chat_id) pairs, using the partial index of pending rows.
+    const only = chats ? `JOIN unnest($1::text[], $2::text[]) AS q(channel, chat_id) ON d.channel = q.channel AND d.chat_id = q.chat_id` : '';
     const { rows } = await this.pool.query<{ channel: string; chat_id: string; task_id: string; reminder_kind: string; attempts: number; claimed_at: string }>(
       `SELECT d.channel, d.chat_id, d.task_id, d.reminder_kind, d.attempts, d.claimed_at
-       FROM deliveries d JOIN chats c USING (channel, chat_id)
+       FROM deliveries d JOIN chats c ON c.channel = d.channel AND c.chat_id = d.chat_id ${only}
        WHERE d.status = 'pending' AND c.paused_at IS NULL ORDER BY d.claimed_at, d.channel, d.chat_id, d.task_id, d.reminder_kind`,
+      chats ? [chats.map((c) => c.channel), chats.map((c) => c.chatId)] : [],
     );
     return rows.map((r) => ({ channel: r.channel, chatId: r.chat_id, taskId: r.task_id, kind: r.reminder_kind, attempts: r.attempts, claimedAt: r.claimed_at }));
   }
@@ -344,6 +349,24 @@ export class PostgresStore implements Store {
 
   async setLastPassDate(date: string): Promise<void> {
     await this.setState('last_pass_date', date);
+  }
+
+  async passProgress(): Promise<PassProgress | null> {
+    const raw = await this.getState(PASS_PROGRESS);
+    return raw ? (JSON.parse(raw) as PassProgress) : null;
+  }
+
+  async beginPass(progress: PassProgress, passDate: string | null): Promise<void> {
+    await this.transaction(async (c) => {
+      const put = `INSERT INTO reminder_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`;
+      await c.query(put, [PASS_PROGRESS, JSON.stringify(progress)]);
+      if (passDate) await c.query(put, ['last_pass_date', passDate]);
+    });
+  }
+
+  async savePassProgress(progress: PassProgress | null): Promise<void> {
+    if (progress) await this.setState(PASS_PROGRESS, JSON.stringify(progress));
+    else await this.pool.query(`DELETE FROM reminder_state WHERE key = $1`, [PASS_PROGRESS]);
   }
 
   /**
@@ -425,6 +448,8 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     for (const [name, held] of [...this.leases]) await this.releaseLease(name, held.owner);
+    await this.questionStats.flush();
+    await this.inbox.close();
     await this.pool.end();
   }
 }

@@ -7,15 +7,18 @@
 import type Database from 'better-sqlite3';
 import { assertDatabaseUsable } from './integrity.js';
 import { QuestionLog } from './questions.js';
+import { SqliteInbox } from './sqlite-inbox.js';
 import { defaultDatabasePath, migrate, openDatabase } from './sqlite-schema.js';
 import {
   chatKey,
   normalizeOffsets,
+  PASS_PROGRESS,
   type ChatRef,
   type DeliveryKey,
   type FeedbackInput,
   type Lease,
   type MemoryState,
+  type PassProgress,
   type PendingDelivery,
   type QuestionInput,
   type Store,
@@ -134,6 +137,11 @@ export class SqliteStore implements Store {
         `SELECT d.channel, d.chat_id, d.task_id, d.reminder_kind, d.attempts, d.claimed_at
          FROM deliveries d JOIN chats c USING (channel, chat_id)
          WHERE d.status = 'pending' AND c.paused_at IS NULL ORDER BY d.id`,
+      ),
+      pendingOf: db.prepare(
+        `SELECT d.channel, d.chat_id, d.task_id, d.reminder_kind, d.attempts, d.claimed_at
+         FROM deliveries d JOIN chats c USING (channel, chat_id)
+         WHERE d.status = 'pending' AND c.paused_at IS NULL AND d.channel = ? AND d.chat_id = ? ORDER BY d.id`,
       ),
       attempt: db.prepare(
         `UPDATE deliveries SET attempts = attempts + 1, last_error = ?
@@ -264,6 +272,16 @@ export class SqliteStore implements Store {
   }
   private questionLog?: QuestionLog;
 
+  get questionStats(): QuestionLog {
+    return this.questions;
+  }
+
+  /** Incoming chat updates (see {@link SqliteInbox}). */
+  get inbox(): SqliteInbox {
+    return (this.inboxRows ??= new SqliteInbox(this.db));
+  }
+  private inboxRows?: SqliteInbox;
+
   async logQuestion(q: QuestionInput): Promise<void> {
     this.questions.add(q);
   }
@@ -284,8 +302,11 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async pendingDeliveries(): Promise<PendingDelivery[]> {
-    return (this.st.pending.all() as PendingRow[]).map((r) => ({
+  async pendingDeliveries(chats?: readonly ChatRef[]): Promise<PendingDelivery[]> {
+    const rows = chats
+      ? this.db.transaction(() => chats.flatMap((c) => this.st.pendingOf.all(c.channel, c.chatId) as PendingRow[]))()
+      : (this.st.pending.all() as PendingRow[]);
+    return rows.map((r) => ({
       channel: r.channel,
       chatId: r.chat_id,
       taskId: r.task_id,
@@ -313,6 +334,23 @@ export class SqliteStore implements Store {
 
   async setLastPassDate(date: string): Promise<void> {
     this.st.setState.run('last_pass_date', date);
+  }
+
+  async passProgress(): Promise<PassProgress | null> {
+    const raw = this.st.getState.get(PASS_PROGRESS) as string | undefined;
+    return raw ? (JSON.parse(raw) as PassProgress) : null;
+  }
+
+  async beginPass(progress: PassProgress, passDate: string | null): Promise<void> {
+    this.db.transaction(() => {
+      this.st.setState.run(PASS_PROGRESS, JSON.stringify(progress));
+      if (passDate) this.st.setState.run('last_pass_date', passDate);
+    })();
+  }
+
+  async savePassProgress(progress: PassProgress | null): Promise<void> {
+    if (progress) this.st.setState.run(PASS_PROGRESS, JSON.stringify(progress));
+    else this.st.deleteState.run(PASS_PROGRESS);
   }
 
   async acquireLease(name: string, owner: string, now: string, expiresAt: string, isStale?: (holder: string) => boolean): Promise<string> {

@@ -56,6 +56,23 @@ export interface PendingDelivery extends DeliveryKey {
   claimedAt: string;
 }
 
+/**
+ * A decided reminder pass whose fan-out is not finished. Deciding writes only this
+ * (a few hundred (task, kind) pairs, whatever the number of chats); the per-chat
+ * delivery rows are claimed chunk by chunk during the fan-out, and `cursor` says how
+ * far it got, so a pass on any instance resumes a crashed one where it stopped.
+ */
+export interface PassProgress {
+  /** Date of the pass (YYYY-MM-DD). */
+  now: string;
+  /** Date of the pass before it (its window is (lastPass, now]). */
+  lastPass: string | null;
+  /** The decision: every (task, stored kind) due in the window. */
+  batches: Array<{ taskId: string; kind: string }>;
+  /** Key ({@link chatKey}) of the last chat whose chunk was fully handled; null before the first. */
+  cursor: string | null;
+}
+
 /** What a user told us about an answer or the bot in general. */
 export interface FeedbackInput extends ChatRef {
   answerId?: string;
@@ -89,6 +106,119 @@ export interface SubscribeInput extends ChatRef {
 
 /** A JSON object: the storage layer keeps conversation memory opaque. */
 export type MemoryState = Record<string, unknown>;
+
+/** A question of the admin view, as stored: the asker is a pseudonym. */
+export interface QuestionRow {
+  askedAt: string;
+  channel: string;
+  asker: string;
+  question: string;
+  intent: string;
+  grounded: boolean;
+  agencies: string[];
+}
+
+/** Feedback with the answer it was about (no chat ids), for the admin view. */
+export interface FeedbackRow {
+  createdAt: string;
+  channel: string;
+  vote: 'up' | 'down' | null;
+  question: string | null;
+  answer: string | null;
+  reason: string | null;
+  text: string | null;
+}
+
+/** The admin view's statistics: every question the store logged (the whole cluster on PostgreSQL). */
+export interface QuestionStats {
+  /** Questions asked since `sinceIso`, newest first. */
+  since(sinceIso: string, limit?: number): Promise<QuestionRow[]>;
+  /** Feedback, newest first. */
+  feedback(limit?: number): Promise<FeedbackRow[]>;
+  /** Deletes questions asked more than `days` days before `now`; returns how many. */
+  purge(days: number, now?: Date): Promise<number>;
+}
+
+/** Processing attempts per inbox update: a crash mid-reply repeats it once, never more. */
+export const MAX_INBOX_ATTEMPTS = 2;
+
+/** One outgoing message of a reply, as the channel sends it (options: platform fields such as parse_mode). */
+export interface StoredReply {
+  chatId: string;
+  text: string;
+  options?: Record<string, unknown>;
+}
+
+/** An update stored in the inbox and not yet answered. */
+export interface InboxItem {
+  updateId: string;
+  payload: unknown;
+  attempts: number;
+  /** The replies computed before a crash or a failed send (undefined: not computed yet). */
+  replies?: StoredReply[];
+  /** How many of `replies` the platform accepted. */
+  sent: number;
+}
+
+/** A failed send counted by {@link Inbox.retryLater}: the retry's number and its delay. */
+export interface ReplyRetry {
+  retry: number;
+  delayMs: number;
+}
+
+/**
+ * The inbox: every incoming chat update is stored before the platform is told it was
+ * received (webhook 200, or the next polling offset), processed from there, and marked
+ * done once its reply was accepted. Updates left pending by a crash are processed again
+ * — each at most {@link MAX_INBOX_ATTEMPTS} times — so none is lost and none answered
+ * more than twice. On PostgreSQL the inbox is shared: each row names the instance
+ * handling it, and the updates of an instance that died are taken over by another one
+ * (or by itself once restarted).
+ *
+ * The replies computed for an update are stored with it before they are sent, with the
+ * number accepted so far: a reply the platform refused (5xx, unreachable) is sent again
+ * later by a running process, from the first one not accepted, without asking the
+ * question again (see channels/replies.ts).
+ */
+export interface Inbox {
+  /**
+   * Stores updates (durable before it resolves) and returns those not seen before: a platform
+   * resending an update already stored does not get it processed twice. With `begin`, the
+   * returned ones already count this process's first attempt (no {@link Inbox.begin} call needed).
+   */
+  receive(channel: string, updates: Array<{ id: string; payload: unknown }>, opts?: { begin?: boolean }): Promise<Array<{ id: string; payload: unknown }>>;
+  /** Counts a processing attempt; false when the update is done, unknown or out of attempts. */
+  begin(channel: string, updateId: string): Promise<boolean>;
+  /** The reply was accepted (or the update needs none): never processed again. */
+  done(channel: string, updateId: string): Promise<void>;
+  /**
+   * Updates nobody is answering, oldest first (those out of attempts are marked failed): at
+   * start-up, what this process stored but did not answer before it stopped; on PostgreSQL
+   * also, at any time, those of instances that died (this instance takes them over).
+   */
+  orphans(channel: string): Promise<InboxItem[]>;
+  /** Updates not yet done (metrics, tests). */
+  pendingCount(channel: string): Promise<number>;
+  /** Drops old done rows, keeping the newest few thousand for de-duplication. */
+  prune(channel: string): Promise<void>;
+  /** Stores the replies computed for a pending update before any is sent (kept if already stored). */
+  plan(channel: string, updateId: string, replies: StoredReply[]): Promise<void>;
+  /** The first `count` replies of the update were accepted by the platform. */
+  sent(channel: string, updateId: string, count: number): Promise<void>;
+  /**
+   * A send failed: counts a retry and schedules it `delayFor(retry)` ms from now, or marks the
+   * update failed when `delayFor` gives undefined (out of retries). Resolves to the retry, or
+   * undefined when the update was given up (or is no longer pending).
+   */
+  retryLater(channel: string, updateId: string, delayFor: (retry: number) => number | undefined): Promise<ReplyRetry | undefined>;
+  /**
+   * Claims the pending updates whose retry is due, oldest first: each is handed to one caller
+   * only, even with several instances on one database (the claim clears the schedule).
+   */
+  due(channel: string): Promise<InboxItem[]>;
+  /** Gives an update up (its reply cannot be delivered): never processed again. */
+  fail(channel: string, updateId: string): Promise<void>;
+}
 
 /**
  * Per-chat conversation memory (last question, paging, follow-up context),
@@ -135,6 +265,10 @@ export interface Store extends ConversationMemory {
   addFeedback(f: FeedbackInput): Promise<void>;
   /** Records an asked question without who asked it (pseudonymous), for the admin view. */
   logQuestion(q: QuestionInput): Promise<void>;
+  /** What the admin view reads: the logged questions and the feedback. */
+  readonly questionStats: QuestionStats;
+  /** Incoming chat updates, stored before they are acknowledged. */
+  readonly inbox: Inbox;
   /**
    * Inserts 'pending' rows for the keys not yet in the log and returns exactly those,
    * in one transaction. A key already in the log (pending, sent or failed) is skipped:
@@ -143,8 +277,8 @@ export interface Store extends ConversationMemory {
   claimDeliveries(items: DeliveryKey[], now: string): Promise<DeliveryKey[]>;
   /** Confirms that the message carrying these deliveries was accepted by the platform. */
   markSent(keys: DeliveryKey[], at: string): Promise<void>;
-  /** Claimed but not confirmed sent, for chats that are not paused (crash recovery and retries). */
-  pendingDeliveries(): Promise<PendingDelivery[]>;
+  /** Claimed but not confirmed sent, for chats that are not paused (crash recovery and retries); only of `chats` when given. */
+  pendingDeliveries(chats?: readonly ChatRef[]): Promise<PendingDelivery[]>;
   /** Counts one failed attempt and keeps the deliveries pending; returns each key's attempt count, in order (0 if no longer pending). */
   recordAttempt(keys: DeliveryKey[], error: string): Promise<number[]>;
   /** Gives up on these deliveries (status 'failed'). */
@@ -152,6 +286,12 @@ export interface Store extends ConversationMemory {
   /** Civil date (YYYY-MM-DD) of the last completed decision pass, or null before the first. */
   lastPassDate(): Promise<string | null>;
   setLastPassDate(date: string): Promise<void>;
+  /** The pass being fanned out (or left unfinished by a crash), or null. */
+  passProgress(): Promise<PassProgress | null>;
+  /** Records a pass's decision and, when `passDate` is given, the pass date — in one transaction. */
+  beginPass(progress: PassProgress, passDate: string | null): Promise<void>;
+  /** Saves the fan-out's cursor, or clears the progress (null) once the fan-out is done. */
+  savePassProgress(progress: PassProgress | null): Promise<void>;
   /**
    * Cross-process mutual exclusion (two passes at once could both send the same pending
    * rows). Takes lease `name` for `owner` until `expiresAt` (ISO) when it is free, expired
@@ -166,6 +306,9 @@ export interface Store extends ConversationMemory {
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** reminder_state key of the {@link PassProgress} (JSON), in both engines. */
+export const PASS_PROGRESS = 'pass_progress';
 
 /** Map key of a chat: "<channel>:<chatId>". */
 export function chatKey(channel: string, chatId: string): string {

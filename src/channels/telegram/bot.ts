@@ -25,7 +25,7 @@ import type { Reply } from '../../conversation/types.js';
 import type { Logger } from '../../config/logger.js';
 import { safeEqual } from '../../conversation/guards.js';
 import { readBody } from '../http.js';
-import type { Inbox, StoredReply } from '../inbox.js';
+import type { Inbox, StoredReply } from '../../storage/types.js';
 import { ReplyDeferred, ReplyDelivery, type ReplyRetryOptions } from '../replies.js';
 import { splitMessage } from '../split.js';
 import { escapeHtml, installTelegramTransformers, TelegramSender, type TelegramApiOptions } from './sender.js';
@@ -262,15 +262,32 @@ export class TelegramChannel {
     }
     this.connected = true;
     if (this.opts.webhook) this.problem = undefined;
-    // Updates stored before a crash (or a failed reply) are answered now, each at most twice overall;
-    // those whose replies were computed get the replies not yet accepted, without asking again.
-    const inbox = this.opts.inbox;
-    for (const item of inbox?.pending(CHANNEL) ?? []) {
-      if (!item.replies) this.dispatch(item.payload as Update);
-      else if (inbox!.begin(CHANNEL, item.updateId)) this.track(this.replies.resume({ ...item, replies: item.replies }));
-    }
-    inbox?.prune(CHANNEL);
+    // Updates stored before a crash (or a failed reply) are answered now, each at most twice overall.
+    await this.recoverInbox();
+    await this.opts.inbox?.prune(CHANNEL);
     this.replies.start();
+  }
+
+  /**
+   * Answers the updates nobody is answering: this process's from before a restart and, in a
+   * cluster, those of instances that died; those whose replies were computed get the replies
+   * not yet accepted, without asking again. Returns how many were picked up.
+   */
+  async recoverInbox(): Promise<number> {
+    const inbox = this.opts.inbox;
+    if (!inbox || !this.connected || this.stopping) return 0;
+    const items = await inbox.orphans(CHANNEL);
+    for (const item of items) {
+      const replies = item.replies;
+      if (!replies) this.dispatch(item.payload as Update, false);
+      else {
+        const resumed = (async () => {
+          if (await inbox.begin(CHANNEL, item.updateId)) await this.replies.resume({ ...item, replies });
+        })();
+        this.track(resumed.catch((err: unknown) => this.opts.logger.error({ err, update_id: item.updateId }, 'inbox write failed')));
+      }
+    }
+    return items.length;
   }
 
   /** Connects (when start() could not) and, without a webhook, long-polls until stop(). */
@@ -290,9 +307,9 @@ export class TelegramChannel {
         this.problem = undefined;
         delay = this.initialDelay();
         // Stored before the next getUpdates confirms them to Telegram.
-        const fresh = this.receive(updates);
+        const fresh = await this.receive(updates, true);
         if (updates.length > 0) this.offset = updates[updates.length - 1]!.update_id + 1;
-        for (const u of fresh) this.dispatch(u);
+        for (const u of fresh) this.dispatch(u, true);
         while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
       } catch (err) {
         if (this.stopping) break;
@@ -311,28 +328,36 @@ export class TelegramChannel {
     }
   }
 
-  /** Stores updates in the inbox; returns those not seen before (all of them without an inbox). */
-  private receive(updates: Update[]): Update[] {
+  /**
+   * Stores updates in the inbox; returns those not seen before (all of them without an inbox).
+   * With `begin` they count as being processed now (one statement instead of two).
+   */
+  private async receive(updates: Update[], begin: boolean): Promise<Update[]> {
     const inbox = this.opts.inbox;
     if (!inbox || updates.length === 0) return updates;
-    const fresh = new Set(inbox.receive(CHANNEL, updates.map((u) => ({ id: String(u.update_id), payload: u }))).map((u) => u.id));
+    const fresh = new Set((await inbox.receive(CHANNEL, updates.map((u) => ({ id: String(u.update_id), payload: u })), { begin })).map((u) => u.id));
     return updates.filter((u) => fresh.has(String(u.update_id)));
   }
 
-  /** Handles one update in the background; done in the inbox once it went through (replies accepted). */
-  private dispatch(update: Update): void {
+  /**
+   * Handles one update in the background; done in the inbox once it went through (replies accepted).
+   * `begun`: its attempt was already counted when it was stored.
+   */
+  private dispatch(update: Update, begun: boolean): void {
     const id = String(update.update_id);
     const inbox = this.opts.inbox;
-    if (inbox && !inbox.begin(CHANNEL, id)) return;
-    this.track(
-      this.bot.handleUpdate(update).then(
-        () => inbox?.done(CHANNEL, id),
-        (err: unknown) => {
-          // A deferred reply was logged with its retry delay; it stays pending.
-          if (!(err instanceof ReplyDeferred)) this.opts.logger.warn({ err, update_id: update.update_id }, 'Chưa trả lời được tin (sẽ thử lại khi khởi động lại).');
-        },
-      ),
-    );
+    const handled = (async () => {
+      if (inbox && !begun && !(await inbox.begin(CHANNEL, id))) return;
+      try {
+        await this.bot.handleUpdate(update);
+      } catch (err) {
+        // A deferred reply was logged with its retry delay; it stays pending.
+        if (!(err instanceof ReplyDeferred)) this.opts.logger.warn({ err, update_id: update.update_id }, 'Chưa trả lời được tin (sẽ thử lại khi khởi động lại).');
+        return;
+      }
+      await inbox?.done(CHANNEL, id);
+    })().catch((err: unknown) => this.opts.logger.error({ err, update_id: update.update_id }, 'inbox write failed'));
+    this.track(handled);
   }
 
   /** Work that stop() waits for. */
@@ -370,10 +395,20 @@ export class TelegramChannel {
       res.writeHead(400).end();
       return;
     }
-    const fresh = this.receive([update]);
+    // Stored (durably) before the 200: a crash after it loses nothing. Not connected yet: stored
+    // unstarted and answered from the inbox once connected.
+    const connected = this.connected;
+    let fresh: Update[];
+    try {
+      fresh = await this.receive([update], connected);
+    } catch (err) {
+      this.opts.logger.error({ err, update_id: update.update_id }, 'inbox write failed; Telegram will resend the update');
+      res.writeHead(503).end();
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    if (!this.connected) return; // processed from the inbox once connected
-    for (const u of fresh) this.dispatch(u);
+    if (!connected) return;
+    for (const u of fresh) this.dispatch(u, true);
   }
 
   /**

@@ -15,7 +15,7 @@ import type { Logger } from '../../config/logger.js';
 import type { Conversation } from '../../conversation/conversation.js';
 import { safeEqual } from '../../conversation/guards.js';
 import { readBody } from '../http.js';
-import type { Inbox, StoredReply } from '../inbox.js';
+import type { Inbox, StoredReply } from '../../storage/types.js';
 import { ReplyDeferred, ReplyDelivery, type ReplyRetryOptions } from '../replies.js';
 import { ZaloApiError, ZaloBotClient, type ZaloUpdate } from './client.js';
 import { ZaloSender, type ZaloSenderOptions } from './sender.js';
@@ -77,12 +77,8 @@ export class ZaloChannel {
     this.botName = me.account_name ?? '';
     // Updates stored before a crash are answered now; those whose replies were computed get the
     // replies not yet accepted, without asking again.
-    const inbox = this.opts.inbox;
-    for (const item of inbox?.pending(CHANNEL) ?? []) {
-      if (!item.replies) void this.enqueue(item.payload as ZaloUpdate);
-      else if (inbox!.begin(CHANNEL, item.updateId)) void this.chain(String(item.replies[0]?.chatId ?? ''), () => this.replies.resume({ ...item, replies: item.replies! }));
-    }
-    inbox?.prune(CHANNEL);
+    await this.recoverInbox();
+    await this.opts.inbox?.prune(CHANNEL);
     this.replies.start();
     if (this.opts.webhook) {
       await this.client.setWebhook(this.opts.webhook.url, this.opts.webhook.secret);
@@ -99,7 +95,7 @@ export class ZaloChannel {
       this.abort = new AbortController();
       try {
         const updates = await this.client.getUpdates({ timeoutSeconds: this.opts.pollTimeoutSeconds ?? 30, signal: this.abort.signal });
-        for (const u of this.receive(updates)) void this.enqueue(u);
+        for (const u of await this.receive(updates)) void this.enqueue(u, true);
         backoff = 1000;
       } catch (err) {
         if (!this.polling) break;
@@ -115,25 +111,48 @@ export class ZaloChannel {
     }
   }
 
-  /** Stores updates in the inbox; returns those not seen before (all of them without an inbox). */
-  private receive(updates: ZaloUpdate[]): ZaloUpdate[] {
+  /**
+   * Answers the updates nobody is answering: this process's from before a restart and, in a
+   * cluster, those of instances that died; those whose replies were computed get the replies
+   * not yet accepted, without asking again. Returns how many were picked up.
+   */
+  async recoverInbox(): Promise<number> {
+    const inbox = this.opts.inbox;
+    if (!inbox) return 0;
+    const items = await inbox.orphans(CHANNEL);
+    for (const item of items) {
+      const replies = item.replies;
+      if (!replies) void this.enqueue(item.payload as ZaloUpdate, false);
+      else
+        void this.chain(String(replies[0]?.chatId ?? ''), async () => {
+          if (await inbox.begin(CHANNEL, item.updateId)) await this.replies.resume({ ...item, replies });
+        });
+    }
+    return items.length;
+  }
+
+  /** Stores updates in the inbox, counted as being processed now; returns those not seen before (all of them without an inbox). */
+  private async receive(updates: ZaloUpdate[]): Promise<ZaloUpdate[]> {
     const inbox = this.opts.inbox;
     if (!inbox) return updates;
     const keyed = updates.filter((u) => updateKey(u) !== undefined);
-    const fresh = new Set(inbox.receive(CHANNEL, keyed.map((u) => ({ id: updateKey(u)!, payload: u }))).map((u) => u.id));
+    const fresh = new Set((await inbox.receive(CHANNEL, keyed.map((u) => ({ id: updateKey(u)!, payload: u })), { begin: true })).map((u) => u.id));
     return updates.filter((u) => updateKey(u) === undefined || fresh.has(updateKey(u)!));
   }
 
-  /** Queues an update behind the previous ones of the same chat; done in the inbox once answered. */
-  enqueue(update: ZaloUpdate): Promise<void> {
+  /**
+   * Queues an update behind the previous ones of the same chat; done in the inbox once answered.
+   * `begun`: its attempt was counted when it was stored.
+   */
+  enqueue(update: ZaloUpdate, begun: boolean): Promise<void> {
     const chatId = update?.message?.chat?.id;
     if (!chatId) return Promise.resolve();
     const key = updateKey(update);
     const inbox = this.opts.inbox;
     return this.chain(chatId, async () => {
-      if (key !== undefined && inbox && !inbox.begin(CHANNEL, key)) return;
+      if (key !== undefined && inbox && !begun && !(await inbox.begin(CHANNEL, key))) return;
       await this.handle(update, key);
-      if (key !== undefined) inbox?.done(CHANNEL, key);
+      if (key !== undefined) await inbox?.done(CHANNEL, key);
     });
   }
 
@@ -203,9 +222,16 @@ export class ZaloChannel {
     const b = (body ?? {}) as { result?: ZaloUpdate } & Partial<ZaloUpdate>;
     const update = b.result ?? (b.message ? (b as ZaloUpdate) : undefined);
     // Stored before the 200: an acknowledged update survives a crash.
-    const fresh = update ? this.receive([update]) : [];
+    let fresh: ZaloUpdate[];
+    try {
+      fresh = update ? await this.receive([update]) : [];
+    } catch (err) {
+      this.opts.logger.error({ err }, 'inbox write failed; the update is refused so that Zalo resends it');
+      res.writeHead(503, { 'content-type': 'application/json' }).end('{"ok":false,"description":"Service Unavailable"}');
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    for (const u of fresh) await this.enqueue(u);
+    for (const u of fresh) await this.enqueue(u, true);
   }
 
   async stop(): Promise<void> {

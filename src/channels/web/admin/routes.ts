@@ -12,7 +12,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import type { AgencyRegistry } from '../../../corpus/agencies.js';
 import { MAX_FILE_BYTES } from '../../../ingestion/loaders.js';
-import type { QuestionLog } from '../../../storage/questions.js';
+import type { QuestionStats } from '../../../storage/types.js';
 import { RateLimiter, safeEqual } from '../../../conversation/guards.js';
 import { addDays, todayInVietnam } from '../../../text/dates.js';
 import type { CorpusSource } from '../corpus-source.js';
@@ -25,7 +25,7 @@ export interface AdminOptions {
   token: string;
   /** Signs the login cookie. */
   key: Buffer;
-  questions: QuestionLog;
+  questions: QuestionStats;
   /** Where uploads are staged (DATA_DIR/uploads). */
   workDir: string;
   retentionDays: number;
@@ -73,10 +73,10 @@ export function mountAdmin(app: Hono<{ Bindings: HttpBindings }>, source: Corpus
     return next();
   });
 
-  app.get('/quan-tri', (c) => {
+  app.get('/quan-tri', async (c) => {
     if (!authed(c)) return html(loginPage(), 401);
     const since = `${addDays(today(), -30)}T00:00:00+07:00`;
-    return html(dashboardPage({ questions: opts.questions.since(new Date(since).toISOString()), feedback: opts.questions.feedback(), today: today(), retentionDays: opts.retentionDays }));
+    return html(dashboardPage({ questions: await opts.questions.since(new Date(since).toISOString()), feedback: await opts.questions.feedback(), today: today(), retentionDays: opts.retentionDays }));
   });
 
   app.post('/quan-tri/dang-nhap', formLimit, async (c) => {
