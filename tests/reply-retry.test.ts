@@ -4,15 +4,19 @@
  * answer once the platform recovers, never asked twice; after the last retry the update is
  * given up — marked failed, logged, counted in /metrics — and the service goes on answering.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TelegramChannel } from '../src/channels/telegram/bot.js';
 import { ZaloChannel } from '../src/channels/zalo/bot.js';
 import { registry } from '../src/config/metrics.js';
 import { SqliteStore, type Inbox } from '../src/storage/index.js';
+import { PostgresStore } from '../src/storage/postgres.js';
 import { startFakeTelegram } from './support/fake-telegram.js';
 import { startFakeZalo } from './support/fake-zalo.js';
-import { captureLogger, echo, freshDataDir, queryDb, removeDataDirs, sleep, waitFor } from './support/channel-app.js';
+import { captureLogger, echo, freshDataDir, post, queryDb, removeDataDirs, sleep, telegramTextUpdate, waitFor } from './support/channel-app.js';
+import { freshDatabase, PG_SERVER_URL } from './support/postgres.js';
 
 afterAll(() => removeDataDirs());
 
@@ -109,5 +113,51 @@ describe('an outage longer than the retries', () => {
     fake.queueMessage({ chatId: 650_001, text: 'câu hỏi sau' });
     const [m] = await fake.waitForSent(1, { chatId: 650_001, timeoutMs: 60_000 });
     expect(m!.text).toBe('Đã nhận: câu hỏi sau');
+  });
+});
+
+describe.skipIf(!PG_SERVER_URL)('two instances on one PostgreSQL inbox during a Telegram outage', () => {
+  it('the replies refused by Telegram are resent by the instances together, each exactly once', async () => {
+    const fake = await startFakeTelegram();
+    const db = await freshDatabase();
+    cleanups.push(async () => (await fake.close(), await db.drop()));
+    const SECRET = 'reply-retry-cluster-secret';
+    const instances = [];
+    for (let n = 0; n < 2; n++) {
+      const store = await PostgresStore.open(db.url, { poolSize: 4 });
+      const { logger } = captureLogger();
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/telegram/webhook`;
+      const channel = new TelegramChannel({
+        token: fake.token,
+        apiRoot: fake.apiRoot,
+        conversation: echo,
+        logger,
+        inbox: store.inbox,
+        throttle: false,
+        webhook: { url, secret: SECRET },
+        sendRetry: { maxRetryAttempts: 0, rethrowInternalServerErrors: true },
+        replyRetry: FAST_RETRY,
+      });
+      server.on('request', (req, res) => void channel.handleWebhook(req, res));
+      cleanups.push(async () => (await channel.stop(), await new Promise((r) => server.close(r)), await store.close()));
+      await channel.start();
+      instances.push({ url, store });
+    }
+    fake.failNext('sendMessage', { status: 502, description: 'Bad Gateway' }, 30);
+    // The load balancer spreads the questions over both instances.
+    for (const [i, chatId] of CHATS.entries()) {
+      const res = await post(instances[i % 2]!.url, telegramTextUpdate(9000 + i, chatId, `câu hỏi ${chatId}`), { 'x-telegram-bot-api-secret-token': SECRET });
+      expect(res.status).toBe(200);
+    }
+
+    await waitFor(() => CHATS.every((c) => fake.sent(c).length >= 1), 'an answer in every chat');
+    const until = Date.now() + 30_000;
+    while ((await instances[0]!.store.inbox.pendingCount('telegram')) > 0 && Date.now() < until) await sleep(50);
+    expect(await instances[0]!.store.inbox.pendingCount('telegram')).toBe(0);
+    await sleep(300);
+    for (const c of CHATS) expect(fake.sent(c).map((m) => m.text)).toEqual([`Đã nhận: câu hỏi ${c}`]);
+    expect(fake.calls.filter((c) => c.method === 'sendMessage' && c.status === 502)).toHaveLength(30);
   });
 });
