@@ -209,7 +209,7 @@ export class PostgresInbox implements Inbox {
     await this.pool.query(`UPDATE inbox SET status = 'failed', next_at = NULL, done_at = $3 WHERE channel = $1 AND update_id = $2`, [channel, updateId, new Date().toISOString()]);
   }
 
-  /** Frees the presence lock (the rows of a clean stop are all done). */
+  /** Frees the presence lock: rows still pending (a reply waiting for its retry) are taken over by another instance. */
   async close(): Promise<void> {
     const held = await this.held?.catch(() => undefined);
     this.held = undefined;
