@@ -106,8 +106,8 @@ describe('both channels at once', () => {
       expect(health).toMatchObject({ status: 'ok', telegram: true, zalo: true });
       telegram.queueMessage({ chatId: 11, text: 'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?' });
       zalo.queueText({ chatId: 'z11', text: 'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?' });
-      const [t] = await telegram.waitForSent(1, { chatId: 11, timeoutMs: 15_000 });
-      const [z] = await zalo.waitForSent(1, { chatId: 'z11', timeoutMs: 15_000 });
+      const [t] = await telegram.waitForSent(1, { chatId: 11, timeoutMs: 60_000 });
+      const [z] = await zalo.waitForSent(1, { chatId: 'z11', timeoutMs: 60_000 });
       expect(telegramPlain(t!.text)).toContain('Bộ Công an');
       expect(z!.text).toContain('Bộ Công an');
     } finally {

@@ -22,7 +22,7 @@ import {
   waitFor,
 } from './support/channel-app.js';
 
-const WAIT = { timeoutMs: 15_000 };
+const WAIT = { timeoutMs: 60_000 };
 const LUAT_DU_LIEU = 'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?';
 
 /** Answers (accepted sendMessage calls) to one chat, as the user reads them. */
@@ -403,7 +403,7 @@ describe('Telegram restart with pending updates (default throttling)', () => {
       // Each answer is held up ~1 s by a 429, so stop() comes while they are in hand.
       fake.failNext('sendMessage', { status: 429, retryAfter: 1 }, chats.length);
       app = await startTestApp(telegramEnv(fake, freshDataDir(), { TELEGRAM_THROTTLE: 'off' }));
-      await waitFor(() => fake.calls.some((c) => c.method === 'sendMessage' && c.status === 429), 'the first answer attempt', 15_000);
+      await waitFor(() => fake.calls.some((c) => c.method === 'sendMessage' && c.status === 429), 'the first answer attempt');
       await app.stop();
       app = undefined;
       const pending = new Set(fake.pendingUpdates().map((u) => u.message?.chat.id));

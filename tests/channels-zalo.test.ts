@@ -8,7 +8,7 @@ import type { App } from '../src/main.js';
 import { startFakeZalo, type FakeZalo, type FakeZaloUpdate, type ZaloSentMessage } from './support/fake-zalo.js';
 import { freshDataDir, post, removeDataDirs, sleep, startTestApp, waitFor } from './support/channel-app.js';
 
-const WAIT = { timeoutMs: 15_000 };
+const WAIT = { timeoutMs: 60_000 };
 const LUAT_DU_LIEU = 'Ai chủ trì xây dựng Luật Dữ liệu, hạn khi nào?';
 
 async function ask(fake: FakeZalo, chatId: string, text: string, replies = 1, extra: Partial<Parameters<FakeZalo['queueText']>[0]> = {}): Promise<ZaloSentMessage[]> {

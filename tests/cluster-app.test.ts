@@ -85,14 +85,14 @@ describe.skipIf(!PG_SERVER_URL)('two instances behind a round-robin proxy (Postg
     expect(followUp).toBe(sameInstance);
     expect(followUp).toMatch(/^Thời hạn: /);
     expect(noContext).not.toBe(followUp);
-  }, 60_000);
+  }, 180_000);
 
   it('"tiếp" pages on, whichever instance receives it', async () => {
     const first = await say(proxy.url, 201, 'Bộ Y tế phải làm gì?');
     expect(first).toMatch(/Trang 1\/\d+/);
     const second = await say(proxy.url, 201, 'tiếp');
     expect(second).toMatch(/Trang 2\/\d+/);
-  }, 60_000);
+  }, 180_000);
 
   it('a document ingested with npm run ingest is answered by both instances (polled)', async () => {
     const question = 'Ai chủ trì xây dựng nền tảng thử nghiệm Kỳ Lân Số?';
@@ -115,16 +115,23 @@ describe.skipIf(!PG_SERVER_URL)('two instances behind a round-robin proxy (Postg
     );
     // The ingest runs beside instance 1 (its DATA_DIR); instance 2 only hears the NOTIFY.
     expect(await ingest([doc], env(1))).toBe(0);
-    // Polled (the other instance rebuilds its index after the NOTIFY); the time is a benchmark figure, not asserted.
-    let answer = '';
-    const until = Date.now() + 90_000;
-    for (let chat = 302; !answer.startsWith('Bộ Công an chủ trì') && Date.now() < until; chat++) {
-      answer = await say(instances[1]!.url, chat, question);
-      if (!answer.startsWith('Bộ Công an chủ trì')) await new Promise((r) => setTimeout(r, 100));
-    }
+    // Polled: each instance rebuilds its index after the NOTIFY, the one beside the ingest too, and on a
+    // loaded machine either may be late; the time is a benchmark figure, not asserted.
+    const polled = async (url: string, firstChat: number) => {
+      let answer = '';
+      const until = Date.now() + 90_000;
+      for (let chat = firstChat; !answer.startsWith('Bộ Công an chủ trì') && Date.now() < until; chat++) {
+        // A POST on a keep-alive socket the server closed while idle during the ingest (a race a loaded
+        // machine makes likely; undici does not resend a POST) is just one more poll.
+        answer = await say(url, chat, question).catch(() => '');
+        if (!answer.startsWith('Bộ Công an chủ trì')) await new Promise((r) => setTimeout(r, 100));
+      }
+      return answer;
+    };
+    const answer = await polled(instances[1]!.url, 302);
     expect(answer).toMatch(/^Bộ Công an chủ trì/);
     expect(answer).toContain('Kỳ Lân Số');
-    expect(await say(instances[0]!.url, 100_000, question)).toMatch(/^Bộ Công an chủ trì/);
+    expect(await polled(instances[0]!.url, 100_000)).toMatch(/^Bộ Công an chủ trì/);
     // The repository's corpus files are the seed: the ingest did not touch them.
     expect(readFileSync(join(REPO_ROOT, 'corpus', 'documents.json'), 'utf8')).not.toContain('Kỳ Lân Số');
 

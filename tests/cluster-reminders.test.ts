@@ -92,7 +92,7 @@ describe.skipIf(!PG_SERVER_URL)('reminders in a cluster (PostgreSQL)', () => {
     expect([...byChat.values()].every((texts) => texts.length === 1)).toBe(true);
     expectAllDelivered(expected, byChat);
     expect(await deliveryStatuses()).toEqual([{ status: 'sent', n: expected.length }]);
-  }, 60_000);
+  }, 180_000);
 
   it('the lock holder is SIGKILLed mid-fan-out; a pass on the other instance sends the rest: nothing lost, at most one repeat per chat', async () => {
     const CHATS = 300;
@@ -116,5 +116,5 @@ describe.skipIf(!PG_SERVER_URL)('reminders in a cluster (PostgreSQL)', () => {
     const counts = [...byChat.values()].map((l) => l.length);
     expect(Math.max(...counts)).toBeLessThanOrEqual(2);
     expect(await deliveryStatuses()).toEqual([{ status: 'sent', n: expected.length }]);
-  }, 60_000);
+  }, 180_000);
 });

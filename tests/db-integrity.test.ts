@@ -4,7 +4,7 @@
  * DB_BACKUP_KEEP; restore brings the data back; /healthz fails when the database is damaged.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,26 @@ describe('database integrity', () => {
       (e: unknown) => e,
     );
     expect(appErr).toBeInstanceOf(DatabaseIntegrityError);
+    expect(startFailureMessage(appErr)).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    ['a garbage header', (file: string) => {
+      const fd = openSync(file, 'r+');
+      writeSync(fd, Buffer.alloc(100, 0x5a), 0, 100, 0);
+      closeSync(fd);
+    }],
+    ['a file cut in the middle of a page', (file: string) => truncateSync(file, Math.floor(statSync(file).size / 2) + 123)],
+  ])('other damage (%s) stops start-up too, naming the file, in one line without a stack trace', async (_what, hurt) => {
+    const dir = freshDataDir();
+    const file = await populated(dir);
+    hurt(file);
+    const appErr = await startTestApp({ DATA_DIR: dir }).then(
+      async (app) => (await app.stop(), null),
+      (e: unknown) => e,
+    );
+    expect(appErr).toBeInstanceOf(DatabaseIntegrityError);
+    expect(startFailureMessage(appErr)).toContain(file);
     expect(startFailureMessage(appErr)).not.toMatch(/\n\s+at /);
   });
 

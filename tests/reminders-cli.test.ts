@@ -43,7 +43,7 @@ describe('npm run remind', () => {
     const badNow = await run(['--once', '--dry-run', '--now', '2024-02-30']);
     expect(badNow.code).toBe(1);
     expect(badNow.stderr).toContain('--now');
-  }, 20_000);
+  }, 120_000);
 
   it('--dry-run prints the messages and records nothing', async () => {
     const store = new SqliteStore(join(env.DATA_DIR!, 'assistant.db'));
@@ -57,7 +57,7 @@ describe('npm run remind', () => {
     const after = new SqliteStore(join(env.DATA_DIR!, 'assistant.db'));
     expect(await after.lastPassDate()).toBeNull();
     await after.close();
-  }, 20_000);
+  }, 120_000);
 
   it('SIGKILL mid fan-out, then a second run: every due reminder arrives, at most one repeat per chat', async () => {
     fake = await startFakeTelegram();
@@ -120,5 +120,5 @@ describe('npm run remind', () => {
     const third = await run(['--once', '--now', '2024-03-24'], tgEnv);
     expect(third.code).toBe(0);
     expect(f.sent().length).toBe(total);
-  }, 30_000);
+  }, 120_000);
 });

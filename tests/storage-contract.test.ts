@@ -205,5 +205,80 @@ for (const engine of engines) {
       expect(await s.acquireLease('pass', 'B', t, later)).toBe('B');
       await s.releaseLease('pass', 'B');
     });
+
+    it('inbox reply retries: replies stored once, parts counted, a due retry claimed once, given up after the last', async () => {
+      const s = await store();
+      const replies = [
+        { chatId: '7', text: '(1/2) Bộ Y tế chủ trì…', options: { parse_mode: 'HTML' } },
+        { chatId: '7', text: '(2/2) …trước 31/12/2024.' },
+      ];
+      expect(await s.inbox.receive('telegram', [{ id: '100', payload: { q: 1 } }], { begin: true })).toHaveLength(1);
+      await s.inbox.plan('telegram', '100', replies);
+      await s.inbox.plan('telegram', '100', [{ chatId: '7', text: 'khác' }]); // computed again after a crash: the first plan stands
+      await s.inbox.sent('telegram', '100', 1);
+      expect(await s.inbox.due('telegram')).toEqual([]); // nothing scheduled yet
+
+      expect(await s.inbox.retryLater('telegram', '100', (n) => (n === 1 ? 0 : undefined))).toEqual({ retry: 1, delayMs: 0 });
+      expect(await s.inbox.due('telegram')).toEqual([{ updateId: '100', payload: { q: 1 }, attempts: 1, replies, sent: 1 }]);
+      expect(await s.inbox.due('telegram')).toEqual([]); // claimed: not handed out twice
+
+      // A retry an hour away is not due; the second failure is retry number 2.
+      expect(await s.inbox.retryLater('telegram', '100', (n) => (n === 2 ? 3_600_000 : undefined))).toEqual({ retry: 2, delayMs: 3_600_000 });
+      expect(await s.inbox.due('telegram')).toEqual([]);
+      expect(await s.inbox.pendingCount('telegram')).toBe(1);
+
+      // Out of retries: failed, never processed again, and a later failure report changes nothing.
+      expect(await s.inbox.retryLater('telegram', '100', () => undefined)).toBeUndefined();
+      expect(await s.inbox.pendingCount('telegram')).toBe(0);
+      expect(await s.inbox.begin('telegram', '100')).toBe(false);
+      expect(await s.inbox.retryLater('telegram', '100', () => 0)).toBeUndefined();
+      expect(await s.inbox.due('telegram')).toEqual([]);
+
+      // Done or given up by fail(): no retry either.
+      await s.inbox.receive('zalo', [{ id: 'a', payload: {} }, { id: 'b', payload: {} }], { begin: true });
+      await s.inbox.plan('zalo', 'a', [{ chatId: '9', text: 'x' }]);
+      await s.inbox.plan('zalo', 'b', [{ chatId: '9', text: 'y' }]);
+      await s.inbox.retryLater('zalo', 'a', () => 0);
+      await s.inbox.retryLater('zalo', 'b', () => 0);
+      await s.inbox.done('zalo', 'a');
+      await s.inbox.fail('zalo', 'b');
+      expect(await s.inbox.due('zalo')).toEqual([]);
+      expect(await s.inbox.pendingCount('zalo')).toBe(0);
+    });
+
+    it('a new attempt supersedes a scheduled retry; two instances claiming at once resend each row once', async () => {
+      const reopen = await engine.database();
+      const a = await reopen();
+      const b = await reopen();
+      const ids = Array.from({ length: 30 }, (_, i) => String(200 + i));
+      await a.inbox.receive('telegram', ids.map((id) => ({ id, payload: { id } })), { begin: true });
+      for (const id of ids) {
+        await a.inbox.plan('telegram', id, [{ chatId: id, text: `trả lời ${id}` }]);
+        await a.inbox.retryLater('telegram', id, () => 0);
+      }
+      expect(await b.inbox.begin('telegram', '200')).toBe(true); // answered again from the start: not also resent
+      const [x, y] = await Promise.all([a.inbox.due('telegram'), b.inbox.due('telegram')]);
+      const claimed = [...x, ...y].map((i) => i.updateId).sort();
+      expect(claimed).toEqual(ids.slice(1));
+      expect(await a.inbox.due('telegram')).toEqual([]);
+      expect(await b.inbox.due('telegram')).toEqual([]);
+    });
+
+    it('an instance stopped while a retry waits: the next one takes the update over with its replies and the parts sent', async () => {
+      const reopen = await engine.database();
+      const a = await reopen();
+      await a.inbox.receive('zalo', [{ id: '300', payload: { q: 'x' } }], { begin: true });
+      await a.inbox.plan('zalo', '300', [{ chatId: '5', text: '(1/2) …' }, { chatId: '5', text: '(2/2) …' }]);
+      await a.inbox.sent('zalo', '300', 1);
+      await a.inbox.retryLater('zalo', '300', () => 3_600_000);
+      await a.close();
+      const b = await reopen();
+      expect(await b.inbox.orphans('zalo')).toEqual([
+        { updateId: '300', payload: { q: 'x' }, attempts: 1, replies: [{ chatId: '5', text: '(1/2) …' }, { chatId: '5', text: '(2/2) …' }], sent: 1 },
+      ]);
+      expect(await b.inbox.begin('zalo', '300')).toBe(true);
+      await b.inbox.done('zalo', '300');
+      expect(await b.inbox.pendingCount('zalo')).toBe(0);
+    });
   });
 }

@@ -43,3 +43,11 @@ export const inboxPending = new Gauge({ name: 'tro_ly_inbox_pending', help: 'Tin
 
 /** Ingest runs by result (ok, failed). */
 export const ingestRuns = new Counter({ name: 'tro_ly_ingest_runs_total', help: 'Lần nạp văn bản theo kết quả', labelNames: ['result'] as const, registers: [registry] });
+
+/** Replies the platform refused (5xx, unreachable) and the running process retries: scheduled, delivered (after a retry), failed (given up). */
+export const replyRetries = new Counter({
+  name: 'tro_ly_reply_retries_total',
+  help: 'Câu trả lời gửi lỗi được thử lại: scheduled (hẹn thử lại), delivered (gửi được sau khi thử lại), failed (bỏ sau số lần tối đa)',
+  labelNames: ['channel', 'result'] as const,
+  registers: [registry],
+});

@@ -9,6 +9,11 @@
  * time, since it holds the lock while it moves them. The attempts counter still bounds
  * every update to two answers.
  *
+ * Reply retries (columns of migration 4): any instance may resend a row whose retry is
+ * due; the claim clears `next_at` and makes the row its own in one statement (rows
+ * locked by another claim are skipped), so one instance resends a given row at a time,
+ * and the takeover of a dead owner's rows clears `next_at` too.
+ *
  * The question log is written in batches (one INSERT per flush, every
  * {@link QUESTION_FLUSH_MS}): statistics need no round trip on the answer's path.
  */
@@ -16,8 +21,18 @@ import { randomInt } from 'node:crypto';
 import type pg from 'pg';
 import { PRESENCE_NAMESPACE } from './postgres-schema.js';
 import { MAX_QUESTION_CHARS, newSalt, pseudonym } from './questions.js';
-import { KEEP_DONE_UPDATES } from './sqlite-inbox.js';
-import { MAX_INBOX_ATTEMPTS, type FeedbackRow, type Inbox, type InboxItem, type QuestionInput, type QuestionRow, type QuestionStats } from './types.js';
+import { inboxItem, KEEP_DONE_UPDATES, type InboxRow } from './sqlite-inbox.js';
+import {
+  MAX_INBOX_ATTEMPTS,
+  type FeedbackRow,
+  type Inbox,
+  type InboxItem,
+  type QuestionInput,
+  type QuestionRow,
+  type QuestionStats,
+  type ReplyRetry,
+  type StoredReply,
+} from './types.js';
 
 /** Longest wait before logged questions are written. */
 export const QUESTION_FLUSH_MS = 250;
@@ -77,14 +92,15 @@ export class PostgresInbox implements Inbox {
 
   async begin(channel: string, updateId: string): Promise<boolean> {
     const r = await this.pool.query(
-      `UPDATE inbox SET attempts = attempts + 1 WHERE channel = $1 AND update_id = $2 AND status = 'pending' AND attempts < ${MAX_INBOX_ATTEMPTS}`,
+      // A retry scheduled before is superseded by this attempt.
+      `UPDATE inbox SET attempts = attempts + 1, next_at = NULL WHERE channel = $1 AND update_id = $2 AND status = 'pending' AND attempts < ${MAX_INBOX_ATTEMPTS}`,
       [channel, updateId],
     );
     return (r.rowCount ?? 0) > 0;
   }
 
   async done(channel: string, updateId: string): Promise<void> {
-    await this.pool.query(`UPDATE inbox SET status = 'done', done_at = $3 WHERE channel = $1 AND update_id = $2`, [channel, updateId, new Date().toISOString()]);
+    await this.pool.query(`UPDATE inbox SET status = 'done', next_at = NULL, done_at = $3 WHERE channel = $1 AND update_id = $2`, [channel, updateId, new Date().toISOString()]);
   }
 
   async orphans(channel: string): Promise<InboxItem[]> {
@@ -100,12 +116,13 @@ export class PostgresInbox implements Inbox {
         const { rows } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [PRESENCE_NAMESPACE, owner]);
         if (!rows[0]?.ok) continue; // alive (or another instance is taking its rows over right now)
         try {
-          const taken = await c.query<{ update_id: string; payload: string; attempts: number; status: string }>(
-            `UPDATE inbox SET owner = $3, status = CASE WHEN attempts >= ${MAX_INBOX_ATTEMPTS} THEN 'failed' ELSE status END
-             WHERE channel = $1 AND owner = $2 AND status = 'pending' RETURNING update_id, payload, attempts, status`,
+          // next_at cleared: a retry due now is resent by this takeover, not also by a claim (see due()).
+          const taken = await c.query<InboxRow & { status: string }>(
+            `UPDATE inbox SET owner = $3, next_at = NULL, status = CASE WHEN attempts >= ${MAX_INBOX_ATTEMPTS} THEN 'failed' ELSE status END
+             WHERE channel = $1 AND owner = $2 AND status = 'pending' RETURNING update_id, payload, attempts, replies, sent, status`,
             [channel, owner, me],
           );
-          for (const r of taken.rows) if (r.status === 'pending') out.push({ updateId: r.update_id, payload: JSON.parse(r.payload) as unknown, attempts: r.attempts });
+          for (const r of taken.rows) if (r.status === 'pending') out.push(inboxItem(r));
         } finally {
           await c.query('SELECT pg_advisory_unlock($1, $2)', [PRESENCE_NAMESPACE, owner]);
         }
@@ -114,11 +131,11 @@ export class PostgresInbox implements Inbox {
       }
     }
     // Stored by this instance but never started (received before the channel was connected).
-    const { rows } = await this.pool.query<{ update_id: string; payload: string; attempts: number }>(
-      `SELECT update_id, payload, attempts FROM inbox WHERE channel = $1 AND owner = $2 AND status = 'pending' AND attempts = 0`,
+    const { rows } = await this.pool.query<InboxRow>(
+      `SELECT update_id, payload, attempts, replies, sent FROM inbox WHERE channel = $1 AND owner = $2 AND status = 'pending' AND attempts = 0`,
       [channel, me],
     );
-    for (const r of rows) out.push({ updateId: r.update_id, payload: JSON.parse(r.payload) as unknown, attempts: r.attempts });
+    for (const r of rows) out.push(inboxItem(r));
     return out.sort((a, b) => numericOrder(a.updateId, b.updateId));
   }
 
@@ -135,7 +152,64 @@ export class PostgresInbox implements Inbox {
     );
   }
 
-  /** Frees the presence lock (the rows of a clean stop are all done). */
+  async plan(channel: string, updateId: string, replies: StoredReply[]): Promise<void> {
+    await this.pool.query(`UPDATE inbox SET replies = $3, sent = 0 WHERE channel = $1 AND update_id = $2 AND status = 'pending' AND replies IS NULL`, [
+      channel,
+      updateId,
+      JSON.stringify(replies),
+    ]);
+  }
+
+  async sent(channel: string, updateId: string, count: number): Promise<void> {
+    await this.pool.query(`UPDATE inbox SET sent = $3 WHERE channel = $1 AND update_id = $2`, [channel, updateId, count]);
+  }
+
+  async retryLater(channel: string, updateId: string, delayFor: (retry: number) => number | undefined): Promise<ReplyRetry | undefined> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      try {
+        const { rows } = await c.query<{ retries: number }>(
+          `UPDATE inbox SET retries = retries + 1 WHERE channel = $1 AND update_id = $2 AND status = 'pending' RETURNING retries`,
+          [channel, updateId],
+        );
+        const retries = rows[0]?.retries;
+        const delayMs = retries === undefined ? undefined : delayFor(retries);
+        if (retries !== undefined && delayMs === undefined) {
+          await c.query(`UPDATE inbox SET status = 'failed', next_at = NULL, done_at = $3 WHERE channel = $1 AND update_id = $2`, [channel, updateId, new Date().toISOString()]);
+        } else if (delayMs !== undefined) {
+          await c.query(`UPDATE inbox SET next_at = $3 WHERE channel = $1 AND update_id = $2`, [channel, updateId, new Date(Date.now() + delayMs).toISOString()]);
+        }
+        await c.query('COMMIT');
+        return retries !== undefined && delayMs !== undefined ? { retry: retries, delayMs } : undefined;
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      c.release();
+    }
+  }
+
+  async due(channel: string): Promise<InboxItem[]> {
+    const me = await this.presence();
+    // One statement: the rows are locked as they are picked (those another instance is claiming are
+    // skipped), then made this instance's with next_at cleared, so no other claim can take them.
+    const { rows } = await this.pool.query<InboxRow & { received_at: string }>(
+      `UPDATE inbox SET next_at = NULL, owner = $3 WHERE (channel, update_id) IN (
+         SELECT channel, update_id FROM inbox WHERE channel = $1 AND status = 'pending' AND next_at IS NOT NULL AND next_at <= $2
+         FOR UPDATE SKIP LOCKED)
+       RETURNING update_id, payload, attempts, replies, sent, received_at`,
+      [channel, new Date().toISOString(), me],
+    );
+    return rows.sort((a, b) => a.received_at.localeCompare(b.received_at) || numericOrder(a.update_id, b.update_id)).map(inboxItem);
+  }
+
+  async fail(channel: string, updateId: string): Promise<void> {
+    await this.pool.query(`UPDATE inbox SET status = 'failed', next_at = NULL, done_at = $3 WHERE channel = $1 AND update_id = $2`, [channel, updateId, new Date().toISOString()]);
+  }
+
+  /** Frees the presence lock: rows still pending (a reply waiting for its retry) are taken over by another instance. */
   async close(): Promise<void> {
     const held = await this.held?.catch(() => undefined);
     this.held = undefined;

@@ -152,6 +152,17 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX questions_asked_at ON questions (asked_at);
     `,
   },
+  {
+    version: 4,
+    description: 'inbox keeps the replies of an update until each is accepted, and when to retry a failed one',
+    sql: `
+      ALTER TABLE inbox ADD COLUMN replies TEXT;                         -- JSON array, set once computed
+      ALTER TABLE inbox ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;      -- replies accepted so far
+      ALTER TABLE inbox ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;   -- failed sends retried in process
+      ALTER TABLE inbox ADD COLUMN next_at TEXT;                         -- next retry (NULL: none scheduled)
+      CREATE INDEX inbox_retry_due ON inbox (channel, next_at) WHERE status = 'pending' AND next_at IS NOT NULL;
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]!.version;

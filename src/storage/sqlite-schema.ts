@@ -146,6 +146,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX conversation_memory_expiry ON conversation_memory (expires_at);
     `,
   },
+  {
+    version: 6,
+    description: 'inbox keeps the replies of an update until each is accepted, and when to retry a failed one',
+    sql: `
+      ALTER TABLE inbox ADD COLUMN replies TEXT;                         -- JSON array, set once computed
+      ALTER TABLE inbox ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;      -- replies accepted so far
+      ALTER TABLE inbox ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;   -- failed sends retried in process
+      ALTER TABLE inbox ADD COLUMN next_at TEXT;                         -- next retry (NULL: none scheduled)
+    `,
+  },
 ];
 
 /** Latest schema version this code knows. */

@@ -142,11 +142,28 @@ export interface QuestionStats {
 /** Processing attempts per inbox update: a crash mid-reply repeats it once, never more. */
 export const MAX_INBOX_ATTEMPTS = 2;
 
+/** One outgoing message of a reply, as the channel sends it (options: platform fields such as parse_mode). */
+export interface StoredReply {
+  chatId: string;
+  text: string;
+  options?: Record<string, unknown>;
+}
+
 /** An update stored in the inbox and not yet answered. */
 export interface InboxItem {
   updateId: string;
   payload: unknown;
   attempts: number;
+  /** The replies computed before a crash or a failed send (undefined: not computed yet). */
+  replies?: StoredReply[];
+  /** How many of `replies` the platform accepted. */
+  sent: number;
+}
+
+/** A failed send counted by {@link Inbox.retryLater}: the retry's number and its delay. */
+export interface ReplyRetry {
+  retry: number;
+  delayMs: number;
 }
 
 /**
@@ -157,6 +174,11 @@ export interface InboxItem {
  * more than twice. On PostgreSQL the inbox is shared: each row names the instance
  * handling it, and the updates of an instance that died are taken over by another one
  * (or by itself once restarted).
+ *
+ * The replies computed for an update are stored with it before they are sent, with the
+ * number accepted so far: a reply the platform refused (5xx, unreachable) is sent again
+ * later by a running process, from the first one not accepted, without asking the
+ * question again (see channels/replies.ts).
  */
 export interface Inbox {
   /**
@@ -179,6 +201,23 @@ export interface Inbox {
   pendingCount(channel: string): Promise<number>;
   /** Drops old done rows, keeping the newest few thousand for de-duplication. */
   prune(channel: string): Promise<void>;
+  /** Stores the replies computed for a pending update before any is sent (kept if already stored). */
+  plan(channel: string, updateId: string, replies: StoredReply[]): Promise<void>;
+  /** The first `count` replies of the update were accepted by the platform. */
+  sent(channel: string, updateId: string, count: number): Promise<void>;
+  /**
+   * A send failed: counts a retry and schedules it `delayFor(retry)` ms from now, or marks the
+   * update failed when `delayFor` gives undefined (out of retries). Resolves to the retry, or
+   * undefined when the update was given up (or is no longer pending).
+   */
+  retryLater(channel: string, updateId: string, delayFor: (retry: number) => number | undefined): Promise<ReplyRetry | undefined>;
+  /**
+   * Claims the pending updates whose retry is due, oldest first: each is handed to one caller
+   * only, even with several instances on one database (the claim clears the schedule).
+   */
+  due(channel: string): Promise<InboxItem[]>;
+  /** Gives an update up (its reply cannot be delivered): never processed again. */
+  fail(channel: string, updateId: string): Promise<void>;
 }
 
 /**

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Update } from 'grammy/types';
+import pino from 'pino';
+import type { Conversation } from '../../src/conversation/conversation.js';
 import { startApp, type App } from '../../src/main.js';
 import { parseTelegramHtml } from './fake-telegram.js';
 
@@ -64,7 +66,7 @@ export function queryDb<T = Record<string, unknown>>(dataDir: string, sql: strin
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns a truthy value; rejects with `label` after timeoutMs. */
-export async function waitFor<T>(check: () => T | undefined | null | false, label: string, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(check: () => T | undefined | null | false, label: string, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
@@ -110,3 +112,13 @@ export async function post(url: string, body: unknown, headers: Record<string, s
   });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
+
+/** A logger whose lines (parsed JSON) are kept for assertions. */
+export function captureLogger() {
+  const lines: Array<{ level: number; msg: string } & Record<string, unknown>> = [];
+  const logger = pino({ level: 'info', base: undefined }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  return { logger, lines };
+}
+
+/** A conversation that answers every message with "Đã nhận: <text>" (for adapter tests). */
+export const echo = { handle: async (m: { text: string }) => [{ kind: 'info', text: `Đã nhận: ${m.text}` }], feedback: () => 'ok' } as unknown as Conversation;

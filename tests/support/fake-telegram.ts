@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BotCommand, Message, MessageEntity, Update, UserFromGetMe } from 'grammy/types';
-import { startLoopbackServer } from './loopback-server.js';
+import { createHolds, startLoopbackServer } from './loopback-server.js';
 
 export interface FakeTelegramOptions {
   /** Bot token; default '7000000001:AAFakeTokenForTests_abcdefghijklmnopq'. The part before ':' is the bot id. */
@@ -77,7 +77,7 @@ export interface FakeTelegram {
   readonly calls: RecordedCall[];
   /** Accepted sendMessage payloads (optionally for one chat), in order. */
   sent(chatId?: number | string): SentMessage[];
-  /** Resolves once `count` messages were accepted (for `chatId` if given); rejects after timeoutMs (default 5000). */
+  /** Resolves once `count` messages were accepted (for `chatId` if given); rejects after timeoutMs (default 30000: generous for a loaded machine). */
   waitForSent(count: number, opts?: { chatId?: number | string; timeoutMs?: number }): Promise<SentMessage[]>;
   /** Queues a raw update (update_id assigned if missing) and wakes a pending long poll. */
   queueUpdate(update: Omit<Update, 'update_id'> & { update_id?: number }): Update;
@@ -608,16 +608,11 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     throw new ApiError(400, 'Bad Request: the fake Telegram server only accepts JSON and url-encoded bodies (no file uploads)');
   }
 
-  const held = new Map<string, Array<() => void>>();
+  const holds = createHolds();
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const heldMethod = /\/([A-Za-z]+)$/.exec(url.pathname)?.[1] ?? '';
-    const queueHeld = held.get(heldMethod);
-    if (queueHeld) {
-      await new Promise<void>((resolve) => queueHeld.push(resolve));
-      if (res.destroyed || req.socket.destroyed) return;
-    }
+    if (!(await holds.wait(/\/([A-Za-z]+)$/.exec(url.pathname)?.[1] ?? '', req, res))) return;
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     const method = m?.[2] ?? url.pathname;
     const call: RecordedCall = { method, payload: undefined, at: Date.now(), status: 0 };
@@ -701,7 +696,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
         const timer = setTimeout(() => {
           sentWaiters.delete(check);
           reject(new Error(`fake-telegram: expected ${count} sent messages${o.chatId !== undefined ? ` to ${o.chatId}` : ''}, got ${sent(o.chatId).length}`));
-        }, o.timeoutMs ?? 5000);
+        }, o.timeoutMs ?? 30_000);
         sentWaiters.add(check);
         check();
       });
@@ -724,15 +719,9 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     },
     webhook: () => ({ url: webhookUrl, ...(webhookSecret ? { secretToken: webhookSecret } : {}) }),
     deliverWebhook,
-    hold(method) {
-      if (!held.has(method)) held.set(method, []);
-    },
-    release(method) {
-      const waiting = held.get(method) ?? [];
-      held.delete(method);
-      for (const go of waiting) go();
-    },
-    heldCount: (method) => held.get(method)?.length ?? 0,
+    hold: holds.hold,
+    release: holds.release,
+    heldCount: holds.heldCount,
     commands: () => [...commands],
     answeredCallbacks: () => [...answered],
     async close() {

@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startLoopbackServer } from './loopback-server.js';
+import { createHolds, startLoopbackServer, type Holds } from './loopback-server.js';
 
 export interface FakeZaloOptions {
   /** Default '1234567890123456789:FakeZaloSecretForTests'. */
@@ -83,13 +83,13 @@ export interface QueueTextInput {
   nameField?: 'display_name' | 'first_name';
 }
 
-export interface FakeZalo {
+export interface FakeZalo extends Pick<Holds, 'hold' | 'release' | 'heldCount'> {
   readonly apiRoot: string;
   readonly token: string;
   readonly calls: ZaloRecordedCall[];
   /** Accepted sendMessage payloads (optionally for one chat), in order. */
   sent(chatId?: string): ZaloSentMessage[];
-  /** Resolves once `count` messages were accepted (for `chatId` if given); rejects after timeoutMs (default 5000). */
+  /** Resolves once `count` messages were accepted (for `chatId` if given); rejects after timeoutMs (default 30000: generous for a loaded machine). */
   waitForSent(count: number, opts?: { chatId?: string; timeoutMs?: number }): Promise<ZaloSentMessage[]>;
   /** Queues a `message.text.received` update. */
   queueText(input: QueueTextInput): FakeZaloUpdate;
@@ -310,8 +310,12 @@ export async function startFakeZalo(opts: FakeZaloOptions = {}): Promise<FakeZal
     return new ZaloError(f.spec.status, f.spec.description ?? defaults[f.spec.status] ?? `Error ${f.spec.status}`, f.spec.retryAfter);
   }
 
+  const holds = createHolds();
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // A held call (e.g. sendMessage while testing a crash) waits here, before it is recorded or executed.
+    if (!(await holds.wait(/\/([A-Za-z]+)$/.exec(url.pathname)?.[1] ?? '', req, res))) return;
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
     const method = m?.[2] ?? url.pathname;
     const call: ZaloRecordedCall = { method, payload: {}, at: Date.now(), status: 0 };
@@ -373,7 +377,7 @@ export async function startFakeZalo(opts: FakeZaloOptions = {}): Promise<FakeZal
         const timer = setTimeout(() => {
           sentWaiters.delete(check);
           reject(new Error(`fake-zalo: expected ${count} sent messages${o.chatId ? ` to ${o.chatId}` : ''}, got ${sent(o.chatId).length}`));
-        }, o.timeoutMs ?? 5000);
+        }, o.timeoutMs ?? 30_000);
         sentWaiters.add(check);
         check();
       });
@@ -381,6 +385,9 @@ export async function startFakeZalo(opts: FakeZaloOptions = {}): Promise<FakeZal
     queueText,
     queueEvent,
     pendingUpdates: () => [...queue],
+    hold: holds.hold,
+    release: holds.release,
+    heldCount: holds.heldCount,
     failNext(method, spec, times = 1) {
       failures.push({ method, spec, left: times });
     },

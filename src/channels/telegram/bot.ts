@@ -9,7 +9,9 @@
  * No question is lost to a crash: every update is stored in the inbox (SQLite)
  * before Telegram is told it was received — the webhook's 200, or the next
  * polling offset — and marked done once its reply was accepted; start-up
- * processes what is still pending. Telegram faults never crash the process:
+ * processes what is still pending. A reply Telegram refuses (5xx, unreachable)
+ * is sent again by the running process, with a growing delay ({@link ReplyDelivery}).
+ * Telegram faults never crash the process:
  * 409 (another instance polls with this token) and an unreachable server are
  * retried with a growing delay and a warning each time; a refused token (401/404)
  * at start-up is a {@link TelegramStartError}.
@@ -23,9 +25,10 @@ import type { Reply } from '../../conversation/types.js';
 import type { Logger } from '../../config/logger.js';
 import { safeEqual } from '../../conversation/guards.js';
 import { readBody } from '../http.js';
-import type { Inbox } from '../../storage/types.js';
+import type { Inbox, StoredReply } from '../../storage/types.js';
+import { ReplyDeferred, ReplyDelivery, type ReplyRetryOptions } from '../replies.js';
 import { splitMessage } from '../split.js';
-import { escapeHtml, installTelegramTransformers, TelegramSender } from './sender.js';
+import { escapeHtml, installTelegramTransformers, TelegramSender, type TelegramApiOptions } from './sender.js';
 
 export interface TelegramBotOptions {
   token: string;
@@ -42,6 +45,10 @@ export interface TelegramBotOptions {
   retry?: { initialMs?: number; maxMs?: number };
   /** Long-poll timeout in seconds (default 30). */
   pollTimeoutSeconds?: number;
+  /** Retries of one API call (auto-retry: 429 and 5xx; default 2). */
+  sendRetry?: TelegramApiOptions['retry'];
+  /** Replies refused by Telegram (5xx, unreachable) are sent again later by the running process. */
+  replyRetry?: ReplyRetryOptions;
 }
 
 /** Telegram refused the token at start-up (401 Unauthorized, 404 Not Found): the operator must fix it. */
@@ -90,6 +97,7 @@ const MAX_TELEGRAM = 4096;
 export class TelegramChannel {
   readonly bot: Bot;
   readonly sender: TelegramSender;
+  private readonly replies: ReplyDelivery;
   /** Next polling offset: everything below it is stored in the inbox. */
   private offset = 0;
   /** Updates being handled: stop() waits for them. */
@@ -105,8 +113,18 @@ export class TelegramChannel {
     // Webhook updates are acknowledged as soon as they are stored (inbox), so no call can ride in
     // the webhook reply: every API call is a request of its own.
     this.bot = new Bot(opts.token, { client: { ...(opts.apiRoot && { apiRoot: opts.apiRoot }) } });
-    installTelegramTransformers(this.bot.api, { ...(opts.throttle === false && { throttle: false }) });
+    installTelegramTransformers(this.bot.api, { ...(opts.throttle === false && { throttle: false }), ...(opts.sendRetry && { retry: opts.sendRetry }) });
     this.sender = new TelegramSender(this.bot.api);
+    this.replies = new ReplyDelivery({
+      channel: CHANNEL,
+      ...(opts.inbox && { inbox: opts.inbox }),
+      logger: opts.logger,
+      // Chat ids are stored as text; Telegram's are integers (< 2^52), sent back as numbers.
+      send: async (r) => void (await this.bot.api.sendMessage(/^-?\d+$/.test(r.chatId) ? Number(r.chatId) : r.chatId, r.text, r.options)),
+      // Telegram's side or the network, not the chat (403 blocked, 400 chat not found are final).
+      transient: (err) => err instanceof HttpError || (err instanceof GrammyError && (err.error_code >= 500 || err.error_code === 429)),
+      ...(opts.replyRetry && { retry: opts.replyRetry }),
+    });
     this.install();
   }
 
@@ -118,8 +136,9 @@ export class TelegramChannel {
   private install(): void {
     const { conversation, logger } = this.opts;
     const onError = async (err: BotError) => {
-      // Telegram unreachable while replying: the update stays in the inbox and is answered after a restart.
-      if (err.error instanceof HttpError) throw err.error;
+      // A reply Telegram refused is retried later (ReplyDeferred); Telegram unreachable on another call: the
+      // update stays in the inbox and is answered after a restart.
+      if (err.error instanceof HttpError || err.error instanceof ReplyDeferred) throw err.error;
       logger.error({ err: err.error, update_id: err.ctx.update.update_id }, 'telegram update failed');
       // ctx.reply throws synchronously (not a rejected promise) when the update has no chat.
       if (err.ctx.chat) await err.ctx.reply('Xin lỗi, đã có lỗi khi xử lý tin nhắn này. Vui lòng thử lại.').catch(() => undefined);
@@ -157,7 +176,7 @@ export class TelegramChannel {
         addressedToBot: addressed,
       });
       await typing;
-      for (const reply of replies) await this.sendReply(ctx, reply);
+      await this.deliver(ctx, replies.flatMap((reply) => this.render(String(ctx.chat.id), reply)));
     });
 
     bot.on('callback_query:data', async (ctx) => {
@@ -173,19 +192,27 @@ export class TelegramChannel {
 
     bot.on('message', async (ctx) => {
       if (ctx.chat.type !== 'private') return;
-      await ctx.reply('Tôi chỉ đọc được tin nhắn chữ. Hãy gõ câu hỏi, ví dụ: «Bộ Y tế phải làm gì?», hoặc /trogiup.');
+      await this.deliver(ctx, [{ chatId: String(ctx.chat.id), text: 'Tôi chỉ đọc được tin nhắn chữ. Hãy gõ câu hỏi, ví dụ: «Bộ Y tế phải làm gì?», hoặc /trogiup.' }]);
     });
   }
 
-  /** Sends one reply as escaped HTML, split within Telegram's limit; feedback buttons on the last part of an answer. */
-  private async sendReply(ctx: Context, reply: Reply): Promise<void> {
+  /** One reply as Telegram messages: escaped HTML split within Telegram's limit; feedback buttons on the last part of an answer. */
+  private render(chatId: string, reply: Reply): StoredReply[] {
     const parts = splitMessage(reply.text, MAX_TELEGRAM - 200);
-    for (const [i, part] of parts.entries()) {
-      const html = renderHtml(part, reply.kind === 'answer' && i === 0);
-      const last = i === parts.length - 1;
-      const markup = reply.answerId && last ? new InlineKeyboard().text('👍 Hữu ích', `fb:up:${reply.answerId}`).text('👎 Chưa đúng', `fb:down:${reply.answerId}`) : undefined;
-      await ctx.reply(html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(markup && { reply_markup: markup }) });
-    }
+    return parts.map((part, i) => {
+      const markup = reply.answerId && i === parts.length - 1 ? new InlineKeyboard().text('👍 Hữu ích', `fb:up:${reply.answerId}`).text('👎 Chưa đúng', `fb:down:${reply.answerId}`) : undefined;
+      // Plain JSON (the keyboard too): stored in the inbox until Telegram accepts it.
+      const options = { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(markup && { reply_markup: { inline_keyboard: markup.inline_keyboard } }) };
+      return { chatId, text: renderHtml(part, reply.kind === 'answer' && i === 0), options };
+    });
+  }
+
+  /** Sends the messages answering this update (stored in the inbox first, retried later if Telegram refuses them). */
+  private deliver(ctx: Context, messages: StoredReply[]): Promise<void> {
+    // In a forum topic the answer goes to the topic asked in, as ctx.reply would.
+    const thread = ctx.msg?.is_topic_message ? { message_thread_id: ctx.msg.message_thread_id } : undefined;
+    const all = thread ? messages.map((m) => ({ ...m, options: { ...m.options, ...thread } })) : messages;
+    return this.replies.deliver(this.opts.inbox ? String(ctx.update.update_id) : undefined, all);
   }
 
   /**
@@ -238,16 +265,28 @@ export class TelegramChannel {
     // Updates stored before a crash (or a failed reply) are answered now, each at most twice overall.
     await this.recoverInbox();
     await this.opts.inbox?.prune(CHANNEL);
+    this.replies.start();
   }
 
   /**
    * Answers the updates nobody is answering: this process's from before a restart and, in a
-   * cluster, those of instances that died. Returns how many were picked up.
+   * cluster, those of instances that died; those whose replies were computed get the replies
+   * not yet accepted, without asking again. Returns how many were picked up.
    */
   async recoverInbox(): Promise<number> {
-    if (!this.opts.inbox || !this.connected || this.stopping) return 0;
-    const items = await this.opts.inbox.orphans(CHANNEL);
-    for (const item of items) this.dispatch(item.payload as Update, false);
+    const inbox = this.opts.inbox;
+    if (!inbox || !this.connected || this.stopping) return 0;
+    const items = await inbox.orphans(CHANNEL);
+    for (const item of items) {
+      const replies = item.replies;
+      if (!replies) this.dispatch(item.payload as Update, false);
+      else {
+        const resumed = (async () => {
+          if (await inbox.begin(CHANNEL, item.updateId)) await this.replies.resume({ ...item, replies });
+        })();
+        this.track(resumed.catch((err: unknown) => this.opts.logger.error({ err, update_id: item.updateId }, 'inbox write failed')));
+      }
+    }
     return items.length;
   }
 
@@ -312,13 +351,19 @@ export class TelegramChannel {
       try {
         await this.bot.handleUpdate(update);
       } catch (err) {
-        this.opts.logger.warn({ err, update_id: update.update_id }, 'Chưa trả lời được tin (sẽ thử lại khi khởi động lại).');
+        // A deferred reply was logged with its retry delay; it stays pending.
+        if (!(err instanceof ReplyDeferred)) this.opts.logger.warn({ err, update_id: update.update_id }, 'Chưa trả lời được tin (sẽ thử lại khi khởi động lại).');
         return;
       }
       await inbox?.done(CHANNEL, id);
     })().catch((err: unknown) => this.opts.logger.error({ err, update_id: update.update_id }, 'inbox write failed'));
-    this.inFlight.add(handled);
-    void handled.finally(() => this.inFlight.delete(handled));
+    this.track(handled);
+  }
+
+  /** Work that stop() waits for. */
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
   }
 
   /**
@@ -375,6 +420,7 @@ export class TelegramChannel {
     this.abort.abort();
     await this.loop?.catch(() => undefined);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await this.replies.stop();
     if (!this.opts.webhook && this.offset > 0 && this.connected) {
       await this.bot.api.getUpdates({ offset: this.offset, limit: 1, timeout: 0 }).catch(() => undefined);
     }

@@ -18,7 +18,7 @@ export interface TelegramApiOptions {
    * @grammyjs/auto-retry settings. Defaults: 2 retries (3 attempts), retry_after honoured up to 30 s
    * (a longer retry_after fails at once). Note: its 5xx backoff is fixed at 3 s, 6 s, 12 s….
    */
-  retry?: { maxRetryAttempts?: number; maxDelaySeconds?: number };
+  retry?: { maxRetryAttempts?: number; maxDelaySeconds?: number; rethrowInternalServerErrors?: boolean };
   /**
    * Network failures (grammY HttpError) are retried this many times, 1 s then 2 s apart (default 2);
    * auto-retry would retry them forever. getUpdates is never retried here (the poller does it).
@@ -44,6 +44,8 @@ export function installTelegramTransformers(api: Api, opts: Omit<TelegramApiOpti
       maxRetryAttempts: opts.retry?.maxRetryAttempts ?? 2,
       maxDelaySeconds: opts.retry?.maxDelaySeconds ?? 30,
       rethrowHttpErrors: true, // handled, with a bound, by retryNetworkErrors
+      // auto-retry waits 3 s even after its last 5xx attempt; callers retrying on their own turn it off.
+      rethrowInternalServerErrors: opts.retry?.rethrowInternalServerErrors ?? false,
     }),
   );
   return api;

@@ -6,16 +6,19 @@
  * order; a failing update is logged and never stops the loop. With an inbox,
  * every update is stored before it is acknowledged (webhook 200) or handled
  * (polling: Zalo has no offset, fetching confirms), marked done once answered,
- * and what is pending after a crash is answered at start-up (at most twice).
+ * and what is pending after a crash is answered at start-up (at most twice). A reply
+ * Zalo refuses (5xx, unreachable) is sent again by the running process, with a growing
+ * delay ({@link ReplyDelivery}).
  */
 import type { IncomingMessage as HttpRequest, ServerResponse } from 'node:http';
 import type { Logger } from '../../config/logger.js';
 import type { Conversation } from '../../conversation/conversation.js';
 import { safeEqual } from '../../conversation/guards.js';
 import { readBody } from '../http.js';
-import type { Inbox } from '../../storage/types.js';
+import type { Inbox, StoredReply } from '../../storage/types.js';
+import { ReplyDeferred, ReplyDelivery, type ReplyRetryOptions } from '../replies.js';
 import { ZaloApiError, ZaloBotClient, type ZaloUpdate } from './client.js';
-import { ZaloSender } from './sender.js';
+import { ZaloSender, type ZaloSenderOptions } from './sender.js';
 
 export interface ZaloBotOptions {
   token: string;
@@ -27,6 +30,10 @@ export interface ZaloBotOptions {
   pollTimeoutSeconds?: number;
   /** Where updates wait until answered. */
   inbox?: Inbox;
+  /** Retries of one message inside the sender (default 3 attempts, 0.5 s then 1 s apart). */
+  sendRetry?: Pick<ZaloSenderOptions, 'maxAttempts' | 'baseDelayMs'>;
+  /** Replies refused by Zalo (5xx, unreachable) are sent again later by the running process. */
+  replyRetry?: ReplyRetryOptions;
 }
 
 const CHANNEL = 'zalo';
@@ -43,6 +50,7 @@ const MAX_BODY_BYTES = 256 * 1024;
 export class ZaloChannel {
   readonly client: ZaloBotClient;
   readonly sender: ZaloSender;
+  private readonly replies: ReplyDelivery;
   private polling = false;
   private abort: AbortController | undefined;
   private loop: Promise<void> | undefined;
@@ -52,15 +60,26 @@ export class ZaloChannel {
 
   constructor(private readonly opts: ZaloBotOptions) {
     this.client = new ZaloBotClient({ token: opts.token, ...(opts.apiRoot && { apiRoot: opts.apiRoot }) });
-    this.sender = new ZaloSender(this.client, { logger: opts.logger });
+    this.sender = new ZaloSender(this.client, { logger: opts.logger, ...opts.sendRetry });
+    this.replies = new ReplyDelivery({
+      channel: CHANNEL,
+      ...(opts.inbox && { inbox: opts.inbox }),
+      logger: opts.logger,
+      send: (r) => this.sender.sendPart(r.chatId, r.text),
+      // Zalo's side or the network (status 0), not the chat (403 is a ChatUnreachableError).
+      transient: (err) => err instanceof ZaloApiError && (err.status === 0 || err.status >= 500 || err.errorCode >= 500 || err.errorCode === 429),
+      ...(opts.replyRetry && { retry: opts.replyRetry }),
+    });
   }
 
   async start(): Promise<void> {
     const me = await this.client.getMe();
     this.botName = me.account_name ?? '';
-    // Updates stored before a crash are answered now.
+    // Updates stored before a crash are answered now; those whose replies were computed get the
+    // replies not yet accepted, without asking again.
     await this.recoverInbox();
     await this.opts.inbox?.prune(CHANNEL);
+    this.replies.start();
     if (this.opts.webhook) {
       await this.client.setWebhook(this.opts.webhook.url, this.opts.webhook.secret);
       return;
@@ -94,12 +113,21 @@ export class ZaloChannel {
 
   /**
    * Answers the updates nobody is answering: this process's from before a restart and, in a
-   * cluster, those of instances that died. Returns how many were picked up.
+   * cluster, those of instances that died; those whose replies were computed get the replies
+   * not yet accepted, without asking again. Returns how many were picked up.
    */
   async recoverInbox(): Promise<number> {
-    if (!this.opts.inbox) return 0;
-    const items = await this.opts.inbox.orphans(CHANNEL);
-    for (const item of items) void this.enqueue(item.payload as ZaloUpdate, false);
+    const inbox = this.opts.inbox;
+    if (!inbox) return 0;
+    const items = await inbox.orphans(CHANNEL);
+    for (const item of items) {
+      const replies = item.replies;
+      if (!replies) void this.enqueue(item.payload as ZaloUpdate, false);
+      else
+        void this.chain(String(replies[0]?.chatId ?? ''), async () => {
+          if (await inbox.begin(CHANNEL, item.updateId)) await this.replies.resume({ ...item, replies });
+        });
+    }
     return items.length;
   }
 
@@ -119,16 +147,20 @@ export class ZaloChannel {
   enqueue(update: ZaloUpdate, begun: boolean): Promise<void> {
     const chatId = update?.message?.chat?.id;
     if (!chatId) return Promise.resolve();
-    const previous = this.chains.get(chatId) ?? Promise.resolve();
     const key = updateKey(update);
     const inbox = this.opts.inbox;
-    const next = previous
-      .then(async () => {
-        if (key !== undefined && inbox && !begun && !(await inbox.begin(CHANNEL, key))) return;
-        await this.handle(update);
-        if (key !== undefined) await inbox?.done(CHANNEL, key);
-      })
-      .catch((err) => this.opts.logger.error({ err }, 'zalo update failed'));
+    return this.chain(chatId, async () => {
+      if (key !== undefined && inbox && !begun && !(await inbox.begin(CHANNEL, key))) return;
+      await this.handle(update, key);
+      if (key !== undefined) await inbox?.done(CHANNEL, key);
+    });
+  }
+
+  /** Runs `work` after the chat's previous work; a failure is logged (a deferred reply was already). */
+  private chain(chatId: string, work: () => Promise<void>): Promise<void> {
+    const next = (this.chains.get(chatId) ?? Promise.resolve()).then(work).catch((err: unknown) => {
+      if (!(err instanceof ReplyDeferred)) this.opts.logger.error({ err }, 'zalo update failed');
+    });
     this.chains.set(chatId, next);
     void next.finally(() => {
       if (this.chains.get(chatId) === next) this.chains.delete(chatId);
@@ -136,12 +168,14 @@ export class ZaloChannel {
     return next;
   }
 
-  private async handle(update: ZaloUpdate): Promise<void> {
+  private async handle(update: ZaloUpdate, key: string | undefined): Promise<void> {
     const message = update.message;
     const chatId = String(message.chat.id);
     const group = String(message.chat.chat_type ?? '').toUpperCase() === 'GROUP';
+    // The parts of every reply, stored in the inbox before the first is sent (retried later if Zalo refuses one).
+    const deliver = (texts: string[]) => this.replies.deliver(this.opts.inbox ? key : undefined, texts.flatMap((t) => this.sender.parts(t).map((text): StoredReply => ({ chatId, text }))));
     if (update.event_name !== 'message.text.received' || typeof message.text !== 'string') {
-      if (!group) await this.sender.send({ chatId, text: NON_TEXT_HINT });
+      if (!group) await deliver([NON_TEXT_HINT]);
       return;
     }
     let text = message.text;
@@ -163,11 +197,8 @@ export class ZaloChannel {
       chatType: group ? 'group' : 'private',
       addressedToBot: addressed,
     });
-    for (const reply of replies) {
-      // Zalo has no buttons: offer feedback as commands instead.
-      const text = reply.kind === 'answer' ? `${reply.text}\n\nGõ /nguon để xem nguồn đầy đủ.` : reply.text;
-      await this.sender.send({ chatId, text });
-    }
+    // Zalo has no buttons: offer the sources as a command instead.
+    await deliver(replies.map((reply) => (reply.kind === 'answer' ? `${reply.text}\n\nGõ /nguon để xem nguồn đầy đủ.` : reply.text)));
   }
 
   /** Webhook POST: verifies the secret header in constant time, then answers 200 at once and handles the update. */
@@ -208,5 +239,6 @@ export class ZaloChannel {
     this.abort?.abort();
     await this.loop;
     await Promise.allSettled([...this.chains.values()]);
+    await this.replies.stop();
   }
 }

@@ -46,11 +46,21 @@ export class ZaloSender implements MessageSender {
   }
 
   async send(message: OutboundMessage): Promise<void> {
-    const parts = splitMessage(message.text, this.maxLength, { numberParts: true });
+    const parts = this.parts(message.text);
     if (parts.length === 0) throw new Error('ZaloSender: refusing to send an empty message');
     await this.#serial(message.chatId, async () => {
       for (const part of parts) await this.#sendPart(message.chatId, part);
     });
+  }
+
+  /** The numbered parts "(1/n) …" that send() would deliver for `text`. */
+  parts(text: string): string[] {
+    return splitMessage(text, this.maxLength, { numberParts: true });
+  }
+
+  /** Sends one part (≤ maxLength) as it is, paced and retried like send(), in order with other sends to the chat. */
+  sendPart(chatId: string, part: string): Promise<void> {
+    return this.#serial(chatId, () => this.#sendPart(chatId, part));
   }
 
   async #sendPart(chatId: string, text: string): Promise<void> {
