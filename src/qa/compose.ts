@@ -44,7 +44,9 @@ export class Composer {
     if (!best || best.coverage < MIN_COVERAGE) return (await this.fromPassages(u)) ?? (await this.refuse(u));
     // The same task in other documents: repeated, changed or superseded instructions.
     // Only rows that say the same thing (the question's numbers, most of its topic or of the best row's words), one per other document.
+    // Two rows state the same task when each one's words are mostly the other's.
     const bestWords = contentBigrams(best.row.task);
+    const bestSet = this.r.rowBigramsOf(best.row);
     const topic = this.r.topicBigrams(u, ...u.agencies, ...u.partners);
     const numbers = topic.filter((t) => /^\d+$/.test(t) && this.r.rowBigramsOf(best.row).has(t));
     const docs = new Set([best.row.docId]);
@@ -58,7 +60,7 @@ export class Composer {
       .filter((x) => sameAgency(x.row))
       .filter((x) => x.raw >= Math.max(MIN_COVERAGE + 0.1, best.raw - 0.4) && x.coverage >= MIN_COVERAGE)
       .filter((x) => numbers.every((n) => this.r.rowBigramsOf(x.row).has(n)))
-      .filter((x) => x.raw >= best.raw - 0.05 || x.raw >= 0.6 || this.r.coverage(bestWords, this.r.rowBigramsOf(x.row)) >= 0.3)
+      .filter((x) => (x.raw >= best.raw - 0.05 || x.raw >= 0.6) && this.r.coverage(bestWords, this.r.rowBigramsOf(x.row)) >= 0.6 && this.r.coverage(this.r.taskWords(x.row), bestSet) >= 0.5)
       .filter((x) => !docs.has(x.row.docId) && docs.add(x.row.docId))
       .slice(0, 2);
     const group = [best, ...same].sort((a, b) => this.r.docDate(b.row).localeCompare(this.r.docDate(a.row)));

@@ -488,6 +488,11 @@ export class Ranker {
     return topic.filter((b) => this.idf.has(b) && this.idf.get(b)! > generic);
   }
 
+  /** Content word pairs of a row's task text. */
+  taskWords(row: TaskRow): string[] {
+    return this.taskBigrams.get(row.id) ?? [];
+  }
+
   rowBigramsOf(row: TaskRow): ReadonlySet<string> {
     return this.rowBigrams.get(row.id) ?? new Set();
   }
