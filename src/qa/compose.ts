@@ -44,7 +44,6 @@ export class Composer {
     if (!best || best.coverage < MIN_COVERAGE) return (await this.fromPassages(u)) ?? (await this.refuse(u));
     // The same task in other documents: repeated, changed or superseded instructions.
     // Only rows that say the same thing (the question's numbers, most of its topic or of the best row's words), one per other document.
-    // Two rows state the same task when each one's words are mostly the other's.
     const bestWords = contentBigrams(best.row.task);
     const bestSet = this.r.rowBigramsOf(best.row);
     const topic = this.r.topicBigrams(u, ...u.agencies, ...u.partners);
@@ -60,7 +59,7 @@ export class Composer {
       .filter((x) => sameAgency(x.row))
       .filter((x) => x.raw >= Math.max(MIN_COVERAGE + 0.1, best.raw - 0.4) && x.coverage >= MIN_COVERAGE)
       .filter((x) => numbers.every((n) => this.r.rowBigramsOf(x.row).has(n)))
-      .filter((x) => (x.raw >= best.raw - 0.05 || x.raw >= 0.6) && this.r.coverage(bestWords, this.r.rowBigramsOf(x.row)) >= 0.6 && this.r.coverage(this.r.taskWords(x.row), bestSet) >= 0.5)
+      .filter((x) => (x.raw >= best.raw - 0.05 || x.raw >= 0.6) && this.sameTask(best.row, bestWords, bestSet, x.row))
       .filter((x) => !docs.has(x.row.docId) && docs.add(x.row.docId))
       .slice(0, 2);
     const group = [best, ...same].sort((a, b) => this.r.docDate(b.row).localeCompare(this.r.docDate(a.row)));
@@ -78,6 +77,16 @@ export class Composer {
     }
     const rows = [...group.map((g) => g.row), ...ranked.filter((x) => !group.includes(x)).slice(0, 3).filter((x) => x.coverage >= MIN_COVERAGE).map((x) => x.row)];
     return { grounded: true, answer: fit(lines.join('\n')), rows, citations };
+  }
+
+  /**
+   * Another row states the same task as the best one: given to the same body ("xây dựng Luật Dữ liệu" in two
+   * conclusions), or each row's words mostly the other's.
+   */
+  private sameTask(best: TaskRow, bestWords: string[], bestSet: ReadonlySet<string>, other: TaskRow): boolean {
+    // Same body: it matches the question as well (checked by the caller), so it is the same instruction restated.
+    if (other.lead.some((l) => best.lead.includes(l))) return true;
+    return this.r.coverage(bestWords, this.r.rowBigramsOf(other)) >= 0.6 && this.r.coverage(this.r.taskWords(other), bestSet) >= 0.5;
   }
 
   /** Rows ranked with coverage judged on the topic's specific terms too. */
