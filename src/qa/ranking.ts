@@ -132,7 +132,9 @@ export class Ranker {
   private readonly idf = new Map<string, number>();
   private readonly unseenIdf: number;
   /** Per-question memos: the same query is ranked and read by several composition steps. */
-  private readonly rankMemo = new WeakMap<Understanding, RankedRow[]>();
+  /** Rankings of the question being answered, by what a ranking depends on: variants of one query ("each year",
+   * "each side", "without the years") built as new objects rank once each. */
+  private readonly rankMemo = new Map<string, RankedRow[]>();
   private readonly topicMemo = new WeakMap<Understanding, Map<string, string[]>>();
   /** Rows whose document records a status, newest document first (later reports on earlier tasks). */
   private readonly statusRows: TaskRow[];
@@ -187,6 +189,7 @@ export class Ranker {
   /** Starts a new question: forgets the previous question's passage searches. */
   reset(): void {
     this.searchMemo.clear();
+    this.rankMemo.clear();
   }
 
   /** Topic of the question: content bigrams without question words, agencies' names or document references. */
@@ -363,10 +366,11 @@ export class Ranker {
 
   /** Task rows ranked for a question: topic coverage, lexical score, agency, partner and document agreement. */
   rankRows(u: Understanding): RankedRow[] {
-    let ranked = this.rankMemo.get(u);
+    const key = JSON.stringify([u.corrected, u.documents, u.agencies.map((a) => a.name), u.partners.map((a) => a.name), u.role, u.years, u.period, u.asks, u.now, u.folded, u.scope?.consumed]);
+    let ranked = this.rankMemo.get(key);
     if (!ranked) {
       ranked = this.rank(u);
-      this.rankMemo.set(u, ranked);
+      this.rankMemo.set(key, ranked);
     }
     return ranked;
   }
