@@ -173,9 +173,15 @@ export class Composer {
       const note = this.r.passages.chunks.find((c) => c.docId === docId && footnoteMark(c.text) === mark && carriesMarkIn(c.context, text));
       const chunk = note ?? this.r.passages.chunks.find((c) => c.docId === docId && footnoteMark(c.text) === mark);
       if (!chunk) continue;
-      const body = chunk.text.trim() === mark ? this.r.passages.chunks[chunk.id + 1]?.text ?? '' : chunk.text;
+      let body = chunk.text.trim() === mark ? this.r.passages.chunks[chunk.id + 1]?.text ?? '' : chunk.text;
+      // A footnote runs on over the next lines ("“5 đẩy mạnh” …", "“5 bảo đảm” …", "“5 không” …") until the next mark.
+      for (let k = chunk.id + 1; k <= chunk.id + 3 && topic.length > 0; k++) {
+        const next = this.r.passages.chunks[k];
+        if (!next || next.docId !== docId || next.section !== chunk.section || footnoteMark(next.text)) break;
+        if (!body.includes(next.text)) body = `${body} ${next.text}`;
+      }
       // A long footnote is quoted from the clause the question is about ("“5 không”: …").
-      const q = this.focusedQuote(body, 300, topic);
+      const q = this.focusedQuote(body, topic.length > 0 ? 420 : 300, topic);
       if (!q.quote) continue;
       out.push(`Chú thích ${mark}: ${q.skipped ? '[…] ' : ''}“${q.quote}”${q.truncated ? ' […]' : ''}`);
       citations.push({ docId, title: this.r.docById.get(docId)?.title ?? docId, quote: q.quote });

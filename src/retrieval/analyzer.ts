@@ -135,7 +135,10 @@ export function contentBigrams(text: string): string[] {
   for (const w of words) if (/^\d{2,}$/.test(w) && !/^0\d$/.test(w)) out.push(w);
   // A count before a noun ("5 trọng tâm", "05 chức năng") says which list is meant.
   words.forEach((w, i) => {
-    if (/^\d$|^0\d$/.test(w) && isContent(words[i + 1] ?? '') && words[i + 1]!.length >= 2) out.push(String(Number(w)));
+    if (/^\d$|^0\d$/.test(w) && isContent(words[i + 1] ?? '') && words[i + 1]!.length >= 2) {
+      // The count and its noun together name a slogan or a list ("5 không", "3 nhất", "05 chức năng").
+      out.push(String(Number(w)), `${Number(w)}${JOIN}${words[i + 1]}`);
+    }
   });
   // A content word standing alone between question words ("VNeID được …", "top mấy ASEAN") is the topic too.
   if (out.length > 0) {
@@ -154,7 +157,10 @@ export function bigramSet(text: string): Set<string> {
   // Pairs never span brackets or clause punctuation: "Quốc gia (vắng: …" has no "giá vàng".
   for (const part of expandAbbreviations(text).split(/[()[\]:;!?]|[.,](?!\d)/)) {
     const words = tokenize(part);
-    for (let i = 0; i + 1 < words.length; i++) out.add(words[i]! + JOIN + words[i + 1]!);
+    for (let i = 0; i + 1 < words.length; i++) {
+      out.add(words[i]! + JOIN + words[i + 1]!);
+      if (/^0\d$/.test(words[i]!)) out.add(String(Number(words[i]!)) + JOIN + words[i + 1]!);
+    }
     for (const w of words) out.add(/^0\d$/.test(w) ? String(Number(w)) : w);
   }
   return out;
