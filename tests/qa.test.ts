@@ -334,6 +334,12 @@ describe('questions as people type them', () => {
     expect(typed.tasks.length).toBeGreaterThan(0);
   });
 
+  it('reads a count and its noun as a slogan, quoting the part of a long footnote about it', async () => {
+    const r = await assistant.ask('tinh thần 5 không trong chuyển đổi số gồm những gì?', { now: LATE });
+    expect(r.answer).toContain('Không tiền mặt');
+    for (const c of r.citations) expect(containsVerbatim(corpus.text(c.docId), c.quote)).toBe(true);
+  });
+
   it('reads "Bộ TC" as Bộ Tài chính and never "corrects" a two-letter abbreviation', () => {
     expect(assistant.parse('Bộ TC chủ trì những gì trong QĐ 2629?', LATE).agencies.map((a) => a.name)).toEqual(['Bộ Tài chính']);
   });
