@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { AskResult } from '../qa/assistant.js';
+import { REFERS_TO_EARLIER } from '../qa/understand.js';
 import { InProcessMemory } from '../storage/memory.js';
 import type { ConversationMemory, MemoryState } from '../storage/types.js';
 import { answerSeconds, answersTotal, updatesIn, updatesOut } from '../config/metrics.js';
@@ -300,7 +301,7 @@ export class Conversation {
     const words = f.split(' ').length;
     const prev = mem.question.replace(/[?.!]+$/, '');
     // "đề án đó", "video ấy", "nhiệm vụ trên": the thing asked about before, whatever else is named now.
-    const refersBack = REFERS_BACK.test(f) || /[\p{L}]\s+(?:đó|ấy|nói trên|vừa rồi)(?![\p{L}])/iu.test(text);
+    const refersBack = REFERS_TO_EARLIER.test(f) || /[\p{L}]\s+(?:đó|ấy|nói trên|vừa rồi)(?![\p{L}])/iu.test(text);
     if (refersBack && words <= 18) return `${prev} — ${text}`;
     if (mentions.length > 0) return text;
     // "còn giai đoạn 2028-2030 thì sao?": the same question for another period.
@@ -311,7 +312,7 @@ export class Conversation {
       const rest = asked.reduceRight((t, p) => t.slice(0, p.start) + t.slice(p.end), otherPeriod).replace(/\b(?:giai doan|nam|quy|thang|moc|den)\b/g, '').trim();
       if (asked.length === 1 && before.length >= 1 && rest === '') {
         const p = before[0]!;
-        const written = text.slice(0, text.length).normalize('NFC');
+        const written = text.normalize('NFC');
         const now = findPeriods(written)[0];
         return `${prev.slice(0, p.start)}${now ? written.slice(now.start, now.end) : asked[0]!.text}${prev.slice(p.end)}?`;
       }
@@ -413,10 +414,6 @@ function describeOffsets(offsets: number[]): string {
   return offsets.map((d) => (d === 0 ? 'đúng ngày đến hạn' : `${d} ngày`)).join(', ');
 }
 
-
-/** A noun of administrative writing followed by a demonstrative ("việc đó", "đề án này", "chỉ tiêu trên"). */
-const REFERS_BACK =
-  /\b(?:viec|nhiem vu|van ban|chi tieu|muc tieu|de an|du an|chuong trinh|ke hoach|bao cao|hoat dong|he thong|nen tang|phan mem|video|clip|luat|nghi dinh|noi dung|so lieu|ty le|cai|khoan|dot|hoi nghi|phien hop|ket luan|quyet dinh|nghi quyet|thong bao|co so du lieu|trong|trong so) (?:do|nay|ay|tren|noi tren|vua roi)\b(?! la\b)/;
 
 const GREETING = /^(?:xin chao|chao|chao ban|chao tro ly|chao em|chao anh|chao chi|hello|hi|hey|alo|xin chao tro ly)(?: ban| tro ly| em| anh| chi| ad)?$/;
 const THANKS = /^(?:(?:ok|vang|da|uh|u|duoc roi)\s+)?(?:cam on|cam on ban|cam on nhieu|cam on tro ly|cam on em|thanks|thank you|thank|tks|ty)(?: ban| nhieu| nha| nhe| tro ly| em| a| nhe ban)*$/;

@@ -24,7 +24,7 @@ import { Lists } from './lists.js';
 import { Ranker } from './ranking.js';
 import { findDocumentScope } from './scope.js';
 import { DocumentFacts } from './document-facts.js';
-import { understand, type Ask, type Intent, type Understanding } from './understand.js';
+import { REFERS_TO_EARLIER, understand, type Ask, type Intent, type Understanding } from './understand.js';
 
 /** One task row as returned to callers (the `ask --json` contract). */
 export interface AnswerTask {
@@ -254,7 +254,7 @@ export class Assistant {
       // back, so the first part's words are its topic too.
       // So does a part whose own words name nothing specific ("các bộ ngành thực tế đạt bao nhiêu?").
       const ownKeys = this.ranker.keyTerms(this.ranker.topicBigrams({ ...part }, ...part.agencies));
-      if (POINTS_BACK.test(part.folded) || ownKeys.length <= 1) part.corrected = `${part.corrected} | ${first.corrected}`;
+      if (POINTS_BACK.test(part.folded) || REFERS_TO_EARLIER.test(part.folded) || ownKeys.length <= 1) part.corrected = `${part.corrected} | ${first.corrected}`;
       // "Bộ GD&ĐT phải xong X trước ngày nào, và Y trong năm nào?": the subject of the first part carries over.
       if (part.agencies.length === 0 && first.agencies.length > 0 && !part.asks.includes('who') && !part.asks.includes('list')) {
         part.agencies = first.agencies;
@@ -359,7 +359,7 @@ const QUESTION_PHRASES = [
 ];
 
 /** A part of a question that refers to the part before ("lúc đó", "việc này", "trong số đó"). */
-const POINTS_BACK = /\b(?:luc do|khi do|trong do|trong so do|cai do|no|(?:viec|nhiem vu|chi tieu|van ban|de an|chuong trinh|ke hoach|nghi dinh|luat|he thong|nen tang|du an) (?:do|nay|tren|ay))\b/;
+const POINTS_BACK = /\b(?:luc do|khi do|cai do|no)\b/;
 
 /** Question words: a clause holding one asks something of its own. */
 const ASKING = /\b(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao|thu may|may)\b/;

@@ -8,7 +8,7 @@
  */
 import type { TaskRow } from '../corpus/types.js';
 import { bigramSet, contentBigrams } from '../retrieval/analyzer.js';
-import { carriesMark, footnoteMark } from '../retrieval/chunks.js';
+import { footnoteMark } from '../retrieval/chunks.js';
 import type { PassageHit } from '../retrieval/index.js';
 import { findPeriods } from '../text/periods.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';

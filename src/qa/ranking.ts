@@ -249,12 +249,17 @@ export class Ranker {
     return u.years.some((y) => {
       const near = anchors.get(y);
       if (!near || near.length === 0 || String(row.indicator?.year ?? '') === y || namesYear(context, y) || namesYear(title, y)) return true;
-      if (!row.indicator?.year && !/\b(?:19|20)\d\d\b/.test(own) && this.docDate(row).startsWith(y)) return true;
+      if (this.undatedRowYear(row) === y) return true;
       const first = y.slice(0, 4);
       if (!own.includes(first)) return false;
       const words = own.match(/[a-z0-9]+/g) ?? [];
       return words.some((w, i) => w === first && near.some((a) => bigramSet(words.slice(Math.max(0, i - 12), i + 12).join(' ')).has(a)));
     });
+  }
+
+  /** A row that names no year at all belongs to its document's year ("nhiệm vụ năm 2023" in a February 2023 report); '' otherwise. */
+  private undatedRowYear(row: TaskRow): string {
+    return !row.indicator?.year && !/\b(?:19|20)\d\d\b/.test(this.rowOwnText.get(row.id) ?? '') ? this.docDate(row).slice(0, 4) : '';
   }
 
   /** Folded document titles, computed once. */
@@ -359,8 +364,7 @@ export class Ranker {
     const title = this.foldedTitle(row?.docId ?? docId ?? '');
     const text = row ? foldedText : withoutDates(foldedText);
     // Several years or periods are alternatives ("giai đoạn 2025-2027 so với 2028-2030"): a source naming one answers.
-    // A row that names no year at all belongs to its document's year ("nhiệm vụ năm 2023" in a February 2023 report).
-    const docYear = row && !row.indicator?.year && !/\b(?:19|20)\d\d\b/.test(this.rowOwnText.get(row.id) ?? '') ? this.docDate(row).slice(0, 4) : '';
+    const docYear = row ? this.undatedRowYear(row) : '';
     return years.some((y) => namesYear(text, y) || String(row?.indicator?.year ?? '') === y || namesYear(title, y) || docYear === y);
   }
 

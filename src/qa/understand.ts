@@ -143,6 +143,13 @@ const SLANG: Array<[RegExp, string]> = [
   [/\bt(\d{1,2})\s*\/\s*(20\d\d)\b/g, 'thang $1/$2'],
   [/\bq\s*([1-4]|i{1,3}|iv)\s*\/\s*(20\d\d)\b/g, 'quy $1/$2'],
 ];
+/**
+ * A noun of administrative writing followed by a demonstrative ("việc đó", "đề án này", "chỉ tiêu trên"):
+ * the question refers to something said before (a follow-up, or the first part of a two-part question).
+ */
+export const REFERS_TO_EARLIER =
+  /\b(?:viec|nhiem vu|van ban|chi tieu|muc tieu|de an|du an|chuong trinh|ke hoach|bao cao|hoat dong|he thong|nen tang|phan mem|video|clip|luat|nghi dinh|noi dung|so lieu|ty le|cai|khoan|dot|hoi nghi|phien hop|ket luan|quyet dinh|nghi quyet|thong bao|co so du lieu|trong|trong so) (?:do|nay|ay|tren|noi tren|vua roi)\b(?! la\b)/;
+
 /** A date after these words is the asking date ("hôm nay là 20/4/2024"), not a deadline. */
 const TODAY_CUE = /(?:hom nay|bay gio|hien nay|tinh den|tinh toi|den nay|thoi diem|^\s*nay|^\s*den|^\s*toi)\s*(?:la\s*)?(?:ngay\s*)?,?\s*$/;
 
