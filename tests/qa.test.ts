@@ -369,6 +369,54 @@ describe('questions as people type them', () => {
     const r = await assistant.ask('Tỷ lệ hồ sơ được số hóa năm 2023 là bao nhiêu, các bộ ngành và địa phương đạt bao nhiêu?', { now: LATE });
     expect(r.query?.map((q) => q.text)).toEqual(['Tỷ lệ hồ sơ được số hóa năm 2023 là bao nhiêu', 'các bộ ngành và địa phương đạt bao nhiêu?']);
   });
+
+  it('reads "đến <ngày>" as the asking date and "Đề án 06" by its number when listing what is past due', async () => {
+    const r = await assistant.ask('đến 10/4/2023, chỉ tiêu nào của Đề án 06 đã quá hạn?', { now: LATE });
+    expect(r.tasks.length).toBeGreaterThan(0);
+    expect(r.tasks.some((t) => t.deadline === '2023-03-31')).toBe(true);
+    // Nothing due after the asking date, and nothing from the plan guidance that never names Đề án 06.
+    for (const t of r.tasks) expect(t.deadline! < '2023-04-10').toBe(true);
+    expect(r.tasks.every((t) => t.docId !== 'cv-2022-11-03')).toBe(true);
+  });
+
+  it('takes "đầu năm … (giữa tháng 2)" before "các mốc sắp tới" as when it is asked', () => {
+    const q = assistant.parse('Đầu năm 2024 (giữa tháng 2), các mốc sắp tới về dữ liệu mở là khi nào?', '2024-01-03');
+    expect(q.period).toBeNull();
+    expect(q.now).toBe('2024-02-15');
+  });
+
+  it('keeps a question word the user typed unless its neighbour is known to precede another spelling', () => {
+    expect(assistant.parse('thôn em là vùng lõm xóng', LATE).folded).toContain('lom song');
+    expect(assistant.parse('Bộ KHCN công bố khi nào', LATE).folded).toContain('cong bo khi nao');
+    expect(assistant.parse('NQ 03 đặt hạn khi nào', LATE).folded).toContain('dat han');
+  });
+
+  it('answers "thực tế đạt bao nhiêu" with the result stated in the text, not the target row', async () => {
+    const r = await assistant.ask('thực tế năm 2023 kinh tế số chiếm bao nhiêu % GDP?', { now: LATE });
+    expect(r.answer).toContain('16,5%');
+    expect(r.answer).not.toContain('Trên 16%');
+  });
+
+  it('answers a figure asked of two documents side by side, saying plainly which one does not state it', async () => {
+    const r = await assistant.ask('tỷ lệ dân số trưởng thành có chữ ký số: BC 12/2022 và BC tháng 2/2023 ghi bao nhiêu?', { now: LATE });
+    expect(r.answer).toContain('So sánh giữa 2 văn bản');
+    expect(r.answer).toContain('Trên 20%');
+    expect(r.answer).toMatch(/BC 12\/2022 \(BTTTT\):\s+không nêu/u);
+  });
+
+  it('reads "giao thêm gì cho <cơ quan>" as asking about that body', async () => {
+    expect(assistant.parse('TB 624 giao thêm gì cho Bộ Y tế?', LATE).agencies.map((a) => a.name)).toEqual(['Bộ Y tế']);
+    const r = await assistant.ask('Bộ Y tế được giao thêm gì trong TB 624', { now: LATE });
+    expect(r.answer).toMatch(/Bộ Y tế được giao \d+ nhiệm vụ/u);
+  });
+
+  it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
+    const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
+    expect(two.answer).toContain('Bộ Thông tin và Truyền thông');
+    expect(two.answer).toContain('01/12/2025');
+    const within = await assistant.ask('Trong công văn hướng dẫn kế hoạch chuyển đổi số năm 2023, chữ ký số từ xa ưu tiên theo nghị quyết nào?', { now: LATE });
+    expect(within.answer).toContain('50/NQ-CP');
+  });
 });
 
 describe('passage index cache', () => {

@@ -234,7 +234,8 @@ export class Assistant {
     for (const p of pieces) {
       const prev = merged.at(-1);
       const u = this.parse(p, now);
-      const ownTopic = this.ranker.topicBigrams(u, ...u.agencies).length >= 1 && fold(p).split(' ').length >= WORDS_OF_A_TOPIC;
+      // A part naming its own document ("… và QĐ phê duyệt chương trình này ký ngày nào?") asks about that document.
+      const ownTopic = (this.ranker.topicBigrams(u, ...u.agencies).length >= 1 || (prev !== undefined && u.documents.length > 0)) && fold(p).split(' ').length >= WORDS_OF_A_TOPIC;
       if (prev !== undefined && (!ownTopic || (u.agencies.length > 0 && this.ranker.topicBigrams(u, ...u.agencies).length === 0 && !/\?$/.test(prev)))) {
         merged[merged.length - 1] = `${prev.replace(/[?.!]+$/, '')}, ${p}`;
       } else merged.push(p);
@@ -286,6 +287,11 @@ export class Assistant {
         parts.push({ ...d, answer: `${y.includes('-') ? 'Giai đoạn' : 'Năm'} ${y}: ${d.answer}` });
       }
       if (parts.some((p) => p.grounded)) return combine(parts.filter((p) => p.grounded));
+    }
+    // "KQ 2022 theo BC 12/2022 và số mới nhất trong TB 7/2024": a figure asked of two named documents is a comparison.
+    if (u.intent === 'indicator' && u.documents.length >= 2) {
+      const sides = this.compareSides(u);
+      if (sides.length >= 2) return this.composer.compare(u, sides);
     }
     switch (u.intent) {
       case 'compare':
@@ -355,6 +361,7 @@ const QUESTION_PHRASES = [
   'giống nhau', 'khác nhau', 'so với', 'còn thì sao', 'chào bạn', 'xin chào', 'cảm ơn bạn', 'bạn ơi', 'chào ad', 'chào anh', 'chào chị', 'sắp đến hạn', 'đến hạn', 'quá hạn', 'hết hạn', 'trễ hạn', 'xử lý', 'ngành nào', 'đâu',
   'nhiệm vụ nào', 'văn bản nào', 'mới nhất', 'thời gian nào', 'ngày nào', 'tháng nào', 'năm nào', 'cơ quan nào', 'đơn vị nào', 'việc gì',
   'thôn bản', 'thôn xóm', 'thôn mình', 'xã mình', 'tổ mình', 'bà con', 'sóng điện thoại', 'vùng lõm sóng',
+  'các mốc sắp tới', 'mốc thời gian', 'thời điểm nào', 'giữa tháng', 'đầu tháng', 'cuối tháng', 'tuần sau', 'tháng sau',
   'được không', 'có không', 'là gì', 'gồm những gì', 'hạn khi nào', 'chỉ đạo', 'trực tiếp chỉ đạo', 'phối hợp', 'chủ trì', 'tỉnh nào', 'bộ nào', 'sao', 'ko', 'dc', 'j', 'ad', 'nhé',
 ];
 

@@ -196,10 +196,14 @@ export class Composer {
     const best = indicators[0];
     const bestAny = ranked[0];
     const passage = await this.fromPassages(u, true);
+    // The same indicator reported in several documents (figures differ between reports): newest first.
+    const same = best ? indicators.filter((x) => x !== best && x.coverage >= best.coverage - 0.05 && fold(x.row.task) === fold(best.row.task)) : [];
+    const group = best ? [best, ...same].sort((a, b) => this.r.docDate(b.row).localeCompare(this.r.docDate(a.row))) : [];
+    // "thực tế đạt bao nhiêu?" of an indicator whose rows give only the target: the result is stated in the text.
+    const targetOnly = group.length > 0 && RESULT_ASKED.test(fold(u.question)) && !/\b(?:muc tieu|chi tieu)\b/.test(fold(u.question)) && group.every((g) => !g.row.indicator?.result);
+    const stated = targetOnly ? await this.fromPassages(u, true, new Set(group.map((g) => this.r.chunkOfRow.get(g.row.id)?.id ?? -1))) : null;
+    if (stated) return stated;
     if (best && best.coverage >= MIN_COVERAGE && (!bestAny || best.coverage >= bestAny.coverage - 0.1)) {
-      // The same indicator reported in several documents (figures differ between reports): newest first.
-      const same = indicators.filter((x) => x !== best && x.coverage >= best.coverage - 0.05 && fold(x.row.task) === fold(best.row.task));
-      const group = [best, ...same].sort((a, b) => this.r.docDate(b.row).localeCompare(this.r.docDate(a.row)));
       const first = group[0]!.row;
       const lines = [`${indicatorLine(first)} ${describeLeads(first)} chủ trì chỉ tiêu «${brief(first.task, 160)}».`];
       const citations: Citation[] = [];
@@ -236,7 +240,7 @@ export class Composer {
    * sentences after it; for guidance whose best passage heads a section, the section's items
    * condensed in order.
    */
-  async fromPassages(u: Understanding, wantFigure = false): Promise<Draft | null> {
+  async fromPassages(u: Understanding, wantFigure = false, exclude: ReadonlySet<number> = new Set()): Promise<Draft | null> {
     const topic = this.r.topicBigrams(u);
     if (topic.length === 0) return null;
     const hits = await this.r.searchPassages(u.corrected, this.r.visibleDocs(u));
@@ -246,6 +250,7 @@ export class Composer {
     // A term the user puts in quotes (“5 không”) names exactly what to find.
     const quoted = /[“"]([^”"]{2,40})[”"]/u.exec(u.question)?.[1];
     for (const hit of hits) {
+      if (exclude.has(hit.chunk.id)) continue;
       const quotes = quoted !== undefined && fold(hit.chunk.text).includes(fold(quoted));
       if (!this.r.mentionsYears(fold(`${hit.chunk.text} ${hit.chunk.context}`), null, u.years, hit.chunk.docId)) continue;
       const sentences = sentencesOf(hit.chunk.text);
@@ -374,6 +379,9 @@ export function indicatorLine(row: TaskRow): string {
   const parts = [v.target && `Mục tiêu${v.year ? ` năm ${v.year}` : ''}: ${v.target}`, v.result && `Kết quả${v.year ? ` năm ${v.year}` : ''}: ${v.result}`, row.status && `tình trạng: ${row.status}`];
   return `${parts.filter(Boolean).join('; ')}.`;
 }
+
+/** Asks what was achieved, not what was set ("thực tế đạt", "đã đạt được", "kết quả"). */
+const RESULT_ASKED = /\b(?:thuc te|da dat|dat duoc|ket qua|dat khoang|dong gop khoang)\b/;
 
 /** The unit of "bao nhiêu <unit>" (folded), as a pattern a sentence must match: a figure answers only in the unit asked. */
 function unitAsked(folded: string): RegExp | null {

@@ -79,9 +79,14 @@ export class DocumentFacts {
   private documentOn(u: Understanding): Draft | null {
     // The part's own words (a two-part question's heading included), not the documents it was scoped to.
     const own = this.parse(u.question, u.now);
-    const topic = this.c.r.topicBigrams({ ...own, documents: [], scope: null }, ...own.agencies);
+    // "bằng QĐ nào" says what is asked, not what the document is about.
+    // Same length, so the offsets of a document named in the question stay valid.
+    const corrected = own.corrected.replace(new RegExp(WHICH_DOCUMENT.source, 'g'), (m) => `|${' '.repeat(m.length - 1)}`);
+    const topic = this.c.r.topicBigrams({ ...own, corrected, documents: [] }, ...own.agencies);
     if (topic.length < 2) return null;
+    // A document the question itself names is where to look, not the answer ("trong công văn …, theo nghị quyết nào?").
     const best = this.c.r.corpus.documents
+      .filter((d) => !own.documents.includes(d.docId))
       .map((d) => ({ d, cov: this.c.r.coverage(topic, bigramSet(d.title)) }))
       .sort((a, b) => b.cov - a.cov)[0];
     if (!best || best.cov < 0.6) return null;

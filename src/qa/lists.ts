@@ -187,7 +187,10 @@ export class Lists {
     const narrow = (rows: TaskRow[]) => {
       if (topic.length === 0 || this.r.keyTerms(topic).length === 0) return rows;
       const onTopic = rows.filter((r) => this.r.answerCoverage(topic, this.r.rowBigramsOf(r)) >= MIN_COVERAGE);
-      return onTopic.length > 0 ? onTopic : rows;
+      // The question's numbers ("Đề án 06", "Nghị định 13") name what is meant: rows that carry them all, when some do.
+      const numbers = topic.filter((t) => /^\d+$/.test(t));
+      const named = onTopic.filter((r) => numbers.every((n) => this.r.rowBigramsOf(r).has(n)));
+      return named.length > 0 ? named : onTopic.length > 0 ? onTopic : rows;
     };
     // The agency's own tasks before those of groups it belongs to.
     const own = (r: TaskRow) => Number(match !== null && direct(match(r)?.via ?? ''));

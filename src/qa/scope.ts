@@ -9,7 +9,7 @@
  * say so instead of silently answering from every document.
  */
 import type { DocumentKind, DocumentMeta } from '../corpus/types.js';
-import { expandAbbreviations } from '../retrieval/analyzer.js';
+import { ABBREVIATIONS, expandAbbreviations } from '../retrieval/analyzer.js';
 import { fold } from '../text/vietnamese.js';
 
 export interface DocumentScope {
@@ -103,6 +103,8 @@ function findScope(f: string, documents: readonly DocumentMeta[], headText?: (do
       const { kind, name } = kindOf(kindWord);
       // "kế hoạch 2024" is a year, not a number.
       if (!isBare && /^20\d\d$/.test(n) && !/\bso\s*$/.test(f.slice(0, m.index + m[1]!.length + 4))) continue;
+      // "BC 12/2022": a month and year, not a number.
+      if (!isBare && !m[3] && Number(n) >= 1 && Number(n) <= 12 && /^\s*\/\s*20\d\d\b/.test(f.slice(m.index + m[0].length))) continue;
       const byNumber = documents.filter((d) => d.number && fold(d.number).startsWith(`${Number(n)}/`) || (d.number && fold(d.number).startsWith(`${n}/`)));
       const ofKind = byNumber.filter((d) => !kind || d.kind === kind);
       let hits = ofKind.length > 0 ? ofKind : byNumber;
@@ -135,9 +137,11 @@ function findScope(f: string, documents: readonly DocumentMeta[], headText?: (do
     const pick = oldest ? pool[0] : pool.at(-1);
     return { docIds: pick ? [pick.docId] : [], text: `${name} ${oldest ? 'đầu tiên' : 'mới nhất'}`, consumed: [[latest.index, latest.index + latest[0].length]] };
   }
-  // Kind and year (month, "cuối năm").
-  const ky = KIND_YEAR_RE.exec(f);
-  if (ky && (kindOf(ky[1]!).kind !== null || ky[1] === 'van ban' || ky[1] === 'vb')) {
+  // Kind and year (month, "cuối năm"); every such reference counts ("BC 12/2022 … TB KL 7/2024").
+  const byYear: DocumentScope[] = [];
+  const kyRe = new RegExp(KIND_YEAR_RE.source, 'g');
+  for (let ky = kyRe.exec(f); ky; ky = kyRe.exec(f)) {
+    if (kindOf(ky[1]!).kind === null && ky[1] !== 'van ban' && ky[1] !== 'vb') continue;
     const { kind, name } = kindOf(ky[1]!);
     const year = ky[4]!;
     const month = ky[3] ? Number(ky[3]) : null;
@@ -153,8 +157,13 @@ function findScope(f: string, documents: readonly DocumentMeta[], headText?: (do
     // "kế hoạch CĐS năm 2023" is a plan's topic, not a plan document: only a kind the corpus holds in that year scopes.
     if (hits.length > 0 || (kind !== 'kế hoạch' && kind !== 'nghị quyết' && kind !== 'quyết định' && kind !== null)) {
       const when = month !== null ? `tháng ${month}/${year}` : `${part === 'cuoi' ? 'cuối ' : part === 'dau' ? 'đầu ' : ''}năm ${year}`;
-      return { docIds: hits.map((d) => d.docId), text: `${name} ${when}`, consumed: [[ky.index, ky.index + ky[0].length]] };
+      byYear.push({ docIds: hits.map((d) => d.docId), text: `${name} ${when}`, consumed: [[ky.index, ky.index + ky[0].length]] });
     }
+  }
+  if (byYear.length > 0) {
+    const found = byYear.filter((x) => x.docIds.length > 0);
+    if (found.length <= 1) return found[0] ?? byYear[0]!;
+    return { docIds: [...new Set(found.flatMap((x) => x.docIds))], text: found.map((x) => x.text).join(', '), consumed: found.flatMap((x) => x.consumed) };
   }
   // Day and month without the year.
   const kd = KIND_DAY_RE.exec(f);
@@ -213,10 +222,12 @@ function titlePrefix(f: string, documents: readonly DocumentMeta[]): DocumentSco
       // The words follow the title's order, a few title words skipped at most between two of them.
       let pos = -1;
       for (const w of words) {
-        const next = titleWords.indexOf(w[0], pos + 1);
-        if (next < 0 || (pos >= 0 && next - pos > 4)) break;
-        pos = next;
-        if (!TITLE_FILLER.has(w[0])) n++;
+        // "kế hoạch CĐS 2023": an abbreviation stands for its words in the title.
+        const seq = ABBREVIATIONS[w[0]] ? fold(ABBREVIATIONS[w[0]]!).split(' ') : [w[0]];
+        const next = titleWords.indexOf(seq[0]!, pos + 1);
+        if (next < 0 || (pos >= 0 && next - pos > 4) || seq.some((x, k) => titleWords[next + k] !== x)) break;
+        pos = next + seq.length - 1;
+        if (!TITLE_FILLER.has(w[0])) n += seq.length;
         end = start + w.index! + w[0].length;
       }
       const taken = f.slice(start, end);

@@ -62,7 +62,7 @@ export interface Understanding {
   corrected: string;
 }
 
-const UPCOMING = /\b(?:sap (?:den|toi|het) han|chua (?:den|toi) han|con trong han|den han|sap toi han|han (?:trong|sap)|nhiem vu nao .*(?:tuan|thang) (?:nay|toi)|trong (?:tuan|thang) (?:nay|toi))\b/;
+const UPCOMING = /\b(?:sap (?:den|toi|het) han|(?:moc|han|viec|nhiem vu)(?: \w+)? sap toi|chua (?:den|toi) han|con trong han|den han|sap toi han|han (?:trong|sap)|nhiem vu nao .*(?:tuan|thang) (?:nay|toi)|trong (?:tuan|thang) (?:nay|toi))\b/;
 const OVERDUE = /\b(?:qua han|tre han|cham tien do|het han ma chua|da het han|han da qua|tre hen|le ra phai|dang le phai|chua (?:xong|hoan thanh) (?:dung|theo) han)\b/;
 const WHEN = /\b(?:khi nao|bao gio|luc nao|quy may|thang may|nam may|ngay may|giai doan nao|thoi diem nao|moc nao|thoi han|han chot|han cuoi|han hoan thanh|truoc ngay nao|han (?:la|khi)|thoi gian nao|ngay nao|thang nao|nam nao|cham nhat (?:la )?(?:khi|ngay)|han)\b(?! che)/;
 const WHO = /\b(?:ai\b|co quan nao|bo nao|don vi nao|nganh nao|tinh nao|dia phuong nao|thanh pho nao|cq nao|ai la|do ai|ben nao|noi nao)\b/;
@@ -189,7 +189,9 @@ export function understand(
     const written = fold(m.text);
     if (![entry.name, ...entry.aliases].some((a) => fold(a).endsWith(written)) && commonPhrase(written)) continue;
     const before = folded.slice(Math.max(0, m.start - 24), m.start);
-    if (/(?:cua|cho|ve|doi voi|toi|trinh)\s+$/.test(before) && !/(?:nhiem vu|viec|trach nhiem)(?:\s+(?:nao|gi))?\s+cua\s+$/.test(before)) continue;
+    // "giao thêm gì cho Bộ Công an": the one given the work.
+    const givenTo = /\bgiao\b(?:\s+\S+){0,3}\s+cho\s+$/.test(before);
+    if (!givenTo && /(?:cua|cho|ve|doi voi|toi|trinh)\s+$/.test(before) && !/(?:nhiem vu|viec|trach nhiem)(?:\s+(?:nao|gi))?\s+cua\s+$/.test(before)) continue;
     // "các tỉnh được UBQG giao …", "do Thủ tướng giao": the agency assigns, it is not who acts.
     const after = folded.slice(m.end, m.end + 12);
     if (/(?:duoc|do)\s+$/.test(before) && /^\s+giao\b/.test(after) && entry.kind !== 'province') continue;
@@ -204,6 +206,8 @@ export function understand(
   // Periods: relative words first, then explicit dates; a date after a document cue names the
   // document; a bare year after a noun is part of the topic.
   let period: Period | null = null;
+  /** Where the period sits in `folded` ("giữa tháng 1" is read as "tháng 1/2023" with the year said elsewhere). */
+  let periodAt = -1;
   const scope = findDocumentScope(folded, documents, headText, addDays(now, 31));
   const docs = new Set(scope?.docIds ?? []);
   const years: string[] = [];
@@ -232,10 +236,20 @@ export function understand(
       continue;
     }
     const asWritten = written.find((w) => w.from === p.from && w.to === p.to)?.text ?? p.text;
-    if (!period && p.from && p.to) period = { from: p.from, to: p.to, text: asWritten };
+    if (!period && p.from && p.to) {
+      period = { from: p.from, to: p.to, text: asWritten };
+      periodAt = p.start;
+    }
   }
 
-  period ??= relativePeriod(folded, now);
+  if (!period) {
+    const relative = relativePeriod(folded, now);
+    if (relative) {
+      const { at, ...rest } = relative;
+      period = rest;
+      periodAt = at;
+    }
+  }
 
   // "Giữa tháng 10/2024, những việc nào … đã quá hạn?", "đến tháng 7/2023 thì … quá hạn": a time said
   // before asking what is late or due is when the question is asked, not a deadline window.
@@ -243,12 +257,16 @@ export function understand(
   const overdueAt = OVERDUE.exec(folded)?.index ?? -1;
   const lateAt = overdueAt >= 0 ? overdueAt : UPCOMING.exec(folded)?.index ?? -1;
   if (period && lateAt > 0 && written.length > 0) {
-    const at = fold(q).indexOf(fold(period.text));
-    const lead = at >= 0 ? fold(q).slice(0, at).replace(/[,.(]/g, ' ') : '';
+    const at = periodAt;
+    // "Đầu năm 2023 (giữa tháng 1), …": times stacked before the period describe the same moment.
+    const lead = at >= 0 ? folded.slice(0, at).replace(/[,.()]/g, ' ').replace(/\b(?:nam|thang|quy)\s+\d{1,4}\b/g, ' ') : '';
     const cue = /^(?:\s*(?:den|toi|tinh den|tinh toi|giua|dau|cuoi|vao|hien|nay la|thoi diem))+\s*$/.test(lead);
     if (at >= 0 && at < lateAt && (cue || (overdueAt >= 0 && lead.trim() === ''))) {
       now = /giua\s*$/.test(lead) ? addDays(period.from, 14) : /cuoi\s*$/.test(lead) ? period.to : period.from;
       period = null;
+      // "Đầu năm 2024 (giữa tháng 2)": the year said with it is the same moment, not a topic year.
+      const said = folded.slice(0, at);
+      for (let i = years.length - 1; i >= 0; i--) if (new RegExp(String.raw`\b(?:dau|giua|cuoi)?\s*nam\s+${years[i]}\b`).test(said)) years.splice(i, 1);
     }
   }
 
@@ -334,39 +352,41 @@ function mainIntent(asks: Ask[], agencies: AgencyEntry[]): Intent {
 }
 
 /** "tuần này", "tháng này", "tháng tới", "sắp đến hạn" (next 30 days), "quý này", "năm nay". */
-function relativePeriod(f: string, now: string): Period | null {
+/** A period said relative to the asking date ("tháng này", "quý III" without a year), and where it is said. */
+function relativePeriod(f: string, now: string): (Period & { at: number }) | null {
   const [y, m] = [Number(now.slice(0, 4)), Number(now.slice(5, 7))];
-  if (/\btuan nay\b/.test(f)) {
-    const [from, to] = weekOf(now);
-    return { from, to, text: 'tuần này' };
+  const month = (yy: number, mm: number) => [isoDate(yy, mm, 1), isoDate(yy, mm, daysInMonth(yy, mm))] as const;
+  const [ny, nm] = m === 12 ? [y + 1, 1] : [y, m + 1];
+  const q = Math.ceil(m / 3);
+  const fixed: Array<[RegExp, () => readonly [string, string], string]> = [
+    [/\btuan nay\b/, () => weekOf(now), 'tuần này'],
+    [/\btuan (?:toi|sau)\b/, () => weekOf(addDays(now, 7)), 'tuần tới'],
+    [/\bthang nay\b/, () => month(y, m), 'tháng này'],
+    [/\bthang (?:toi|sau)\b/, () => month(ny, nm), 'tháng tới'],
+    [/\bquy nay\b/, () => [isoDate(y, q * 3 - 2, 1), isoDate(y, q * 3, daysInMonth(y, q * 3))], 'quý này'],
+    [/\bnam nay\b/, () => [isoDate(y, 1, 1), isoDate(y, 12, 31)], 'năm nay'],
+    [/\bnam (?:toi|sau)\b/, () => [isoDate(y + 1, 1, 1), isoDate(y + 1, 12, 31)], 'năm tới'],
+  ];
+  for (const [re, range, text] of fixed) {
+    const hit = re.exec(f);
+    if (hit) {
+      const [from, to] = range();
+      return { from, to, text, at: hit.index };
+    }
   }
-  if (/\btuan (?:toi|sau)\b/.test(f)) {
-    const [from, to] = weekOf(addDays(now, 7));
-    return { from, to, text: 'tuần tới' };
-  }
-  if (/\bthang nay\b/.test(f)) return { from: isoDate(y, m, 1), to: isoDate(y, m, daysInMonth(y, m)), text: 'tháng này' };
-  if (/\bthang (?:toi|sau)\b/.test(f)) {
-    const [ny, nm] = m === 12 ? [y + 1, 1] : [y, m + 1];
-    return { from: isoDate(ny, nm, 1), to: isoDate(ny, nm, daysInMonth(ny, nm)), text: 'tháng tới' };
-  }
-  if (/\bquy nay\b/.test(f)) {
-    const q = Math.ceil(m / 3);
-    return { from: isoDate(y, q * 3 - 2, 1), to: isoDate(y, q * 3, daysInMonth(y, q * 3)), text: 'quý này' };
-  }
-  if (/\bnam nay\b/.test(f)) return { from: isoDate(y, 1, 1), to: isoDate(y, 12, 31), text: 'năm nay' };
-  if (/\bnam (?:toi|sau)\b/.test(f)) return { from: isoDate(y + 1, 1, 1), to: isoDate(y + 1, 12, 31), text: 'năm tới' };
   // "trong tháng 2", "quý III" without a year: of the asking year.
-  const month = /\bthang (\d{1,2})\b(?!\s*(?:[/.-]|nam)\s*\d)/.exec(f);
-  if (month && Number(month[1]) >= 1 && Number(month[1]) <= 12) {
-    const mo = Number(month[1]);
-    return { from: isoDate(y, mo, 1), to: isoDate(y, mo, daysInMonth(y, mo)), text: `tháng ${mo}/${y}` };
+  const mon = /\bthang (\d{1,2})\b(?!\s*(?:[/.-]|nam)\s*\d)/.exec(f);
+  if (mon && Number(mon[1]) >= 1 && Number(mon[1]) <= 12) {
+    const mo = Number(mon[1]);
+    const [from, to] = month(y, mo);
+    return { from, to, text: `tháng ${mo}/${y}`, at: mon.index };
   }
   const quarter = /\bquy (iv|i{1,3}|[1-4])\b(?!\s*(?:[/.-]|nam)\s*\d)/.exec(f);
   if (quarter) {
     const qn = ({ i: 1, ii: 2, iii: 3, iv: 4 } as Record<string, number>)[quarter[1]!] ?? Number(quarter[1]);
-    return { from: isoDate(y, qn * 3 - 2, 1), to: isoDate(y, qn * 3, daysInMonth(y, qn * 3)), text: `quý ${qn}/${y}` };
+    return { from: isoDate(y, qn * 3 - 2, 1), to: isoDate(y, qn * 3, daysInMonth(y, qn * 3)), text: `quý ${qn}/${y}`, at: quarter.index };
   }
   const days = /\b(\d{1,3}) ngay (?:toi|sap toi|nua)\b/.exec(f);
-  if (days) return { from: now, to: addDays(now, Number(days[1])), text: `${days[1]} ngày tới` };
+  if (days) return { from: now, to: addDays(now, Number(days[1])), text: `${days[1]} ngày tới`, at: days.index };
   return null;
 }

@@ -19,6 +19,9 @@ export const STOPWORDS = new Set(
 /** Words that say nothing on their own ("đến lúc đó", "đã có"): never a one-word topic. */
 const LONE_FUNCTION_WORDS = new Set('den tu toi tren duoi vao theo khi cho tai trong dang con moi rat cung deu nua luc day kia the nen neu khong co lam sao nhu hon nhat'.split(' '));
 
+/** Words after a number that are not what it counts ("Đề án 06 đã …", "06 sẽ …"). */
+const NOT_COUNTED = new Set(['da', 'dang', 'se', 'con', 'bi', 'duoc', 'co', 'la', 'va', 'thi']);
+
 /** Abbreviations officials type (folded form → words), expanded in questions and passages alike. */
 export const ABBREVIATIONS: Record<string, string> = {
   cds: 'chuyển đổi số',
@@ -79,6 +82,7 @@ export const ABBREVIATIONS: Record<string, string> = {
   cnc: 'công nghệ cao',
   vbqppl: 'văn bản quy phạm pháp luật',
   qppl: 'quy phạm pháp luật',
+  kq: 'kết quả',
   ai: '',
 };
 
@@ -133,9 +137,13 @@ export function contentBigrams(text: string): string[] {
     if (isContent(words[i]!) && isContent(words[i + 1]!)) out.push(words[i]! + JOIN + words[i + 1]!);
   }
   for (const w of words) if (/^\d{2,}$/.test(w) && !/^0\d$/.test(w)) out.push(w);
+  // "Đề án 06", "Chỉ thị 05": a padded number after a name is that name's number.
+  words.forEach((w, i) => {
+    if (/^0\d$/.test(w) && i > 0 && isContent(words[i - 1]!) && !(isContent(words[i + 1] ?? '') && !NOT_COUNTED.has(words[i + 1]!))) out.push(String(Number(w)));
+  });
   // A count before a noun ("5 trọng tâm", "05 chức năng") says which list is meant.
   words.forEach((w, i) => {
-    if (/^\d$|^0\d$/.test(w) && isContent(words[i + 1] ?? '') && words[i + 1]!.length >= 2) {
+    if (/^\d$|^0\d$/.test(w) && isContent(words[i + 1] ?? '') && words[i + 1]!.length >= 2 && !NOT_COUNTED.has(words[i + 1]!)) {
       // The count and its noun together name a slogan or a list ("5 không", "3 nhất", "05 chức năng").
       out.push(String(Number(w)), `${Number(w)}${JOIN}${words[i + 1]}`);
     }
@@ -147,7 +155,7 @@ export function contentBigrams(text: string): string[] {
     });
   }
   // A topic of one content word ("Bạc Liêu được giao gì" after the name is removed) is matched on that word.
-  if (out.length === 0) for (const w of words) if (isContent(w) && w.length >= 3) out.push(w);
+  if (out.length === 0) for (const w of words) if (isContent(w) && w.length >= 3 && !LONE_FUNCTION_WORDS.has(w)) out.push(w);
   return out;
 }
 

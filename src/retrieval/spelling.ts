@@ -141,15 +141,25 @@ export class Speller {
     for (let i = 0; i < out.length; i++) {
       const w = out[i]!;
       // "TC", "CP": two consonants are an abbreviation, too short to tell a typo from another one.
-      if (/\d/.test(w) || w.length < 2 || QUESTION_WORDS.has(w) || (w.length === 2 && !/[aeiouy]/.test(w))) continue;
+      if (/\d/.test(w) || w.length < 2 || (w.length === 2 && !/[aeiouy]/.test(w))) continue;
       const prev = out[i - 1];
       const next = words[i + 1]?.[0];
+      if (QUESTION_WORDS.has(w)) {
+        // "lõm xóng": a question word only yields when neither neighbour pairs with it and its content word before
+        // is known to precede the variant ("công bố khi nào" stays: "khi nào" is a question phrase).
+        if (prev && !GLUE.has(prev) && this.context(prev, w, next) === 0) {
+          const variant = confusions(w).find((c) => this.context(prev, c, undefined) >= 3);
+          if (variant) out[i] = variant;
+        }
+        continue;
+      }
       // A word the corpus has once or twice may be one of its own typos ("nghành"): a far more frequent variant wins.
       const freq = this.frequency.get(w) ?? 0;
       const known = freq > 2 || (freq > 0 && !confusions(w).some((c) => (this.frequency.get(c) ?? 0) >= 10 * freq + 10));
       // A known word is judged on its content neighbours only: "và triển" is common, yet
-      // "và chiến lược" is no typo of it.
-      const [p, n] = known ? [prev && !GLUE.has(prev) ? prev : undefined, next && !GLUE.has(next) ? next : undefined] : [prev, next];
+      // "và chiến lược" is no typo of it; nor is "đặt hạn" one of "rất hạn (chế)": "hạn" asks.
+      const content = (x: string | undefined) => (x && !GLUE.has(x) && !QUESTION_WORDS.has(x) ? x : undefined);
+      const [p, n] = known ? [content(prev), content(next)] : [prev, next];
       const here = this.context(p, w, n);
       let best = w;
       let bestScore = here;
