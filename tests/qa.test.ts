@@ -410,6 +410,24 @@ describe('questions as people type them', () => {
     expect(r.answer).toMatch(/Bộ Y tế được giao \d+ nhiệm vụ/u);
   });
 
+  it('refuses when the sources never name the person or province asked about', async () => {
+    for (const q of ['Chủ tịch UBND thành phố Hà Nội năm 2025 là ai?', 'dự án trung tâm dữ liệu quốc gia số 3 đặt ở tỉnh nào vậy', 'tỷ lệ hộ gia đình có cáp quang của tỉnh Gia Lai hiện nay bao nhiêu?']) {
+      const r = await assistant.ask(q, { now: LATE });
+      expect(r.grounded, q).toBe(false);
+      expect(r.answer, q).toMatch(/không nêu/u);
+    }
+    // A signer's name is in the document: still answered.
+    expect((await assistant.ask('QĐ 2629 do ai ký?', { now: LATE })).grounded).toBe(true);
+  });
+
+  it('matches an enumerated item by the clause before its colon and shows that clause with the quote', async () => {
+    const r = await assistant.ask('Thanh tra Chính phủ phải ban hành chiến lược dữ liệu trước ngày nào?', { now: LATE });
+    expect(r.tasks[0]!.lead).toEqual(['Thanh tra Chính phủ']);
+    expect(r.tasks[0]!.deadline).toBe('2025-11-25');
+    expect(r.answer).toContain('chiến lược chuyển đổi số và chiến lược dữ liệu');
+    for (const c of r.citations) expect(containsVerbatim(corpus.text(c.docId), c.quote)).toBe(true);
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

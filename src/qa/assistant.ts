@@ -19,6 +19,7 @@ import { verifyCitations, type Citation } from './citations.js';
 import { Composer, fit, type Draft } from './compose.js';
 import type { Phraser } from './llm.js';
 import type { QueryModel } from './llm-query.js';
+import { missingSubject } from './asked-subject.js';
 import { refineWithModel } from './query-merge.js';
 import { Lists } from './lists.js';
 import { Ranker } from './ranking.js';
@@ -265,7 +266,14 @@ export class Assistant {
     return parts;
   }
 
+  /** The answer to one part, refused when its sources never name the person or province asked about. */
   private async compose(u: Understanding, page: number): Promise<Draft> {
+    const draft = await this.composeDraft(u, page);
+    const missing = missingSubject(u, draft, { registry: this.registry, issuerOf: (id) => this.ranker.docById.get(id)?.issuer ?? undefined });
+    return missing ? this.composer.refuse(u, missing) : draft;
+  }
+
+  private async composeDraft(u: Understanding, page: number): Promise<Draft> {
     if (u.scope && u.documents.length === 0) {
       return this.composer.refuse(u, `Không có ${u.scope.text} trong các văn bản hiện có, nên tôi không trả lời để tránh đưa thông tin sai (văn bản không đề cập).`);
     }

@@ -136,6 +136,11 @@ export class Composer {
     const lines: string[] = [];
     if (!compact && !squashSpaces(row.quote).startsWith(squashSpaces(row.task).slice(0, 60))) lines.push(`${row.kind === 'indicator' ? 'Chỉ tiêu' : 'Việc'}: ${brief(row.task, 200)}`);
     if (!compact && row.indicator) lines.push(indicatorLine(row));
+    const leadIn = compact ? undefined : this.r.leadInOf(row);
+    if (leadIn && !squashSpaces(row.quote).includes(leadIn)) {
+      lines.push(`Thuộc nội dung: “${leadIn}”`);
+      citations.push({ docId: row.docId, title: doc?.title ?? row.docId, ...(row.section && { section: row.section }), quote: leadIn });
+    }
     lines.push(`${compact ? '  ' : 'Nguồn: '}${compact ? '' : `${this.label(row.docId)}${row.section ? `, mục ${row.section}` : ''}: `}${skipped ? '[…] ' : ''}“${quote}”${truncated ? ' […]' : ''}`);
     if (!compact) lines.push(...this.footnotes(row.docId, quote, citations, topic));
     return lines;

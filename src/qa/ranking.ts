@@ -124,6 +124,8 @@ export class Ranker {
   /** Folded headings above each row, without dates. */
   private readonly rowContext = new Map<string, string>();
   private readonly titleMemo = new Map<string, string>();
+  /** The clause before the colon of the paragraph an enumerated row belongs to (verbatim). */
+  private readonly leadIns = new Map<string, string>();
   /** Content word pairs of each row's task text alone. */
   private readonly taskBigrams = new Map<string, string[]>();
   private readonly anchorMemo = new WeakMap<Understanding, Map<string, string[]>>();
@@ -178,7 +180,11 @@ export class Ranker {
       if (chunk) this.chunkOfRow.set(r.id, chunk);
       // The headings above a row ("… trực tiếp chỉ đạo") describe it too.
       const context = chunk?.context.split(' › ').slice(1).join(' ') ?? '';
-      const text = `${r.task} ${r.quote} ${r.indicator?.target ?? ''} ${r.indicator?.result ?? ''} ${context}`;
+      // "Khẩn trương ban hành chiến lược dữ liệu: (1) Thanh tra Chính phủ ban hành trước …": the clause before
+      // the colon says what each enumerated item is about.
+      const leadIn = chunk && !squashSpaces(r.quote).startsWith(squashSpaces(chunk.text).slice(0, 40)) ? /^[^:;]{10,300}:/u.exec(squashSpaces(chunk.text))?.[0] ?? '' : '';
+      if (leadIn) this.leadIns.set(r.id, leadIn);
+      const text = `${r.task} ${r.quote} ${r.indicator?.target ?? ''} ${r.indicator?.result ?? ''} ${context} ${leadIn}`;
       this.rowBigrams.set(r.id, bigramSet(text));
       this.rowText.set(r.id, withoutDates(fold(`${text} ${r.indicator?.year ?? ''}`)));
       this.rowOwnText.set(r.id, withoutDates(fold(`${r.task} ${r.quote}`)));
@@ -501,6 +507,11 @@ export class Ranker {
   /** Content word pairs of a row's task text. */
   taskWords(row: TaskRow): string[] {
     return this.taskBigrams.get(row.id) ?? [];
+  }
+
+  /** "Khẩn trương … chiến lược dữ liệu:" above "(1) Thanh tra Chính phủ ban hành trước …": what the item is about. */
+  leadInOf(row: TaskRow): string | undefined {
+    return this.leadIns.get(row.id);
   }
 
   rowBigramsOf(row: TaskRow): ReadonlySet<string> {
