@@ -428,6 +428,12 @@ describe('questions as people type them', () => {
     for (const c of r.citations) expect(containsVerbatim(corpus.text(c.docId), c.quote)).toBe(true);
   });
 
+  it('reads "kế hoạch năm 2023" as the plan\'s topic when no plan of that year is held, not as every 2023 document', async () => {
+    expect(assistant.parse('các sở cần làm gì theo hướng dẫn kế hoạch năm 2023?', LATE).documents).toEqual([]);
+    const r = await assistant.ask('cán bộ, công chức cần được bồi dưỡng những gì theo hướng dẫn kế hoạch năm 2023?', { now: LATE });
+    expect(r.citations[0]?.docId).toBe('cv-2022-11-03');
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

@@ -44,7 +44,8 @@ const ORDINALS: Record<string, string> = { nhat: '1', hai: '2', ba: '3', tu: '4'
 /** Words of a title that say nothing about which document it is. */
 const TITLE_FILLER = new Set(['cua', 'va', 've', 'cac', 'thu', 'lan', 'nam', 'phuc', 'vu', 'voi', 'trong', 'tai', 'cho']);
 
-function kindOf(word: string): { kind: DocumentKind | null; name: string } {
+/** The document kind a word names ("kết luận", "QĐ"), null for "văn bản" or none. */
+export function kindOf(word: string): { kind: DocumentKind | null; name: string } {
   for (const [re, kind, name] of KINDS) if (re.test(word)) return { kind, name };
   return { kind: null, name: 'văn bản' };
 }

@@ -18,7 +18,7 @@ import type { AgencyEntry, DocumentMeta } from '../corpus/types.js';
 import { addDays, daysInMonth, isoDate, weekOf } from '../text/dates.js';
 import { findPeriods } from '../text/periods.js';
 import { fold, nfc, squashSpaces } from '../text/vietnamese.js';
-import { findDocumentScope, type DocumentScope } from './scope.js';
+import { findDocumentScope, kindOf, type DocumentScope } from './scope.js';
 
 export type Intent = 'who' | 'when' | 'list' | 'tasks_of' | 'indicator' | 'guidance' | 'compare' | 'upcoming' | 'overdue' | 'out_of_scope';
 
@@ -76,7 +76,7 @@ const COMPARE = /\b(?:so voi|khac (?:gi|nhau|voi|so)|co (?:giong|khac)|giong nha
 /** A year after these words is a deadline window ("hoàn thành trong năm 2024"), not part of the topic. */
 const DEADLINE_CUE = /\b(?:han|hoan thanh|xong|trong|truoc|cham nhat|den|toi|ket thuc|het)\s*(?:nam|thang|quy)?\s*$/;
 /** A period in these contexts names a document, not a deadline ("theo kết luận tháng 7/2024"). */
-const DOCUMENT_CUE = /(?:ket luan|hoi nghi|phien hop|van ban|bao cao|thong bao|huong dan|cong van|quyet dinh|nghi quyet|ke hoach|tb|qd|nq|kh|cv)\s*(?:so\s*\S+\s*)?(?:ngay|thang|nam|cuoi nam|dau nam|hoi)?\s*$/;
+const DOCUMENT_CUE = /(ket luan|hoi nghi|phien hop|van ban|bao cao|thong bao|huong dan|cong van|quyet dinh|nghi quyet|ke hoach|tb|qd|nq|kh|cv)\s*(?:so\s*\S+\s*)?(?:ngay|thang|nam|cuoi nam|dau nam|hoi)?\s*$/;
 
 /**
  * Chat slang and abbreviations of the subject, on folded text (word-bounded): "ko"
@@ -224,8 +224,11 @@ export function understand(
       continue;
     }
     const docHits = documents.filter((d) => d.date && p.from && p.to && d.date >= p.from.slice(0, d.date.length) && d.date <= p.to);
-    if (DOCUMENT_CUE.test(before) || (p.kind === 'day' && docHits.length > 0 && !/han|truoc|den/.test(before))) {
-      docHits.forEach((d) => docs.add(d.docId));
+    // "kế hoạch năm 2023" names a plan only when the corpus holds a plan of that year; else the year is the topic's.
+    const cueKind = DOCUMENT_CUE.exec(before)?.[1];
+    const ofKind = cueKind ? docHits.filter((d) => { const k = kindOf(cueKind).kind; return k === null || d.kind === k; }) : docHits;
+    if ((cueKind && (ofKind.length > 0 || !/^(?:ke hoach|kh)$/.test(cueKind))) || (p.kind === 'day' && docHits.length > 0 && !/han|truoc|den/.test(before))) {
+      (cueKind ? ofKind : docHits).forEach((d) => docs.add(d.docId));
       continue;
     }
     if (p.kind === 'year' && back && back[1] === p.from!.slice(0, 4)) continue;
