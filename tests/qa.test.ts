@@ -434,6 +434,14 @@ describe('questions as people type them', () => {
     expect(r.citations[0]?.docId).toBe('cv-2022-11-03');
   });
 
+  it('compares what one body is given in two meetings named by number and by month, each side from its own document', async () => {
+    const r = await assistant.ask('Về luật, Bộ Công an được giao khác gì giữa kết luận phiên họp lần thứ 7 cuối năm 2023 và kết luận tháng 7/2024?', { now: LATE });
+    expect(r.answer).toContain('So sánh giữa 2 văn bản');
+    expect(r.answer).not.toContain('không nêu nội dung này');
+    expect(new Set(r.citations.map((c) => c.docId))).toEqual(new Set(['tb-2023-12-28', 'tb-2024-07-19']));
+    for (const t of r.tasks) expect(t.lead).toContain('Bộ Công an');
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

@@ -336,10 +336,23 @@ export class Assistant {
 
   /** The documents on each side of "… so với …": one list per side, when both name documents. */
   private compareSides(u: Understanding): string[][] {
-    const halves = u.folded.split(/\b(?:so voi|khac voi|khac gi voi|va|con|voi|the)\b|—/);
+    const cut = /\b(?:so voi|khac voi|khac gi voi|va|con|voi|the)\b|—/g;
+    const halves: Array<{ text: string; at: number }> = [];
+    let from = 0;
+    for (let m = cut.exec(u.folded); m; m = cut.exec(u.folded)) {
+      halves.push({ text: u.folded.slice(from, m.index), at: from });
+      from = m.index + m[0].length;
+    }
+    halves.push({ text: u.folded.slice(from), at: from });
     if (halves.length >= 2) {
-      const sides = halves.map((h) => findDocumentScope(h, this.corpus.documents, (id) => this.heads.get(id) ?? '')?.docIds ?? []);
-      if (sides.filter((s) => s.length > 0).length >= 2) return sides.filter((s) => s.length > 0);
+      const scopes = halves.map((h) => ({ h, scope: findDocumentScope(h.text, this.corpus.documents, (id) => this.heads.get(id) ?? '') }));
+      const found = scopes.filter((x) => (x.scope?.docIds.length ?? 0) > 0);
+      if (found.length >= 2) {
+        // Each side's reference ("phiên họp lần thứ 7 cuối năm 2023") is not topic for any side.
+        const consumed = found.flatMap((x) => x.scope!.consumed.map(([s, e]): [number, number] => [s + x.h.at, e + x.h.at]));
+        u.scope = { docIds: u.scope?.docIds ?? found.flatMap((x) => x.scope!.docIds), text: u.scope?.text ?? 'các văn bản', consumed: mergeRanges([...(u.scope?.consumed ?? []), ...consumed]) };
+        return found.map((x) => x.scope!.docIds);
+      }
     }
     return u.documents.length >= 2 ? u.documents.map((d) => [d]) : [];
   }
@@ -403,6 +416,17 @@ function splitAtConjunction(text: string): string[] {
     }
   }
   return [text];
+}
+
+/** Overlapping [start, end) ranges joined, in order. */
+function mergeRanges(ranges: Array<[number, number]>): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [s, e] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    const last = out.at(-1);
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else out.push([s, e]);
+  }
+  return out;
 }
 
 /** Two or three answers in one message: each part's answer, its sources; grounded when any part is. */

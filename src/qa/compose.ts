@@ -318,8 +318,11 @@ export class Composer {
     const citations: Citation[] = [];
     const rows: TaskRow[] = [];
     let answered = 0;
+    // "cuối năm 2023" beside one side's reference dates that document; it is not a year every side must name.
+    const docYears = new Set(ordered.flat().map((d) => this.r.docById.get(d)?.date?.slice(0, 4)));
+    const years = u.years.filter((y) => !docYears.has(y));
     for (const side of ordered.slice(0, 3)) {
-      const sub: Understanding = { ...u, documents: side, scope: { docIds: side, text: this.label(side[0]!), consumed: u.scope?.consumed ?? [] } };
+      const sub: Understanding = { ...u, years, documents: side, scope: { docIds: side, text: this.label(side[0]!), consumed: u.scope?.consumed ?? [] } };
       const draft = figure ? await this.indicator(sub) : u.agencies.length > 0 ? await this.fromRows({ ...sub, asks: ['what', ...sub.asks] }) : await this.fromRows(sub);
       lines.push('', `${this.label(side[0]!)}:`);
       if (!draft.grounded) {
@@ -328,7 +331,9 @@ export class Composer {
       }
       answered++;
       lines.push(...draft.answer.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Nay:')).slice(0, 3).map((l) => `  ${clipQuoted(l, 320)}`));
-      rows.push(...draft.rows.slice(0, 2));
+      // Asked about one body: its rows only, not the other rows the side's answer ranked.
+      const match = u.agencies.length > 0 ? this.r.matcherFor(u) : null;
+      rows.push(...draft.rows.filter((r) => !match || match(r) !== null).slice(0, 2));
       citations.push(...draft.citations.slice(0, 2));
     }
     if (answered === 0) return this.refuse(u);

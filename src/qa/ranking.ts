@@ -183,7 +183,8 @@ export class Ranker {
       // "Khẩn trương ban hành chiến lược dữ liệu: (1) Thanh tra Chính phủ ban hành trước …": the clause before
       // the colon says what each enumerated item is about.
       const leadIn = chunk && !squashSpaces(r.quote).startsWith(squashSpaces(chunk.text).slice(0, 40)) ? /^[^:;]{10,300}:/u.exec(squashSpaces(chunk.text))?.[0] ?? '' : '';
-      if (leadIn) this.leadIns.set(r.id, leadIn);
+      // "d) Bộ Công an:" only names who; a lead-in says what in a few words more.
+      if (leadIn && leadIn.replace(/^[\p{L}\d.]{1,4}[.)]\s*/u, '').split(' ').length >= 6) this.leadIns.set(r.id, leadIn);
       const text = `${r.task} ${r.quote} ${r.indicator?.target ?? ''} ${r.indicator?.result ?? ''} ${context} ${leadIn}`;
       this.rowBigrams.set(r.id, bigramSet(text));
       this.rowText.set(r.id, withoutDates(fold(`${text} ${r.indicator?.year ?? ''}`)));

@@ -72,6 +72,7 @@ function withTitleWords(f: string, scope: DocumentScope, documents: readonly Doc
   const title = new Set(
     documents.filter((d) => scope.docIds.includes(d.docId)).flatMap((d) => fold(`${d.title} cua do ${d.issuer ?? ''} ubnd tp thanh pho tinh`).match(/[a-z0-9]+/g) ?? []),
   );
+  const years = new Set(documents.filter((d) => scope.docIds.includes(d.docId)).map((d) => d.date?.slice(0, 4) ?? ''));
   const inTitle = (w: string) => title.has(w) || (fold(expandAbbreviations(w)).match(/[a-z0-9]+/g) ?? ['\u0000']).every((x) => title.has(x));
   const consumed = scope.consumed.map(([s, e]): [number, number] => {
     const words = [...f.slice(e).matchAll(/[a-z0-9]+|[^a-z0-9\s]/g)];
@@ -86,7 +87,11 @@ function withTitleWords(f: string, scope: DocumentScope, documents: readonly Doc
     const kindBefore = new RegExp(String.raw`\b(?:${KIND_WORDS})\s+$`).exec(f.slice(0, s));
     const start = kindBefore ? kindBefore.index : s;
     // Three words or more: a lone "của" or "về" is not a description.
-    return [start, n >= 3 ? end : e];
+    let stop = n >= 3 ? end : e;
+    // "phiên họp lần thứ 7 cuối năm 2023": the date said after the reference is the document's.
+    const dated = /^\s*(?:(?:cuoi|dau|giua)\s+)?(?:nam|thang\s+\d{1,2}\s*(?:\/|nam))\s*(20\d\d)\b/.exec(f.slice(stop));
+    if (dated && years.has(dated[1]!)) stop += dated[0].length;
+    return [start, stop];
   });
   return { ...scope, consumed };
 }
