@@ -188,6 +188,36 @@ DANH MỤC NHIỆM VỤ
   });
 });
 
+describe('one sentence, two actions with their own deadlines', () => {
+  it('keeps a recurring date as the timing of the task, without inventing a calendar date', () => {
+    const raw = `KẾ HOẠCH
+Triển khai nền tảng số cấp xã
+III. TỔ CHỨC THỰC HIỆN
+1. Sở Nội vụ tổng hợp kết quả, báo cáo Ủy ban nhân dân tỉnh trước ngày 25 hằng quý.
+2. Ủy ban nhân dân các xã, phường định kỳ 6 tháng gửi báo cáo về Sở Khoa học và Công nghệ.
+`;
+    const { rows } = extract(raw, { issuer: 'Tỉnh Gia Lai' });
+    const quarterly = rowAbout(rows, 'tổng hợp kết quả');
+    expect(quarterly.deadline.date).toBeNull();
+    expect(quarterly.deadline.text).toBe('trước ngày 25 hằng quý');
+    expect(rowAbout(rows, 'gửi báo cáo về Sở').deadline.text).toBe('định kỳ 6 tháng');
+  });
+
+  it('cuts after the comma that closes the first deadline, not inside a list the second action names', () => {
+    const raw = `THÔNG BÁO
+Kết luận của Phó Thủ tướng
+1. Bộ Tư pháp chủ trì rà soát thủ tục hành chính về hộ tịch, hoàn thành trong tháng 3 năm 2026, công khai 100% quy trình nội bộ, biểu mẫu điện tử trong năm 2026.
+2. Trong năm 2026, Bộ Nội vụ hoàn thành kho dữ liệu cán bộ, công chức, trong năm 2027, kết nối với cơ sở dữ liệu quốc gia.
+`;
+    const { rows } = extract(raw);
+    expect(rowAbout(rows, 'công khai 100% quy trình nội bộ, biểu mẫu').deadline.date).toBe('2026-12-31');
+    expect(rowAbout(rows, 'rà soát thủ tục hành chính về hộ tịch').deadline.date).toBe('2026-03-31');
+    // A deadline that opens its action: the next action starts at the last comma before its deadline.
+    expect(rowAbout(rows, 'kho dữ liệu cán bộ').deadline.date).toBe('2026-12-31');
+    expect(rowAbout(rows, 'kết nối với cơ sở dữ liệu quốc gia').deadline.date).toBe('2027-12-31');
+  });
+});
+
 describe('the four 2025 directives against the hand-labelled gold', () => {
   const dir = join(FIXTURES, 'seed-documents-2025');
   const gold = JSON.parse(readFileSync(join(FIXTURES, 'tasks-gold-2025.json'), 'utf8')) as GoldRow[];

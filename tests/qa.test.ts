@@ -442,6 +442,16 @@ describe('questions as people type them', () => {
     for (const t of r.tasks) expect(t.lead).toContain('Bộ Công an');
   });
 
+  it('splits "… trước ngày mấy hằng tháng, địa chỉ là gì?" in two, and points the second part to the same passage', async () => {
+    const r = await assistant.ask('KH 308 của Hà Nội: báo cáo lên phần mềm theo dõi Đề án 06 trước ngày mấy hằng tháng, địa chỉ là gì?', { now: LATE });
+    expect(r.answer).toMatch(/^1\) /u);
+    expect(r.answer).toContain('«trước ngày 20 hằng tháng»');
+    expect(r.answer).toContain('dean06.vn');
+    // The passage is quoted once; the clause before a colon inside the quote is not shown as a heading.
+    expect(r.answer.split('dean06.vn').length - 1).toBe(1);
+    expect(r.answer).not.toContain('Thuộc nội dung');
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

@@ -71,7 +71,11 @@ export function splitAtDeadlines(text: string, s: number, e: number, forced: boo
     // "trong Quý II/2023, hoàn thành trước 30/5/2023": one action, refined — unless a ";" separates two actions.
     if (tokenize(between).length <= 2 && !between.includes(';')) continue;
     // A ";" right after the first action ends it ("…, nhiệm vụ thường xuyên; nghiên cứu …, hoàn thành trước …").
-    const sep = between.includes(';') ? between.indexOf(';') : between.lastIndexOf(',');
+    // "… ngay trong tháng 12 năm 2025, số hoá 100% dữ liệu văn bằng, chứng chỉ trong năm 2026": a deadline that ends
+    // an action is followed by the comma that ends it; a deadline that opens one ("Trong năm 2024, hoàn thành A, …")
+    // is not, and the last comma before the next deadline starts the next action.
+    const endsAction = /^\s*,/.test(between) && tokenize(sentence.slice(clauseStart, prev.start)).length >= 3;
+    const sep = between.includes(';') ? between.indexOf(';') : endsAction ? between.indexOf(',') : between.lastIndexOf(',');
     const cut = sep >= 0 ? prev.end + sep + 1 : prev.end;
     out.push({ start: s + clauseStart, end: s + (sep >= 0 ? prev.end + sep : prev.end), forcedBreak: forced || clauseStart > 0 });
     clauseStart = cut + (/^\s*(?:và\s+)?/u.exec(sentence.slice(cut))?.[0].length ?? 0);

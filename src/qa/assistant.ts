@@ -399,7 +399,8 @@ const ASKING = /\b(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao|thu 
 function splitAtConjunction(text: string): string[] {
   const f = fold(text);
   // "… là bao nhiêu, các bộ ngành và địa phương thực tế đạt bao nhiêu?": a comma right after a question word.
-  const comma = /(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao|khong|chua),\s+(?=\S)/g;
+  // Also a question word a few words before the comma ("trước ngày mấy hằng tháng, địa chỉ web là gì?").
+  const comma = /(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao|khong|chua|(?:ngay|thang|nam|quy) (?:nao|may)(?: [a-z]+){1,2}),\s+(?=\S)/g;
   for (let x = comma.exec(f); x; x = comma.exec(f)) {
     const cut = x.index + x[0].indexOf(',');
     const right = f.slice(x.index + x[0].length);
@@ -432,7 +433,12 @@ function mergeRanges(ranges: Array<[number, number]>): Array<[number, number]> {
 /** Two or three answers in one message: each part's answer, its sources; grounded when any part is. */
 function combine(drafts: Draft[]): Draft {
   const grounded = drafts.some((d) => d.grounded);
-  const texts = drafts.map((d) => (d.grounded ? d.answer : d.answer.split('\n')[0]!));
+  // Compared on letters and digits only: "- Cơ quan …" and "Cơ quan …" are the same passage.
+  const quotes = drafts.map((d) => d.citations.map((c) => c.quote.replace(/[^\p{L}\p{N}]+/gu, ' ').trim()));
+  // A part answered by the same passage as an earlier part points to it instead of quoting it again.
+  const sameAs = (i: number) =>
+    i === 0 || quotes[i]!.length === 0 ? -1 : quotes.slice(0, i).findIndex((earlier) => quotes[i]!.every((q) => earlier.some((e) => e.includes(q))));
+  const texts = drafts.map((d, i) => (!d.grounded ? d.answer.split('\n')[0]! : sameAs(i) >= 0 ? `Cùng đoạn trích ở ý ${sameAs(i) + 1} trên.` : d.answer));
   // The first row of each part leads, so each part's answer is among the first rows.
   const firsts = drafts.map((d) => d.rows[0]).filter((r): r is TaskRow => r !== undefined);
   const rest = drafts.flatMap((d) => d.rows.slice(1));

@@ -25,7 +25,7 @@ const names = (u: Understanding, registry: AgencyRegistry) =>
     .slice(0, 3)
     .map((a, i) => {
       const typed = registry.findMentions(u.question, { fuzzy: true }).find((m) => m.name === a.name)?.text;
-      const echo = typed && typed.length <= 20 && !fold(a.name).includes(fold(typed)) ? ` (${typed})` : '';
+      const echo = typed && typed.length <= 40 && !fold(a.name).includes(fold(typed)) ? ` (${typed})` : '';
       return `${i === 0 ? a.name : midSentence(a.name)}${echo}`;
     })
     .join(', ');

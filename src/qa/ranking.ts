@@ -36,11 +36,11 @@ const QUESTION_FRAME = [
   'la gi', 'nhung gi', 'nhung viec gi', 'viec gi', 'bao nhieu', 'the nao', 'nhu the nao', 'ra sao', 'theo ket luan', 'ket luan', 'hoi nghi', 'phien hop', 'sap den han', 'den han',
   'qua han', 'co nhiem vu', 'trien khai', 'thuc hien', 'cho biet', 'xin hoi', 'cho hoi', 'de lam', 'sep hoi', 'xep hoi', 'sep bao', 'xep bao', 'minh hoi', 'em hoi', 'cho minh hoi', 'cho em hoi', 'cho e hoi', 'cho toi hoi', 'cho hoi', 'hoi(?: nam)? \\d{4}', 'gop', 'gop vao', 'nhap vao', 'sap xep', 'la ai', 'do ai', 'muc tieu', 'chi tieu', 'ket qua',
   'ty le', 'dat duoc', 'nhom nhiem vu', 'so voi', 'khac gi', 'khac nhau', 'co giong', 'giong nhau', 'co khac', 'thay doi', 'so sanh', 'moi nhat', 'gan nhat',
-  'van ban nao', 'van ban', 'phoi hop', 'nam', 'han', 'phan tram', 'bao nhieu phan tram', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai', 'theo', 'trong(?! (?:tam|diem|yeu|so)\\b)', 've', 'tai', 'thong bao ket luan', 'thong bao',
+  'van ban nao', 'van ban', 'phoi hop', 'nam', 'han', 'phan tram', 'bao nhieu phan tram', 'vay', 'a', 'nhi', 'nhe', 'oi', 'co', 'phai', 'theo(?! doi| sat)', 'trong(?! (?:tam|diem|yeu|so)\\b)', 've', 'tai', 'thong bao ket luan', 'thong bao',
   'doi voi', 'lien quan', 'ke thua', 'duoc khong', 'hay khong', 'ad', 'ko', 'gi', 'nao', 'dc', 'khi', 'thi', 'hom nay', 'hien nay', 'bay gio', 'hien tai', 'gio', 'truoc day', 'truoc kia', 'nay la', 'sau sap nhap', 'sap nhap',
   'hop nhat', 'tiep nhan', 'nhung viec', 'cac viec', 'viec', 'z', 'vay', 'ha', 'ak', 'nhi', 'muon', 'lam sao', 'phai lam sao',
   'nhu nao', 'xu ly sao', 'xu ly the nao', 'xu ly nhu the nao', 'luc do', 'khi do', 'yeu cau', 'de nghi', 'moi gom', 'gom ca', 'gop ca', 'hoi truoc', 'dia phuong nay', 'tinh nay', 'bo nay', 'roi', 'quy may', 'thang may', 'nam may', 'chao ban', 'xin chao', 'cam on',
-  'the con', 'vay con', 'giao them', 'them', 'thuc te', 'tren thuc te', 'cuoi cung', 'dat han', 'dat ra han', 'dat khoang', 'khoang(?= bao nhieu)', 'cuoi nam', 'dau nam', 'giua nam', 'con lai(?= bao nhieu)',
+  'truoc ngay may', 'ngay may', 'the con', 'vay con', 'giao them', 'them', 'thuc te', 'tren thuc te', 'cuoi cung', 'dat han', 'dat ra han', 'dat khoang', 'khoang(?= bao nhieu)', 'cuoi nam', 'dau nam', 'giua nam', 'con lai(?= bao nhieu)',
   'ban oi', 'chao ad', 'chao anh', 'chao chi', 'moi tinh', 'tinh cu', 'tinh moi', 'moi gom', 'mn', 'moi nguoi',
 ].sort((a, b) => b.length - a.length);
 const FRAME_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${QUESTION_FRAME.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
@@ -182,7 +182,11 @@ export class Ranker {
       const context = chunk?.context.split(' › ').slice(1).join(' ') ?? '';
       // "Khẩn trương ban hành chiến lược dữ liệu: (1) Thanh tra Chính phủ ban hành trước …": the clause before
       // the colon says what each enumerated item is about.
-      const leadIn = chunk && !squashSpaces(r.quote).startsWith(squashSpaces(chunk.text).slice(0, 40)) ? /^[^:;]{10,300}:/u.exec(squashSpaces(chunk.text))?.[0] ?? '' : '';
+      const squashedChunk = chunk ? squashSpaces(chunk.text) : '';
+      const quoteAt = squashedChunk.indexOf(squashSpaces(r.quote).slice(0, 40));
+      const colon = /^[^:;]{10,300}:/u.exec(squashedChunk)?.[0] ?? '';
+      // Only a clause that ends before the row's own words begin.
+      const leadIn = colon && quoteAt >= colon.length ? colon : '';
       // "d) Bộ Công an:" only names who; a lead-in says what in a few words more.
       if (leadIn && leadIn.replace(/^[\p{L}\d.]{1,4}[.)]\s*/u, '').split(' ').length >= 6) this.leadIns.set(r.id, leadIn);
       const text = `${r.task} ${r.quote} ${r.indicator?.target ?? ''} ${r.indicator?.result ?? ''} ${context} ${leadIn}`;

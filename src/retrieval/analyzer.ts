@@ -143,7 +143,8 @@ export function contentBigrams(text: string): string[] {
   });
   // A count before a noun ("5 trọng tâm", "05 chức năng") says which list is meant.
   words.forEach((w, i) => {
-    if (/^\d$|^0\d$/.test(w) && isContent(words[i + 1] ?? '') && words[i + 1]!.length >= 2 && !NOT_COUNTED.has(words[i + 1]!)) {
+    // A padded number after a name ("Đề án 06 trước …") is the name's, not a count.
+    if ((/^\d$/.test(w) || (/^0\d$/.test(w) && !(i > 0 && isContent(words[i - 1]!)))) && isContent(words[i + 1] ?? '') && words[i + 1]!.length >= 2 && !NOT_COUNTED.has(words[i + 1]!)) {
       // The count and its noun together name a slogan or a list ("5 không", "3 nhất", "05 chức năng").
       out.push(String(Number(w)), `${Number(w)}${JOIN}${words[i + 1]}`);
     }
