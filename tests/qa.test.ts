@@ -452,6 +452,26 @@ describe('questions as people type them', () => {
     expect(r.answer).not.toContain('Thuộc nội dung');
   });
 
+  it('gives a figure with the unit its table column states ("% ≥ 95" → "≥ 95%")', async () => {
+    const r = await assistant.ask('đến năm 2030 tỷ lệ người dân có hồ sơ sức khỏe điện tử phải đạt bao nhiêu?', { now: LATE });
+    expect(r.answer).toContain('≥ 95%');
+  });
+
+  it('reads "bao nhiu", "thág mấy" and "ban hàn" typed fast, and a year after "tháng mấy" as the deadline window', async () => {
+    expect(assistant.parse('có bao nhiu tổ công nghệ số', LATE).folded).toContain('bao nhieu');
+    const r = await assistant.ask('tiêu chuẩn quốc gia về trải nghiệm người dùng dịch vụ công trực tuyến ban hàn thág mấy năm 2026', { now: LATE });
+    expect(r.tasks[0]?.deadline).toBe('2026-03-31');
+    expect(r.tasks[0]?.lead).toEqual(['Bộ Khoa học và Công nghệ']);
+  });
+
+  it('answers a request for a contact with the passage that gives it, and refuses a contact no document gives', async () => {
+    const r = await assistant.ask('cho xin số điện thoại đầu mối khi vướng mắc về hướng dẫn kế hoạch chuyển đổi số 2023', { now: LATE });
+    expect(r.answer).toContain('0912.571.223');
+    for (const c of r.citations) expect(containsVerbatim(corpus.text(c.docId), c.quote)).toBe(true);
+    const none = await assistant.ask('Muốn liên hệ đầu mối của Bộ Y tế về bệnh án điện tử thì gọi số nào?', { now: LATE });
+    expect(none.answer).not.toContain('0912.571.223');
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

@@ -400,7 +400,7 @@ function splitAtConjunction(text: string): string[] {
   const f = fold(text);
   // "… là bao nhiêu, các bộ ngành và địa phương thực tế đạt bao nhiêu?": a comma right after a question word.
   // Also a question word a few words before the comma ("trước ngày mấy hằng tháng, địa chỉ web là gì?").
-  const comma = /(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao|khong|chua|(?:ngay|thang|nam|quy) (?:nao|may)(?: [a-z]+){1,2}),\s+(?=\S)/g;
+  const comma = /(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao|khong|chua|(?:ngay|thang|nam|quy) (?:nao|may)(?: [a-z]+){1,2}|bao nhieu(?: [a-z0-9]+){1,6}),\s+(?=\S)/g;
   for (let x = comma.exec(f); x; x = comma.exec(f)) {
     const cut = x.index + x[0].indexOf(',');
     const right = f.slice(x.index + x[0].length);

@@ -386,8 +386,16 @@ function carriesMarkIn(context: string, text: string): boolean {
 export function indicatorLine(row: TaskRow): string {
   const v = row.indicator;
   if (!v) return '';
-  const parts = [v.target && `Mục tiêu${v.year ? ` năm ${v.year}` : ''}: ${v.target}`, v.result && `Kết quả${v.year ? ` năm ${v.year}` : ''}: ${v.result}`, row.status && `tình trạng: ${row.status}`];
+  const parts = [v.target && `Mục tiêu${v.year ? ` năm ${v.year}` : ''}: ${withUnit(v.target, row.quote)}`, v.result && `Kết quả${v.year ? ` năm ${v.year}` : ''}: ${withUnit(v.result, row.quote)}`, row.status && `tình trạng: ${row.status}`];
   return `${parts.filter(Boolean).join('; ')}.`;
+}
+
+/** "≥ 95" in a table whose unit column says "%" (or "% dân số"): "≥ 95%" — the unit as the row writes it. */
+function withUnit(value: string, quote: string): string {
+  if (!/^[≥≤<>]?\s*\d[\d.,]*$/u.test(value.trim())) return value;
+  const escaped = value.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const unit = new RegExp(String.raw`(%(?:\s[\p{Ll}][\p{Ll}\s]{0,18}?)?)\s+${escaped}(?![\d.,])`, 'u').exec(squashSpaces(quote))?.[1];
+  return unit ? `${value.trim()}${unit.trim()}`.replace(/%(?=\p{L})/u, '% ') : value;
 }
 
 /** Asks what was achieved, not what was set ("thực tế đạt", "đã đạt được", "kết quả"). */

@@ -5,7 +5,7 @@
  * Each is read from the stored text and quoted; none is guessed.
  */
 import { bigramSet } from '../retrieval/analyzer.js';
-import { squashSpaces } from '../text/vietnamese.js';
+import { fold, squashSpaces } from '../text/vietnamese.js';
 import type { Citation } from './citations.js';
 import type { Composer, Draft } from './compose.js';
 import { signerOf, type Signer } from './signers.js';
@@ -19,6 +19,7 @@ export class DocumentFacts {
     [CHAIR, (u) => this.chairedBy(u)],
     [WHICH_DOCUMENT, (u) => this.documentOn(u)],
     [ISSUED_WHEN, (u) => this.issuedOn(u)],
+    [CONTACT, (u) => this.contactIn(u)],
   ];
 
   /**
@@ -99,6 +100,31 @@ export class DocumentFacts {
     };
   }
 
+  /**
+   * "xin sđt, email đầu mối …": the passage giving a contact (a phone number or an e-mail address), in the
+   * documents the question names or, without one, the passage whose words share most with the question.
+   */
+  private contactIn(u: Understanding): Draft | null {
+    const topic = this.c.r.topicBigrams({ ...u, documents: [] });
+    const found = this.c.r.passages.chunks
+      .filter((c) => (u.documents.length === 0 || u.documents.includes(c.docId)) && CONTACT_DETAIL.test(c.text))
+      // A contact of the body asked about ("đầu mối của Bộ Y tế"), not any contact.
+      .filter((c) => u.agencies.length === 0 || u.agencies.some((a) => [a.name, ...a.aliases].some((n) => fold(c.text).includes(fold(n)))))
+      .map((c) => ({ c, cov: this.c.r.coverage(topic, bigramSet(`${c.text} ${c.context}`)) }))
+      .sort((a, b) => b.cov - a.cov)[0];
+    if (!found || (u.documents.length === 0 && found.cov < 0.4)) return null;
+    const doc = this.c.r.docById.get(found.c.docId);
+    // The whole passage when short (who, then how to reach them); else the sentence with the detail.
+    const text = squashSpaces(found.c.text);
+    const quote = text.length <= 500 ? text : (text.split(/(?<=\.)\s+(?=\p{Lu})/u).find((x) => CONTACT_DETAIL.test(x)) ?? text);
+    return {
+      grounded: true,
+      answer: `Theo ${this.c.label(found.c.docId)}${found.c.section ? `, mục ${found.c.section}` : ''}:\n“${quote}”`,
+      rows: [],
+      citations: [{ docId: found.c.docId, title: doc?.title ?? found.c.docId, ...(found.c.section && { section: found.c.section }), quote }],
+    };
+  }
+
   /** "QĐ phê duyệt chương trình này được ký ngày nào?": the date of the document named. */
   private issuedOn(u: Understanding): Draft | null {
     // Only of the document itself: "QĐ … được ký ngày nào", not "Bộ Y tế ban hành kế hoạch khi nào" within it.
@@ -137,6 +163,12 @@ const WHICH_DOCUMENT = /\b(?:bang|tai|theo|o)?\s*(?:van ban|quyet dinh|qd|nghi q
 
 /** "được ký ngày nào", "ban hành khi nào": the date of a document. */
 const ISSUED_WHEN = /\b(?:duoc ky|ky|ban hanh|phe duyet)\s+(?:vao\s+)?(?:ngay nao|khi nao|bao gio|luc nao|ngay may)\b/;
+
+/** Asks how to reach someone: a phone number, an e-mail address, a contact point. */
+const CONTACT = /\b(?:sdt|so dien thoai|hotline|dau moi|lien he|lien lac)\b|\b(?:xin|cho xin|dia chi) (?:email|thu dien tu|dien thoai)\b/;
+
+/** A phone number ("0912.571.223", "024 3943 7451") or an e-mail address in a passage. */
+const CONTACT_DETAIL = /[\w.-]+@[\w-]+\.[\w.]+|(?<!\d)0\d{2,3}[.\s]?\d{3}[.\s]?\d{3,4}(?!\d)/u;
 
 /** "do ai ký", "người ký", "ký bởi ai": asks who signed a document. */
 const SIGNER = /\b(?:ai ky|nguoi ky|do ai ky|ky boi|ai da ky|ky ten|nguoi da ky)\b/;

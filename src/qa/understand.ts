@@ -73,8 +73,8 @@ const STRONG_WHAT = /\b(?:phai lam (?:gi|nhung gi)|lam gi|lam nhung gi|nhiem vu 
 const INDICATOR = /\b(?:bao nhieu|ty le|ty trong|muc tieu|chi tieu|dat (?:duoc )?(?:bao nhieu|muc)|ket qua .*la|con bao nhieu|so luong|may)\b/;
 const GUIDANCE = /\b(?:lien he|la gi|nhu the nao|the nao|huong dan|can (?:giup|lam)|ho tro|noi (?:gi|ve)|de cap|quy dinh|chu de|nhung viec gi|nhung gi)\b/;
 const COMPARE = /\b(?:so voi|khac (?:gi|nhau|voi|so)|co (?:giong|khac)|giong nhau|thay doi (?:gi|the nao|ra sao)|so sanh)\b/;
-/** A year after these words is a deadline window ("hoàn thành trong năm 2024"), not part of the topic. */
-const DEADLINE_CUE = /\b(?:han|hoan thanh|xong|trong|truoc|cham nhat|den|toi|ket thuc|het)\s*(?:nam|thang|quy)?\s*$/;
+/** A year after these words is a deadline window ("hoàn thành trong năm 2024", "tháng mấy năm 2026"), not part of the topic. */
+const DEADLINE_CUE = /\b(?:han|hoan thanh|xong|trong|truoc|cham nhat|den|toi|ket thuc|het|(?:ngay|thang|quy) (?:may|nao))\s*(?:nam|thang|quy)?\s*$/;
 /** A period in these contexts names a document, not a deadline ("theo kết luận tháng 7/2024"). */
 const DOCUMENT_CUE = /(ket luan|hoi nghi|phien hop|van ban|bao cao|thong bao|huong dan|cong van|quyet dinh|nghi quyet|ke hoach|tb|qd|nq|kh|cv)\s*(?:so\s*\S+\s*)?(?:ngay|thang|nam|cuoi nam|dau nam|hoi)?\s*$/;
 
@@ -88,6 +88,9 @@ const SLANG: Array<[RegExp, string]> = [
   [/\b(?:dc|dk|duoc)\b/g, 'duoc'],
   [/\bj\b/g, 'gi'],
   [/\bbn\b/g, 'bao nhieu'],
+  // Letters dropped in fast typing: "bao nhiu", "nhìu", "bao h".
+  [/\b(?:bao )?nhiu\b/g, 'bao nhieu'],
+  [/\bbao h\b/g, 'bao gio'],
   [/\bntn\b/g, 'nhu the nao'],
   [/\bnv\b/g, 'nhiem vu'],
   [/\bcq\b/g, 'co quan'],
@@ -318,7 +321,8 @@ function detectAsks(f: string, agencies: AgencyEntry[], period: Period | null, r
   // "Quý I/2024 có những phiên họp … nào?": everything on the topic in that window.
   else if (period && !overdue && /\b(?:nhung|cac)\b.*\bnao\b/.test(f) && !/\b(?:tinh|dia phuong|bo|co quan|don vi) nao\b/.test(f)) add('due_soon');
   if (COMPARE.test(f)) add('compare');
-  if (/\blien he\b/.test(f)) add('guidance');
+  // Contact details ("sđt, email đầu mối …", "liên hệ ai"): what the documents say, not an agency's tasks.
+  if (/\b(?:lien he|lien lac|sdt|so dien thoai|hotline|dau moi)\b|\b(?:xin|cho xin|dia chi) (?:email|thu dien tu|dien thoai)\b/.test(f)) add('guidance');
   if (LIST.test(f) && !/\bbao nhieu (?:phan tram|%)/.test(f)) add('list');
   // "được giao mấy việc", "có bao nhiêu nhiệm vụ": an agency's tasks, counted by their list.
   const countsTasks = agencies.length > 0 && /\b(?:duoc giao|phai lam|nhan|co) (?:bao nhieu|may) (?:viec|nhiem vu|dau viec|nv)\b/.test(f) && !/\btong\b/.test(f);
@@ -354,7 +358,6 @@ function mainIntent(asks: Ask[], agencies: AgencyEntry[]): Intent {
   }
 }
 
-/** "tuần này", "tháng này", "tháng tới", "sắp đến hạn" (next 30 days), "quý này", "năm nay". */
 /** A period said relative to the asking date ("tháng này", "quý III" without a year), and where it is said. */
 function relativePeriod(f: string, now: string): (Period & { at: number }) | null {
   const [y, m] = [Number(now.slice(0, 4)), Number(now.slice(5, 7))];

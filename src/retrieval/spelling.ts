@@ -177,6 +177,12 @@ export class Speller {
         // An unknown word with a known confusion variant ("nghành" → "ngành"): the most frequent variant.
         const variant = confusions(w).filter((c) => this.frequency.has(c)).sort((a, b) => this.frequency.get(b)! - this.frequency.get(a)!)[0];
         best = variant ?? this.correctWord(w);
+        // A short word with a dropped or extra letter ("thág mấy", "ban hàn"): only a variant its neighbours confirm.
+        if (best === w && w.length <= 4) {
+          const near = [...(this.deletes.get(w) ?? []), ...deletions(w).filter((d) => this.frequency.has(d))];
+          const confirmed = near.map((c) => ({ c, n: this.context(prev, c, next) })).filter((x) => x.n >= 3).sort((a, b) => b.n - a.n)[0];
+          if (confirmed) best = confirmed.c;
+        }
         if (best === w && freq > 0) best = confusions(w).sort((a, b) => (this.frequency.get(b) ?? 0) - (this.frequency.get(a) ?? 0))[0] ?? w;
       }
       out[i] = best;
