@@ -411,7 +411,7 @@ describe('questions as people type them', () => {
   });
 
   it('refuses when the sources never name the person or province asked about', async () => {
-    for (const q of ['Chủ tịch UBND thành phố Hà Nội năm 2025 là ai?', 'dự án trung tâm dữ liệu quốc gia số 3 đặt ở tỉnh nào vậy', 'tỷ lệ hộ gia đình có cáp quang của tỉnh Gia Lai hiện nay bao nhiêu?']) {
+    for (const q of ['Chủ tịch UBND thành phố Hà Nội năm 2025 là ai?', 'kiến trúc sư trưởng chuyển đổi số của thành phố hiện là ai', 'dự án trung tâm dữ liệu quốc gia số 3 đặt ở tỉnh nào vậy', 'tỷ lệ hộ gia đình có cáp quang của tỉnh Gia Lai hiện nay bao nhiêu?']) {
       const r = await assistant.ask(q, { now: LATE });
       expect(r.grounded, q).toBe(false);
       expect(r.answer, q).toMatch(/không nêu/u);
@@ -470,6 +470,24 @@ describe('questions as people type them', () => {
     for (const c of r.citations) expect(containsVerbatim(corpus.text(c.docId), c.quote)).toBe(true);
     const none = await assistant.ask('Muốn liên hệ đầu mối của Bộ Y tế về bệnh án điện tử thì gọi số nào?', { now: LATE });
     expect(none.answer).not.toContain('0912.571.223');
+  });
+
+  it('reads "từ giờ đến 10/12" as a window from the asking date', () => {
+    const q = assistant.parse('Bộ Y tế còn việc gì phải xong từ giờ đến 15/12?', '2025-11-20');
+    expect(q.period).toMatchObject({ from: '2025-11-20', to: '2025-12-15' });
+    expect(q.intent).toBe('upcoming');
+  });
+
+  it('takes what a follow-up asks from its own words, the topic from the question before', () => {
+    const q = assistant.parse('Bộ Công an chủ trì xây dựng Luật An ninh dữ liệu, hạn khi nào — thế luật đó phạt tối đa bao nhiêu tiền?', LATE);
+    expect(q.asks).not.toContain('when');
+    expect(q.asks).toContain('figure');
+  });
+
+  it('refuses a list of what is past due about something no dated task is about', async () => {
+    const r = await assistant.ask('thủ tục cấp đổi hộ chiếu quá hạn cần giấy tờ gì', { now: LATE });
+    expect(r.grounded).toBe(false);
+    expect(r.tasks).toEqual([]);
   });
 
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {

@@ -11,7 +11,7 @@ import type { Understanding } from './understand.js';
 
 /** "ai là bộ trưởng …", "chủ tịch … là ai", "tên giám đốc …": asks for a person. */
 const PERSON_ASKED =
-  /\b(?:ai (?:la|dang la|lam) |ten (?:cua )?|(?:ong|ba) nao (?:la |lam )?)(?:bo truong|thu truong|chu tich|pho chu tich|giam doc|pho giam doc|truong ban|pho truong ban|thu tuong|pho thu tuong|chanh van phong|tong giam doc)\b|\b(?:bo truong|thu truong|chu tich|giam doc|truong ban|tong giam doc|thu tuong|pho thu tuong)\b.{0,60}\b(?:la ai|ten (?:la )?gi)\b/;
+  /\b(?:ai (?:la|dang la|lam) |ten (?:cua )?|(?:ong|ba) nao (?:la |lam )?)(?:bo truong|thu truong|chu tich|pho chu tich|giam doc|pho giam doc|truong ban|pho truong ban|thu tuong|pho thu tuong|chanh van phong|tong giam doc|kien truc su truong|cuc truong|vu truong)\b|\b(?:bo truong|thu truong|chu tich|giam doc|truong ban|tong giam doc|thu tuong|pho thu tuong|kien truc su truong|cuc truong|vu truong)\b.{0,60}\b(?:la ai|ten (?:la )?gi)\b/;
 
 /** A title followed by a personal name ("Phó Thủ tướng Nguyễn Chí Dũng", "đồng chí Phạm Minh Chính"). */
 const PERSON_NAMED =

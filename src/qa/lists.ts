@@ -192,6 +192,11 @@ export class Lists {
       const named = onTopic.filter((r) => numbers.every((n) => this.r.rowBigramsOf(r).has(n)));
       return named.length > 0 ? named : onTopic.length > 0 ? onTopic : rows;
     };
+    // "thủ tục đổi bằng lái xe quá hạn …": a specific topic no dated task comes near is not in the documents.
+    const keys = this.r.keyTerms(topic);
+    if (keys.length >= 2 && !agency && u.documents.length === 0 && base.length > 0 && Math.max(...base.map((r) => this.r.answerCoverage(topic, this.r.rowBigramsOf(r)))) < MIN_COVERAGE) {
+      return { grounded: false, answer: `Các văn bản hiện có không có nhiệm vụ có thời hạn nào về nội dung này (văn bản không đề cập), nên tôi không liệt kê để tránh đưa thông tin sai.`, rows: [], citations: [] };
+    }
     // The agency's own tasks before those of groups it belongs to.
     const own = (r: TaskRow) => Number(match !== null && direct(match(r)?.via ?? ''));
     const whose = `${agency ? ` của ${names(u, this.r.registry)}` : ''}${this.filters(u, false)}`;

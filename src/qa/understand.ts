@@ -289,7 +289,9 @@ export function understand(
     const y = years.pop()!;
     period = { from: `${y}-01-01`, to: `${y}-12-31`, text: `năm ${y}` };
   }
-  const asks = detectAsks(folded, agencies, period, role);
+  // "<câu trước> — thế luật đó phạt bao nhiêu tiền?": a follow-up joined to the question before asks what its own words ask.
+  const followUp = folded.lastIndexOf(' — ');
+  const asks = detectAsks(followUp > 0 ? folded.slice(followUp + 3) : folded, agencies, period, role);
   return {
     question: q,
     intent: mainIntent(asks, agencies),
@@ -391,6 +393,13 @@ function relativePeriod(f: string, now: string): (Period & { at: number }) | nul
   if (quarter) {
     const qn = ({ i: 1, ii: 2, iii: 3, iv: 4 } as Record<string, number>)[quarter[1]!] ?? Number(quarter[1]);
     return { from: isoDate(y, qn * 3 - 2, 1), to: isoDate(y, qn * 3, daysInMonth(y, qn * 3)), text: `quý ${qn}/${y}`, at: quarter.index };
+  }
+  // "từ giờ đến 10/12": from the asking date to that day (of this year, or the next when already past).
+  const until = /\b(?:den|toi|truoc)\s+(?:ngay\s+)?(\d{1,2})\s*\/\s*(\d{1,2})\b(?!\s*\/\s*\d)/.exec(f);
+  if (until && Number(until[2]) >= 1 && Number(until[2]) <= 12 && Number(until[1]) >= 1 && Number(until[1]) <= daysInMonth(y, Number(until[2]))) {
+    let to = isoDate(y, Number(until[2]), Number(until[1]));
+    if (to < now) to = isoDate(y + 1, Number(until[2]), Math.min(Number(until[1]), daysInMonth(y + 1, Number(until[2]))));
+    return { from: now, to, text: `đến ${until[1]}/${until[2]}`, at: until.index };
   }
   const days = /\b(\d{1,3}) ngay (?:toi|sap toi|nua)\b/.exec(f);
   if (days) return { from: now, to: addDays(now, Number(days[1])), text: `${days[1]} ngày tới`, at: days.index };
