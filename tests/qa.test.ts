@@ -490,6 +490,15 @@ describe('questions as people type them', () => {
     expect(r.tasks).toEqual([]);
   });
 
+  it('reads "Bộ trưởng Bộ X", "mốc", "báo cáo ngày …" as frame, not topic, and fixes "trỉ đạo" beside "trực tiếp"', async () => {
+    const inherited = await assistant.ask('Bộ Nông nghiệp và Môi trường nay tiếp nhận việc dữ liệu lớn nào mà báo cáo ngày 25/02/2023 giao cho Bộ trưởng Bộ Nông nghiệp và Phát triển nông thôn?', { now: LATE });
+    expect(inherited.tasks[0]?.lead).toEqual(['Bộ Nông nghiệp và Phát triển nông thôn']);
+    expect(inherited.answer).toContain('dữ liệu lớn về nông nghiệp');
+    const milestone = await assistant.ask('Chỉ tiêu nào của Đề án 06 có mốc tháng 6/2023, ai chủ trì?', { now: LATE });
+    expect(milestone.answer).toContain('Văn phòng Chính phủ');
+    expect(assistant.parse('Bộ trưởng Bộ Y tế trực tiếp trỉ đạo việc gì', LATE).folded).toContain('truc tiep chi dao');
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

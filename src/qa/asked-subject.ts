@@ -32,7 +32,8 @@ export interface SubjectCheck {
 /** The reason the draft does not answer the subject asked, or null when it does (or none is asked). */
 export function missingSubject(u: Understanding, draft: Draft, check: SubjectCheck): string | null {
   if (!draft.grounded) return null;
-  const said = [draft.answer, ...draft.rows.flatMap((r) => [r.quote, ...r.lead, ...r.support]), ...draft.citations.map((c) => c.quote)].join('\n');
+  // What the answer shows: its text, its quotes and the leading row (later rows are only related).
+  const said = [draft.answer, ...draft.rows.slice(0, 1).flatMap((r) => [r.quote, ...r.lead, ...r.support]), ...draft.citations.map((c) => c.quote)].join('\n');
   if (PERSON_ASKED.test(u.folded) && !PERSON_NAMED.test(said)) {
     return 'Các văn bản hiện có không nêu tên người giữ chức vụ này (văn bản không đề cập), nên tôi không trả lời để tránh đưa thông tin sai.';
   }

@@ -215,6 +215,8 @@ export function understand(
   const docs = new Set(scope?.docIds ?? []);
   const years: string[] = [];
   const written = findPeriods(q);
+  /** Document references read from a date ("báo cáo ngày 25/02/2023"), cut from the topic like the scope's. */
+  const dated: Array<[number, number]> = [];
   // "hồi 2023 hai tỉnh này được giao gì": back then, in that year's documents.
   const back = /(?<![\p{L}])hồi\s+(?:năm\s+)?(20\d\d)\b/iu.exec(q);
   if (back) documents.filter((d) => d.date?.startsWith(back[1]!)).forEach((d) => docs.add(d.docId));
@@ -232,6 +234,9 @@ export function understand(
     const ofKind = cueKind ? docHits.filter((d) => { const k = kindOf(cueKind).kind; return k === null || d.kind === k; }) : docHits;
     if ((cueKind && (ofKind.length > 0 || !/^(?:ke hoach|kh)$/.test(cueKind))) || (p.kind === 'day' && docHits.length > 0 && !/han|truoc|den/.test(before))) {
       (cueKind ? ofKind : docHits).forEach((d) => docs.add(d.docId));
+      // "báo cáo ngày 25/02/2023" names the document: its words are not the topic.
+      const cueAt = cueKind ? before.lastIndexOf(cueKind) : -1;
+      dated.push([cueAt >= 0 ? p.start - before.length + cueAt : p.start, p.end]);
       continue;
     }
     if (p.kind === 'year' && back && back[1] === p.from!.slice(0, 4)) continue;
@@ -301,7 +306,7 @@ export function understand(
     partners,
     period,
     documents: [...docs],
-    scope,
+    scope: dated.length === 0 ? scope : { docIds: scope?.docIds ?? [...docs], text: scope?.text ?? 'văn bản', consumed: [...(scope?.consumed ?? []), ...dated] },
     years,
     now,
     folded,

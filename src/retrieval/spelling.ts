@@ -168,7 +168,8 @@ export class Speller {
         const score = this.context(p, c, n);
         // A known syllable is only replaced when it never occurs beside its content neighbours and the variant
         // often does ("thời hạng không" → "thời hạn"; "văn bằng" stays: the corpus writes it).
-        if (score > bestScore && (!known || (here === 0 && score >= 3))) {
+        // A pair met once ("trì đạo" split across a clause) does not outweigh one met dozens of times ("chỉ đạo").
+        if (score > bestScore && (!known || (here === 0 && score >= 3) || score >= 20 * here + 3)) {
           best = c;
           bestScore = score;
         }
