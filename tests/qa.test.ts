@@ -499,6 +499,16 @@ describe('questions as people type them', () => {
     expect(assistant.parse('Bộ trưởng Bộ Y tế trực tiếp trỉ đạo việc gì', LATE).folded).toContain('truc tiep chi dao');
   });
 
+  it('reads dates in brackets after "hai kết luận của VPCP" as those documents, never "hai thông" as Hải Phòng', async () => {
+    const q = assistant.parse('Chỉ xét hai thông báo kết luận của Văn phòng Chính phủ (12/2023 và 7/2024): Bộ Tài chính được giao gì?', LATE);
+    expect(q.agencies.map((a) => a.name)).toEqual(['Bộ Tài chính']);
+    expect(q.documents.sort()).toEqual(['tb-2023-12-28', 'tb-2024-07-19']);
+    expect(q.period).toBeNull();
+    const r = await assistant.ask('Chỉ xét hai thông báo kết luận của Văn phòng Chính phủ (12/2023 và 7/2024): Bộ Tài chính được giao gì?', { now: LATE });
+    expect(r.answer).toContain('123/2020');
+    expect(assistant.parse('Tỉnh Bạc Liêu được giao gì?', LATE).agencies.map((a) => a.name)).toEqual(['Bạc Liêu']);
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

@@ -181,9 +181,10 @@ export class Assistant {
 
   /** The structured query of a question (no answer): for tests, tools and the optional model parser. */
   parse(question: string, now?: string): Understanding {
+    // A two-word phrase the documents write, or a word they use often: not a misspelt name.
     const common = (phrase: string) => {
       const w = phrase.split(' ');
-      return w.length === 2 && this.speller.pairCount(w[0]!, w[1]!) >= 3;
+      return (w.length === 2 && this.speller.pairCount(w[0]!, w[1]!) >= 3) || (w.length === 1 && this.speller.frequencyOf(w[0]!) >= 30);
     };
     return understand(question, resolveNow(now), this.registry, this.corpus.documents, (t) => this.speller.correct(t), (id) => this.heads.get(id) ?? '', common);
   }

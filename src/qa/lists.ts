@@ -44,7 +44,7 @@ export class Lists {
   /** "trong tháng 3/2024", "theo TB 19/07/2024 (VPCP)", "năm 2022": the filters, as words. */
   private filters(u: Understanding, withPeriod = true): string {
     const parts: string[] = [];
-    if (u.scope) parts.push(u.documents.length === 1 ? `theo ${this.c.label(u.documents[0]!)}` : `theo ${u.scope.text}`);
+    if (u.scope) parts.push(u.documents.length >= 1 && u.documents.length <= 3 ? `theo ${u.documents.map((d) => this.c.label(d)).join(', ')}` : `theo ${u.scope.text}`);
     if (withPeriod && u.period) parts.push(`có hạn trong ${u.period.text}`);
     if (u.years.length > 0) parts.push(`về năm ${u.years.join(', ')}`);
     return parts.length > 0 ? ` ${parts.join(', ')}` : '';

@@ -40,7 +40,7 @@ const QUESTION_FRAME = [
   'doi voi', 'lien quan', 'ke thua', 'duoc khong', 'hay khong', 'ad', 'ko', 'gi', 'nao', 'dc', 'khi', 'thi', 'hom nay', 'hien nay', 'bay gio', 'hien tai', 'gio', 'truoc day', 'truoc kia', 'nay la', 'sau sap nhap', 'sap nhap',
   'hop nhat', 'tiep nhan', 'nhung viec', 'cac viec', 'viec', 'z', 'vay', 'ha', 'ak', 'nhi', 'muon', 'lam sao', 'phai lam sao',
   'nhu nao', 'xu ly sao', 'xu ly the nao', 'xu ly nhu the nao', 'luc do', 'khi do', 'yeu cau', 'de nghi', 'moi gom', 'gom ca', 'gop ca', 'hoi truoc', 'dia phuong nay', 'tinh nay', 'bo nay', 'roi', 'quy may', 'thang may', 'nam may', 'chao ban', 'xin chao', 'cam on',
-  'truoc ngay may', 'ngay may', 'ca nuoc', 'tong cong', 'moc thoi gian', 'co moc', 'moc', 'bo truong(?=\\s*(?:bo\\b|\\|))', 'ma(?= (?:bao cao|van ban|ke hoach|thong bao|ket luan|nghi quyet|quyet dinh))', 'the con', 'vay con', 'giao them', 'them', 'thuc te', 'tren thuc te', 'cuoi cung', 'dat han', 'dat ra han', 'dat khoang', 'khoang(?= bao nhieu)', 'cuoi nam', 'dau nam', 'giua nam', 'con lai(?= bao nhieu)',
+  'truoc ngay may', 'ngay may', 'ca nuoc', 'tong cong', 'moc thoi gian', 'co moc', 'moc', 'chi xet', 'o moi lan', 'moi lan', 'bo truong(?=\\s*(?:bo\\b|\\|))', 'ma(?= (?:bao cao|van ban|ke hoach|thong bao|ket luan|nghi quyet|quyet dinh))', 'the con', 'vay con', 'giao them', 'them', 'thuc te', 'tren thuc te', 'cuoi cung', 'dat han', 'dat ra han', 'dat khoang', 'khoang(?= bao nhieu)', 'cuoi nam', 'dau nam', 'giua nam', 'con lai(?= bao nhieu)',
   'ban oi', 'chao ad', 'chao anh', 'chao chi', 'moi tinh', 'tinh cu', 'tinh moi', 'moi gom', 'mn', 'moi nguoi',
 ].sort((a, b) => b.length - a.length);
 const FRAME_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${QUESTION_FRAME.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
@@ -224,7 +224,9 @@ export class Ranker {
     const names = exclude.flatMap((e) => [e.name, ...e.aliases].map((a) => fold(a)));
     for (const m of this.registry.findMentions(text, { fuzzy: true })) {
       const bare = fold(m.text).replace(/^ca\s+/, '');
-      if (exclude.length === 0 || exclude.some((e) => e.name === m.name) || names.includes(bare)) text = text.replace(m.text, ' | ');
+      // "thông báo kết luận của Văn phòng Chính phủ": who issued the document, not the topic.
+      const issuer = /\b(?:ket luan|thong bao|bao cao|cong van|quyet dinh|nghi quyet|ke hoach|van ban|huong dan)\s+(?:cua|do)\s+$/.test(fold(text.slice(Math.max(0, m.start - 40), m.start)));
+      if (exclude.length === 0 || issuer || exclude.some((e) => e.name === m.name) || names.includes(bare)) text = text.replace(m.text, ' | ');
     }
     // Relative windows ("90 ngày tới", "tháng này") are the deadline period, read separately.
     text = text.replace(/\b\d{1,3}\s+ngay\s+(?:toi|nua|sap toi)\b/g, ' | ').replace(/\b(?:tuan|thang|quy|nam)\s+(?:nay|toi|sau)\b/g, ' | ');

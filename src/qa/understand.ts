@@ -18,6 +18,7 @@ import type { AgencyEntry, DocumentMeta } from '../corpus/types.js';
 import { addDays, daysInMonth, isoDate, weekOf } from '../text/dates.js';
 import { findPeriods } from '../text/periods.js';
 import { fold, nfc, squashSpaces } from '../text/vietnamese.js';
+import { osaDistance } from '../retrieval/spelling.js';
 import { findDocumentScope, kindOf, type DocumentScope } from './scope.js';
 
 export type Intent = 'who' | 'when' | 'list' | 'tasks_of' | 'indicator' | 'guidance' | 'compare' | 'upcoming' | 'overdue' | 'out_of_scope';
@@ -75,6 +76,9 @@ const GUIDANCE = /\b(?:lien he|la gi|nhu the nao|the nao|huong dan|can (?:giup|l
 const COMPARE = /\b(?:so voi|khac (?:gi|nhau|voi|so)|co (?:giong|khac)|giong nhau|thay doi (?:gi|the nao|ra sao)|so sanh)\b/;
 /** A year after these words is a deadline window ("hoàn thành trong năm 2024", "tháng mấy năm 2026"), not part of the topic. */
 const DEADLINE_CUE = /\b(?:han|hoan thanh|xong|trong|truoc|cham nhat|den|toi|ket thuc|het|(?:ngay|thang|quy) (?:may|nao))\s*(?:nam|thang|quy)?\s*$/;
+/** Dates listed in brackets right after a document phrase ("các kết luận (12/2023 và 7/2024)"). */
+const BRACKETED_DATES_CUE = /\b(ket luan|thong bao|bao cao|cong van|quyet dinh|nghi quyet|ke hoach|van ban)\b[^()?]{0,60}\(\s*(?:(?:ngay\s+)?[\d/.-]+\s*(?:va|,|;)\s*)*$/;
+
 /** A period in these contexts names a document, not a deadline ("theo kết luận tháng 7/2024"). */
 const DOCUMENT_CUE = /(ket luan|hoi nghi|phien hop|van ban|bao cao|thong bao|huong dan|cong van|quyet dinh|nghi quyet|ke hoach|tb|qd|nq|kh|cv)\s*(?:so\s*\S+\s*)?(?:ngay|thang|nam|cuoi nam|dau nam|hoi)?\s*$/;
 
@@ -190,7 +194,11 @@ export function understand(
     }
     // A near-miss of a name that is an ordinary phrase of the documents ("quản trị" ≈ Quảng Trị) is that phrase.
     const written = fold(m.text);
-    if (![entry.name, ...entry.aliases].some((a) => fold(a).endsWith(written)) && commonPhrase(written)) continue;
+    // So is one whose changed word is a common word of the documents ("hai thông báo" ≈ Hải Phòng).
+    const nameWords = new Set([entry.name, ...entry.aliases].flatMap((a) => fold(a).split(' ')));
+    // Only a word standing in for one of the name's words (one or two letters off), not "tỉnh" before it.
+    const changed = written.split(' ').filter((w) => !nameWords.has(w) && [...nameWords].some((n) => osaDistance(w, n) <= 2 && Math.abs(w.length - n.length) <= 1));
+    if (![entry.name, ...entry.aliases].some((a) => fold(a).endsWith(written)) && (commonPhrase(written) || (changed.length > 0 && changed.every((w) => commonPhrase(w))))) continue;
     const before = folded.slice(Math.max(0, m.start - 24), m.start);
     // "giao thêm gì cho Bộ Công an": the one given the work.
     const givenTo = /\bgiao\b(?:\s+\S+){0,3}\s+cho\s+$/.test(before);
@@ -230,7 +238,8 @@ export function understand(
     }
     const docHits = documents.filter((d) => d.date && p.from && p.to && d.date >= p.from.slice(0, d.date.length) && d.date <= p.to);
     // "kế hoạch năm 2023" names a plan only when the corpus holds a plan of that year; else the year is the topic's.
-    const cueKind = DOCUMENT_CUE.exec(before)?.[1];
+    // "hai thông báo kết luận của VPCP (12/2023 và 7/2024)": dates in brackets after a document phrase name documents.
+    const cueKind = DOCUMENT_CUE.exec(before)?.[1] ?? BRACKETED_DATES_CUE.exec(folded.slice(Math.max(0, p.start - 90), p.start))?.[1];
     const ofKind = cueKind ? docHits.filter((d) => { const k = kindOf(cueKind).kind; return k === null || d.kind === k; }) : docHits;
     if ((cueKind && (ofKind.length > 0 || !/^(?:ke hoach|kh)$/.test(cueKind))) || (p.kind === 'day' && docHits.length > 0 && !/han|truoc|den/.test(before))) {
       (cueKind ? ofKind : docHits).forEach((d) => docs.add(d.docId));

@@ -104,6 +104,11 @@ export class Speller {
     return this.bigrams.get(`${first} ${second}`) ?? 0;
   }
 
+  /** How often the corpus uses the folded word. */
+  frequencyOf(word: string): number {
+    return this.frequency.get(fold(word)) ?? 0;
+  }
+
   /** True when the corpus contains the folded word. */
   knows(word: string): boolean {
     return this.frequency.has(fold(word));
