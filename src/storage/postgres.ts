@@ -433,14 +433,17 @@ export class PostgresStore implements Store {
 
   /** The memories of several chats in one statement (concurrent loadMemory calls). */
   private async loadMemories(calls: Array<{ channel: string; chatId: string; now: string }>): Promise<Array<MemoryState | null>> {
-    const { rows } = await this.pool.query<{ ord: string; state: MemoryState }>({
+    const { rows } = await this.pool.query<{ ord: string; state: string }>({
       name: 'memory_load',
       text: `SELECT q.ord, m.state FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q(channel, chat_id, now, ord)
        JOIN conversation_memory m ON m.channel = q.channel AND m.chat_id = q.chat_id AND m.expires_at > q.now`,
       values: [calls.map((c) => c.channel), calls.map((c) => c.chatId), calls.map((c) => c.now)],
     });
     const byOrd = new Map(rows.map((r) => [Number(r.ord), r.state]));
-    return calls.map((_, i) => byOrd.get(i + 1) ?? null);
+    return calls.map((_, i) => {
+      const state = byOrd.get(i + 1);
+      return state === undefined ? null : (JSON.parse(state) as MemoryState);
+    });
   }
 
   /** The memories of several chats written in one statement; of one chat written twice, the last call wins. */
@@ -449,7 +452,7 @@ export class PostgresStore implements Store {
     await this.pool.query({
       name: 'memory_save',
       text: `INSERT INTO conversation_memory (channel, chat_id, state, expires_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[])
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
        ON CONFLICT (channel, chat_id) DO UPDATE SET state = EXCLUDED.state, expires_at = EXCLUDED.expires_at`,
       values: [last.map((c) => c.channel), last.map((c) => c.chatId), last.map((c) => c.state), last.map((c) => c.expiresAt)],
     });
