@@ -1,8 +1,9 @@
 /**
  * Statement coalescing for the PostgreSQL store: calls of one statement shape that arrive
  * while the previous one is on its way to the server wait and then go together, as one
- * set-based statement (arrays through `unnest`). Idle, a call is sent at once, so a quiet
- * instance pays no delay; under load the batches grow by themselves, so the number of round
+ * set-based statement (arrays through `unnest`). Idle, a call is sent at the end of the
+ * current turn of the event loop (with the calls made in the same turn), so a quiet instance
+ * pays no delay; under load the batches grow by themselves, so the number of round
  * trips, transactions (commits) and pool connections per update falls as the rate rises —
  * the webhook path's statements (inbox insert, conversation memory read and write, replies
  * planned, update done) each cost one round trip per batch instead of one per update.
@@ -35,18 +36,24 @@ export class StatementBatcher<In, Out> {
   call(input: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
-      this.pump();
+      this.schedule();
     });
   }
 
-  private pump(): void {
-    if (this.running || this.queue.length === 0) return;
+  /** Runs the queue at the end of this turn of the event loop: calls made in the same turn go together. */
+  private schedule(): void {
+    if (this.running) return;
     this.running = true;
+    setImmediate(() => this.pump());
+  }
+
+  private pump(): void {
     const batch = this.queue.splice(0, this.maxBatch);
-    void this.settle(batch).finally(() => {
+    if (batch.length === 0) {
       this.running = false;
-      this.pump();
-    });
+      return;
+    }
+    void this.settle(batch).finally(() => this.pump());
   }
 
   private async settle(batch: Array<Waiting<In, Out>>): Promise<void> {

@@ -78,6 +78,16 @@ export function leaseLockKey(name: string): number {
   return (Math.abs(h) % 0x7ffffffe) + 1;
 }
 
+/** Opens `count` connections, each having read the tables of the webhook path once (server-side caches). */
+async function warmUp(pool: pg.Pool, count: number): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: count }, () => pool.connect()));
+  try {
+    await Promise.all(clients.map((c) => c.query('SELECT (SELECT 1 FROM inbox LIMIT 1), (SELECT 1 FROM conversation_memory LIMIT 1), (SELECT 1 FROM chats LIMIT 1)')));
+  } finally {
+    for (const c of clients) c.release();
+  }
+}
+
 /** The PostgreSQL store; open it with {@link PostgresStore.open}. */
 export class PostgresStore implements Store {
   readonly engine = 'postgres' as const;
@@ -107,10 +117,14 @@ export class PostgresStore implements Store {
 
   /** Connects and brings the schema up to date (under the migrations advisory lock). */
   static async open(url: string, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
-    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
+    const max = opts.poolSize ?? 10;
+    // Connections are kept (min = max) and opened at start: a burst after a quiet spell then finds them
+    // ready instead of waiting for new server processes to start and load their caches.
+    const pool = new pg.Pool({ connectionString: url, max, min: max, connectionTimeoutMillis: 10_000 });
     pool.on('error', (err) => opts.onError?.(err));
     try {
       await migratePostgres(pool);
+      await warmUp(pool, max);
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw err;
