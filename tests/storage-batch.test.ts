@@ -31,6 +31,16 @@ describe('StatementBatcher', () => {
     expect(sizes).toEqual([2, 2, 1]);
   });
 
+  it('with a gathering delay, calls spread over that delay go in one statement', async () => {
+    const statements: number[][] = [];
+    const b = new StatementBatcher(async (xs: number[]) => (statements.push(xs), xs), 500, 30);
+    const calls = [b.call(1)];
+    await new Promise((r) => setTimeout(r, 5));
+    calls.push(b.call(2));
+    await Promise.all(calls);
+    expect(statements).toEqual([[1, 2]]);
+  });
+
   it('a statement failing for one input: the others still succeed, only that call fails', async () => {
     const b = new StatementBatcher(async (xs: number[]) => {
       if (xs.includes(13)) throw new Error('bad input 13');

@@ -26,10 +26,13 @@ export class StatementBatcher<In, Out> {
   /**
    * @param run the set-based statement
    * @param maxBatch most inputs in one statement (bounds parameter arrays and locks)
+   * @param gatherMs how long an idle batcher waits for more calls (0: until the end of this turn of
+   *   the event loop); only for writes off the user's path, such as marking an answered update done
    */
   constructor(
     private readonly run: BatchRunner<In, Out>,
     private readonly maxBatch = 500,
+    private readonly gatherMs = 0,
   ) {}
 
   /** Resolves with this input's output once the batch it went in has run. */
@@ -44,7 +47,8 @@ export class StatementBatcher<In, Out> {
   private schedule(): void {
     if (this.running) return;
     this.running = true;
-    setImmediate(() => this.pump());
+    if (this.gatherMs > 0) setTimeout(() => this.pump(), this.gatherMs);
+    else setImmediate(() => this.pump());
   }
 
   private pump(): void {

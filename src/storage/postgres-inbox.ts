@@ -46,6 +46,12 @@ interface ReceiveCall {
   begin: boolean;
 }
 
+/**
+ * How long "done" marks wait to be written together. A crash in between only means the update is
+ * answered again by the takeover (still at most twice overall, as for a crash just before the mark).
+ */
+export const DONE_GATHER_MS = 20;
+
 /** Longest wait before logged questions are written. */
 export const QUESTION_FLUSH_MS = 250;
 
@@ -65,6 +71,7 @@ export class PostgresInbox implements Inbox {
     });
     return calls.map(() => undefined);
   });
+  // Marking an update done is off the user's path (its replies were accepted): gathered for DONE_GATHER_MS.
   private readonly finishing = new StatementBatcher(async (calls: UpdateRef[]) => {
     await this.pool.query({
       name: 'inbox_done',
@@ -73,7 +80,7 @@ export class PostgresInbox implements Inbox {
       values: [calls.map((c) => c.channel), calls.map((c) => c.updateId), new Date().toISOString()],
     });
     return calls.map(() => undefined);
-  });
+  }, 500, DONE_GATHER_MS);
 
   constructor(
     private readonly pool: pg.Pool,
