@@ -28,6 +28,7 @@ import { addDays } from '../src/text/dates.js';
 import { freePort, startInstance, startRoundRobinProxy, type Instance } from '../tests/support/cluster.js';
 import { fanOutTask } from '../tests/support/db-fixtures.js';
 import { startFakeTelegram, type FakeTelegram } from '../tests/support/fake-telegram.js';
+import { cpuWindow } from './cpu-usage.js';
 import { fanOutCounts } from './fanout-count.js';
 
 const { values: args } = parseArgs({
@@ -265,6 +266,7 @@ async function stageWebhook(label: string, instanceCount: number, databaseUrl: s
     // The follow-up of a chat refers to that chat's previous question.
     for (const [i, it] of items.entries()) if (it.text === FOLLOW_UP && i >= CHATS) it.question = items[i - CHATS]!.question;
     const callsBefore = fake.calls.length;
+    const usage = cpuWindow(instances.map((inst, i) => ({ label: `app instance ${i + 1}`, pgid: inst.child.pid! })));
     const t0 = Date.now();
     const sends: Array<Promise<number>> = [];
     /** Webhook acknowledgement times (update stored in the inbox → HTTP 200), beside the reply latency. */
@@ -288,10 +290,13 @@ async function stageWebhook(label: string, instanceCount: number, databaseUrl: s
     const answers = () => fake.calls.slice(callsBefore).filter((c) => c.method === 'sendMessage' && c.status === 200);
     const until = Date.now() + 60_000;
     while (answers().length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    const cpu = usage.stop();
     await new Promise((r) => setTimeout(r, 500));
     const byChat = new Map<number, Array<{ at: number; text: string }>>();
     for (const c of answers()) byChat.set(Number(c.payload.chat_id), [...(byChat.get(Number(c.payload.chat_id)) ?? []), { at: c.at, text: String(c.payload.text) }]);
     const seen = new Map<number, number>();
+    /** Latencies by second of the load (when the update was posted): shows a warm-up apart from the steady state. */
+    const bySecond: number[][] = [];
     const latencies: number[] = [];
     let lost = 0;
     let followUps = 0;
@@ -307,6 +312,7 @@ async function stageWebhook(label: string, instanceCount: number, databaseUrl: s
         continue;
       }
       latencies.push(a.at - it.start);
+      (bySecond[Math.floor((it.start - t0) / 1000)] ??= []).push(a.at - it.start);
       firstAt = Math.min(firstAt, a.at);
       lastAt = Math.max(lastAt, a.at);
       if (it.text === FOLLOW_UP) {
@@ -323,6 +329,9 @@ async function stageWebhook(label: string, instanceCount: number, databaseUrl: s
     acks.sort((a, b) => a - b);
     line('webhook acknowledged (stored → 200)', `p50 ${percentile(acks, 50).toFixed(1)} ms, p95 ${percentile(acks, 95).toFixed(1)} ms`);
     line('latency update→sendMessage (the bar)', `p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
+    const perSecond = bySecond.filter(Boolean).map((l) => percentile(l.sort((x, y) => x - y), 95).toFixed(0));
+    line('p95 by second of the load (warm-up → steady)', `${perSecond.join(', ')} ms`);
+    for (const [i, l] of (cpu ?? ['n/a (no /proc)']).entries()) line(i === 0 ? 'CPU during the load (% of one core)' : '', l);
     line('lost / duplicated / HTTP errors', `${lost} / ${duplicated} / ${statuses.filter((s) => s !== 200).length}`);
     line('follow-ups answered as on one instance', `${followUpsRight}/${followUps}`);
     const met = achieved >= 297 && percentile(latencies, 95) <= 50 && lost === 0 && duplicated === 0;
@@ -362,7 +371,7 @@ async function main(): Promise<void> {
       await stage('C1', async () => stageWebhook('two instances on PostgreSQL', 2, await freshDatabase(url, 'bench_webhook')));
     }
   }
-  if (!only || only === 'webhook') await stage('C2', () => stageWebhook('one instance on SQLite (reference)', 1, undefined));
+  if (!only || only === 'webhook' || only === 'webhook-sqlite') await stage('C2', () => stageWebhook('one instance on SQLite (reference)', 1, undefined));
   try {
     pgServer?.stop();
   } catch {

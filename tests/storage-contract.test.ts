@@ -192,6 +192,52 @@ for (const engine of engines) {
       expect(await s1.loadMemory('telegram', '1', '2024-03-24T01:40:00.000Z')).toEqual({ page: 1, answers: [] });
     });
 
+    it('many chats at once (one statement under load on PostgreSQL): each chat gets its own memory, a chat written twice keeps the last', async () => {
+      const s = await store();
+      const until = '2024-03-24T02:00:00.000Z';
+      const now = '2024-03-24T01:10:00.000Z';
+      await Promise.all([
+        ...Array.from({ length: 30 }, (_, i) => s.saveMemory('telegram', String(i), { question: `câu ${i}`, page: 1, answers: [] }, until)),
+        s.saveMemory('zalo', '5', { question: 'trên Zalo', page: 1, answers: [] }, until),
+      ]);
+      const loaded = await Promise.all([...Array.from({ length: 30 }, (_, i) => s.loadMemory('telegram', String(i), now)), s.loadMemory('zalo', '5', now), s.loadMemory('zalo', '6', now)]);
+      expect(loaded.slice(0, 30).map((m) => (m as { question: string }).question)).toEqual(Array.from({ length: 30 }, (_, i) => `câu ${i}`));
+      expect(loaded[30]).toEqual({ question: 'trên Zalo', page: 1, answers: [] });
+      expect(loaded[31]).toBeNull();
+      // The first call goes alone; the two writes of chat 1 arrive together (one statement on PostgreSQL).
+      await Promise.all([
+        s.saveMemory('telegram', '2', { question: 'khác', page: 1, answers: [] }, until),
+        s.saveMemory('telegram', '1', { question: 'trước', page: 1, answers: [] }, until),
+        s.saveMemory('telegram', '1', { question: 'sau', page: 2, answers: [] }, until),
+      ]);
+      expect(await s.loadMemory('telegram', '1', now)).toEqual({ question: 'sau', page: 2, answers: [] });
+    });
+
+    it('inbox under load: an update posted twice at once is fresh for one call only; replies planned and done per update', async () => {
+      const s = await store();
+      // The first call goes alone; the others arrive together (one statement on PostgreSQL).
+      const results = await Promise.all([
+        s.inbox.receive('telegram', [{ id: '0', payload: { n: 0 } }], { begin: true }),
+        s.inbox.receive('telegram', [{ id: '1', payload: { n: 1 } }], { begin: true }),
+        s.inbox.receive('telegram', [{ id: '1', payload: { n: 1 } }], { begin: true }),
+        s.inbox.receive('telegram', [{ id: '2', payload: { n: 2 } }, { id: '3', payload: { n: 3 } }], { begin: true }),
+        s.inbox.receive('zalo', [{ id: '1', payload: { z: 1 } }]),
+      ]);
+      expect(results.map((r) => r.map((u) => u.id))).toContainEqual(['2', '3']);
+      expect(results.flat().filter((u) => u.id === '1')).toHaveLength(2); // once on Telegram, once on Zalo
+      expect(results[1]!.length + results[2]!.length).toBe(1);
+      expect(await s.inbox.begin('zalo', '1')).toBe(true); // received unstarted
+      await Promise.all([
+        s.inbox.plan('telegram', '1', [{ chatId: '7', text: 'một' }]),
+        s.inbox.plan('telegram', '2', [{ chatId: '7', text: 'hai' }]),
+        s.inbox.plan('telegram', '3', [{ chatId: '8', text: 'ba' }]),
+      ]);
+      await Promise.all([s.inbox.done('telegram', '0'), s.inbox.done('telegram', '1'), s.inbox.done('telegram', '3')]);
+      expect(await s.inbox.pendingCount('telegram')).toBe(1);
+      await s.inbox.retryLater('telegram', '2', () => 0);
+      expect(await s.inbox.due('telegram')).toEqual([{ updateId: '2', payload: { n: 2 }, attempts: 1, replies: [{ chatId: '7', text: 'hai' }], sent: 0 }]);
+    });
+
     it('a lease is held by one owner at a time, renewable by it, free again once released', async () => {
       const s = await store();
       const t = '2024-03-24T01:00:00.000Z';

@@ -1,10 +1,10 @@
 /**
  * PostgreSQL-specific guarantees: instances starting together migrate once, and a
- * lease dies with its holder's session (no waiting for an expiry after a crash).
+ * lease dies with its holder's session (no waiting for an expiry after a crash); upgrades keep data.
  */
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PG_SCHEMA_VERSION, PG_MIGRATIONS } from '../src/storage/postgres-schema.js';
+import { migratePostgres, PG_SCHEMA_VERSION, PG_MIGRATIONS } from '../src/storage/postgres-schema.js';
 import { PostgresStore } from '../src/storage/postgres.js';
 import { freshDatabase, PG_SERVER_URL } from './support/postgres.js';
 
@@ -35,6 +35,20 @@ describe.skipIf(!PG_SERVER_URL)('PostgresStore', () => {
     // Every instance works on the migrated schema.
     await Promise.all(stores.map((s, i) => s.subscribe({ channel: 'telegram', chatId: String(i), agency: 'Bộ Công an' })));
     expect(await stores[3]!.allActiveSubscriptions()).toHaveLength(4);
+  });
+
+  it('an upgrade keeps the conversation memory written before it (jsonb → text, migration 5)', async () => {
+    const url = await database();
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      await migratePostgres(pool, 4);
+      const state = { question: 'Bộ Y tế phải làm gì?', page: 2, answers: [['x1', { question: 'q', answer: 'câu trả lời «có dấu»' }]] };
+      await pool.query(`INSERT INTO conversation_memory (channel, chat_id, state, expires_at) VALUES ('telegram', '1', $1, '2099-01-01T00:00:00.000Z')`, [JSON.stringify(state)]);
+      const s = await open(url);
+      expect(await s.loadMemory('telegram', '1', '2024-03-24T01:00:00.000Z')).toEqual(state);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('a lease whose holder session dies is free at once for another instance', async () => {

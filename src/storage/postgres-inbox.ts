@@ -19,6 +19,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
+import { StatementBatcher } from './postgres-batch.js';
 import { PRESENCE_NAMESPACE } from './postgres-schema.js';
 import { MAX_QUESTION_CHARS, newSalt, pseudonym } from './questions.js';
 import { inboxItem, KEEP_DONE_UPDATES, type InboxRow } from './sqlite-inbox.js';
@@ -34,12 +35,52 @@ import {
   type StoredReply,
 } from './types.js';
 
+interface UpdateRef {
+  channel: string;
+  updateId: string;
+}
+
+interface ReceiveCall {
+  channel: string;
+  updates: Array<{ id: string; payload: unknown }>;
+  begin: boolean;
+}
+
+/**
+ * How long "done" marks wait to be written together. A crash in between only means the update is
+ * answered again by the takeover (still at most twice overall, as for a crash just before the mark).
+ */
+export const DONE_GATHER_MS = 20;
+
 /** Longest wait before logged questions are written. */
 export const QUESTION_FLUSH_MS = 250;
 
 /** The shared inbox; `presence()` resolves this instance's owner number once its lock is held. */
 export class PostgresInbox implements Inbox {
   private held: Promise<{ owner: number; client: pg.PoolClient }> | undefined;
+  // The statements of every update on the webhook path, coalesced under load (see postgres-batch.ts).
+  private readonly receiving = new StatementBatcher((calls: ReceiveCall[]) => this.receiveBatch(calls), 200);
+  private readonly planning = new StatementBatcher(async (calls: Array<UpdateRef & { replies: string }>) => {
+    // A plan already stored stands (computed again after a crash); the first of one batch wins too.
+    const first = [...new Map([...calls].reverse().map((c) => [`${c.channel}\u0000${c.updateId}`, c])).values()];
+    await this.pool.query({
+      name: 'inbox_plan',
+      text: `UPDATE inbox i SET replies = u.replies, sent = 0 FROM unnest($1::text[], $2::text[], $3::text[]) AS u(channel, update_id, replies)
+       WHERE i.channel = u.channel AND i.update_id = u.update_id AND i.status = 'pending' AND i.replies IS NULL`,
+      values: [first.map((c) => c.channel), first.map((c) => c.updateId), first.map((c) => c.replies)],
+    });
+    return calls.map(() => undefined);
+  });
+  // Marking an update done is off the user's path (its replies were accepted): gathered for DONE_GATHER_MS.
+  private readonly finishing = new StatementBatcher(async (calls: UpdateRef[]) => {
+    await this.pool.query({
+      name: 'inbox_done',
+      text: `UPDATE inbox i SET status = 'done', next_at = NULL, done_at = $3 FROM unnest($1::text[], $2::text[]) AS u(channel, update_id)
+       WHERE i.channel = u.channel AND i.update_id = u.update_id`,
+      values: [calls.map((c) => c.channel), calls.map((c) => c.updateId), new Date().toISOString()],
+    });
+    return calls.map(() => undefined);
+  }, 500, DONE_GATHER_MS);
 
   constructor(
     private readonly pool: pg.Pool,
@@ -79,15 +120,23 @@ export class PostgresInbox implements Inbox {
 
   async receive(channel: string, updates: Array<{ id: string; payload: unknown }>, opts: { begin?: boolean } = {}): Promise<Array<{ id: string; payload: unknown }>> {
     if (updates.length === 0) return [];
+    return this.receiving.call({ channel, updates, begin: opts.begin === true });
+  }
+
+  /** The updates of concurrent receive() calls stored by one INSERT; each call gets back its fresh ones. */
+  private async receiveBatch(calls: ReceiveCall[]): Promise<Array<Array<{ id: string; payload: unknown }>>> {
     const owner = await this.presence();
-    const { rows } = await this.pool.query<{ update_id: string }>(
-      `INSERT INTO inbox (channel, update_id, payload, attempts, owner, received_at)
-       SELECT $1, u.id, u.payload, $4, $5, $6 FROM unnest($2::text[], $3::text[]) AS u(id, payload)
-       ON CONFLICT (channel, update_id) DO NOTHING RETURNING update_id`,
-      [channel, updates.map((u) => u.id), updates.map((u) => JSON.stringify(u.payload)), opts.begin ? 1 : 0, owner, new Date().toISOString()],
-    );
-    const fresh = new Set(rows.map((r) => r.update_id));
-    return updates.filter((u) => fresh.has(u.id));
+    const rows = calls.flatMap((c) => c.updates.map((u) => ({ channel: c.channel, id: u.id, payload: JSON.stringify(u.payload), attempts: c.begin ? 1 : 0 })));
+    const { rows: inserted } = await this.pool.query<{ channel: string; update_id: string }>({
+      name: 'inbox_receive',
+      text: `INSERT INTO inbox (channel, update_id, payload, attempts, owner, received_at)
+       SELECT u.channel, u.id, u.payload, u.attempts, $5, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::int[]) AS u(channel, id, payload, attempts)
+       ON CONFLICT (channel, update_id) DO NOTHING RETURNING channel, update_id`,
+      values: [rows.map((r) => r.channel), rows.map((r) => r.id), rows.map((r) => r.payload), rows.map((r) => r.attempts), owner, new Date().toISOString()],
+    });
+    // The same update posted twice at once (a resend) is fresh for the first call only.
+    const fresh = new Set(inserted.map((r) => `${r.channel}\u0000${r.update_id}`));
+    return calls.map((c) => c.updates.filter((u) => fresh.delete(`${c.channel}\u0000${u.id}`)));
   }
 
   async begin(channel: string, updateId: string): Promise<boolean> {
@@ -100,7 +149,7 @@ export class PostgresInbox implements Inbox {
   }
 
   async done(channel: string, updateId: string): Promise<void> {
-    await this.pool.query(`UPDATE inbox SET status = 'done', next_at = NULL, done_at = $3 WHERE channel = $1 AND update_id = $2`, [channel, updateId, new Date().toISOString()]);
+    await this.finishing.call({ channel, updateId });
   }
 
   async orphans(channel: string): Promise<InboxItem[]> {
@@ -153,11 +202,7 @@ export class PostgresInbox implements Inbox {
   }
 
   async plan(channel: string, updateId: string, replies: StoredReply[]): Promise<void> {
-    await this.pool.query(`UPDATE inbox SET replies = $3, sent = 0 WHERE channel = $1 AND update_id = $2 AND status = 'pending' AND replies IS NULL`, [
-      channel,
-      updateId,
-      JSON.stringify(replies),
-    ]);
+    await this.planning.call({ channel, updateId, replies: JSON.stringify(replies) });
   }
 
   async sent(channel: string, updateId: string, count: number): Promise<void> {

@@ -163,6 +163,19 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX inbox_retry_due ON inbox (channel, next_at) WHERE status = 'pending' AND next_at IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    description: 'conversation memory stored as JSON text, compressed with lz4 where the server has it',
+    // Written and read whole on every message (≈ 10 KB with the rated answers): as jsonb the server parsed
+    // and re-serialised it each time and compressed it with pglz, the largest cost of a webhook update.
+    sql: `
+      ALTER TABLE conversation_memory ALTER COLUMN state TYPE TEXT USING state::text;
+      DO $$ BEGIN
+        ALTER TABLE conversation_memory ALTER COLUMN state SET COMPRESSION lz4;
+      EXCEPTION WHEN others THEN NULL; -- PostgreSQL < 14 or built without lz4: pglz stays
+      END $$;
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]!.version;

@@ -10,6 +10,7 @@
  */
 
 import pg from 'pg';
+import { StatementBatcher } from './postgres-batch.js';
 import { PostgresInbox, PostgresQuestionLog } from './postgres-inbox.js';
 import { LOCK_NAMESPACE, migratePostgres } from './postgres-schema.js';
 import {
@@ -77,12 +78,25 @@ export function leaseLockKey(name: string): number {
   return (Math.abs(h) % 0x7ffffffe) + 1;
 }
 
+/** Opens `count` connections, each having read the tables of the webhook path once (server-side caches). */
+async function warmUp(pool: pg.Pool, count: number): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: count }, () => pool.connect()));
+  try {
+    await Promise.all(clients.map((c) => c.query('SELECT (SELECT 1 FROM inbox LIMIT 1), (SELECT 1 FROM conversation_memory LIMIT 1), (SELECT 1 FROM chats LIMIT 1)')));
+  } finally {
+    for (const c of clients) c.release();
+  }
+}
+
 /** The PostgreSQL store; open it with {@link PostgresStore.open}. */
 export class PostgresStore implements Store {
   readonly engine = 'postgres' as const;
   private readonly clock: () => Date;
   private readonly leases = new Map<string, { owner: string; client: pg.PoolClient }>();
   private memoryWrites = 0;
+  // Conversation memory is read and written on every message: coalesced under load (postgres-batch.ts).
+  private readonly memoryReads = new StatementBatcher((calls: Array<{ channel: string; chatId: string; now: string }>) => this.loadMemories(calls));
+  private readonly memoryWritesBatch = new StatementBatcher((calls: Array<{ channel: string; chatId: string; state: string; expiresAt: string }>) => this.saveMemories(calls));
   private readonly knownChats = new Set<string>();
   private closed = false;
   private readonly onError: ((err: Error) => void) | undefined;
@@ -103,10 +117,14 @@ export class PostgresStore implements Store {
 
   /** Connects and brings the schema up to date (under the migrations advisory lock). */
   static async open(url: string, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
-    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
+    const max = opts.poolSize ?? 10;
+    // Connections are kept (min = max) and opened at start: a burst after a quiet spell then finds them
+    // ready instead of waiting for new server processes to start and load their caches.
+    const pool = new pg.Pool({ connectionString: url, max, min: max, connectionTimeoutMillis: 10_000 });
     pool.on('error', (err) => opts.onError?.(err));
     try {
       await migratePostgres(pool);
+      await warmUp(pool, max);
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw err;
@@ -419,20 +437,40 @@ export class PostgresStore implements Store {
   }
 
   async loadMemory(channel: string, chatId: string, now: string): Promise<MemoryState | null> {
-    const { rows } = await this.pool.query<{ state: MemoryState }>(
-      `SELECT state FROM conversation_memory WHERE channel = $1 AND chat_id = $2 AND expires_at > $3`,
-      [channel, chatId, now],
-    );
-    return rows[0]?.state ?? null;
+    return this.memoryReads.call({ channel, chatId, now });
   }
 
   async saveMemory(channel: string, chatId: string, state: MemoryState, expiresAt: string): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO conversation_memory (channel, chat_id, state, expires_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (channel, chat_id) DO UPDATE SET state = EXCLUDED.state, expires_at = EXCLUDED.expires_at`,
-      [channel, chatId, JSON.stringify(state), expiresAt],
-    );
+    await this.memoryWritesBatch.call({ channel, chatId, state: JSON.stringify(state), expiresAt });
     if (++this.memoryWrites % 500 === 0) await this.pool.query(`DELETE FROM conversation_memory WHERE expires_at <= $1`, [this.stamp()]);
+  }
+
+  /** The memories of several chats in one statement (concurrent loadMemory calls). */
+  private async loadMemories(calls: Array<{ channel: string; chatId: string; now: string }>): Promise<Array<MemoryState | null>> {
+    const { rows } = await this.pool.query<{ ord: string; state: string }>({
+      name: 'memory_load',
+      text: `SELECT q.ord, m.state FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q(channel, chat_id, now, ord)
+       JOIN conversation_memory m ON m.channel = q.channel AND m.chat_id = q.chat_id AND m.expires_at > q.now`,
+      values: [calls.map((c) => c.channel), calls.map((c) => c.chatId), calls.map((c) => c.now)],
+    });
+    const byOrd = new Map(rows.map((r) => [Number(r.ord), r.state]));
+    return calls.map((_, i) => {
+      const state = byOrd.get(i + 1);
+      return state === undefined ? null : (JSON.parse(state) as MemoryState);
+    });
+  }
+
+  /** The memories of several chats written in one statement; of one chat written twice, the last call wins. */
+  private async saveMemories(calls: Array<{ channel: string; chatId: string; state: string; expiresAt: string }>): Promise<void[]> {
+    const last = [...new Map(calls.map((c) => [chatKey(c.channel, c.chatId), c])).values()];
+    await this.pool.query({
+      name: 'memory_save',
+      text: `INSERT INTO conversation_memory (channel, chat_id, state, expires_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       ON CONFLICT (channel, chat_id) DO UPDATE SET state = EXCLUDED.state, expires_at = EXCLUDED.expires_at`,
+      values: [last.map((c) => c.channel), last.map((c) => c.chatId), last.map((c) => c.state), last.map((c) => c.expiresAt)],
+    });
+    return calls.map(() => undefined);
   }
 
   async ping(): Promise<boolean> {
