@@ -509,6 +509,13 @@ describe('questions as people type them', () => {
     expect(assistant.parse('Tỉnh Bạc Liêu được giao gì?', LATE).agencies.map((a) => a.name)).toEqual(['Bạc Liêu']);
   });
 
+  it('never cuts a question at the "và" inside a name, and reads "mấy … nào" as which, not how many', async () => {
+    const r = await assistant.ask('Bộ Khoa học và Công nghệ tiếp nhận những việc nào của Bộ Thông tin và Truyền thông trong kết luận phiên họp lần thứ 7 — trong đó việc nào có hạn Quý I/2024?', { now: LATE });
+    expect(r.answer).not.toMatch(/^1\) /u);
+    expect(r.tasks.some((t) => t.deadline === '2024-03-31' && t.lead.includes('Bộ Thông tin và Truyền thông'))).toBe(true);
+    expect(assistant.parse('tổ mình cần hướng dẫn bà con dùng mấy dịch vụ số nào', LATE).intent).not.toBe('indicator');
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

@@ -228,7 +228,7 @@ export class Assistant {
   private splitParts(question: string, now: string): Understanding[] {
     const pieces = question
       .split(/(?<=\?)\s+|;\s+|\n+/)
-      .flatMap((p) => splitAtConjunction(p))
+      .flatMap((p) => splitAtConjunction(p, this.registry.findMentions(fold(p), { fuzzy: false }).map((m): [number, number] => [m.start, m.end])))
       .map((p) => p.trim())
       .filter((p) => p.length > 0);
     const merged: string[] = [];
@@ -397,8 +397,10 @@ const ASKING = /\b(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao|thu 
  * "… bao nhiêu điểm, và trong số còn lại bao nhiêu …", "… trước ngày nào và … gửi về đâu?":
  * two questions joined by "và"/"còn" when each side asks something.
  */
-function splitAtConjunction(text: string): string[] {
+function splitAtConjunction(text: string, names: Array<[number, number]> = []): string[] {
   const f = fold(text);
+  // "Bộ Thông tin và Truyền thông": never cut inside a name.
+  const insideName = (i: number) => names.some(([s, e]) => i > s && i < e);
   // "… là bao nhiêu, các bộ ngành và địa phương thực tế đạt bao nhiêu?": a comma right after a question word.
   // Also a question word a few words before the comma ("trước ngày mấy hằng tháng, địa chỉ web là gì?").
   const comma = /(?:nao|gi|dau|ai|bao nhieu|khi nao|bao gio|ra sao|the nao|khong|chua|(?:ngay|thang|nam|quy) (?:nao|may)(?: [a-z]+){1,2}|bao nhieu(?: [a-z0-9]+){1,6}),\s+(?=\S)/g;
@@ -413,7 +415,7 @@ function splitAtConjunction(text: string): string[] {
     const right = f.slice(x.index + x[0].length);
     // "các bộ ngành và địa phương": a list of names, not two questions.
     const listOfNames = /\b(?:bo|nganh|dia phuong|tinh|thanh pho|co quan|doanh nghiep|nguoi dan)$/.test(left.trim()) && /^(?:cac )?(?:bo|nganh|dia phuong|tinh|thanh pho|co quan|doanh nghiep|nguoi dan)\b/.test(right);
-    if (!listOfNames && ASKING.test(left) && ASKING.test(right) && right.split(' ').length >= 3 && !/^(?:han|thoi han|ai|khi nao|bao gio)\b/.test(right)) {
+    if (!listOfNames && !insideName(x.index + 1) && ASKING.test(left) && ASKING.test(right) && right.split(' ').length >= 3 && !/^(?:han|thoi han|ai|khi nao|bao gio)\b/.test(right)) {
       return [text.slice(0, x.index), text.slice(x.index + x[0].length)];
     }
   }

@@ -251,7 +251,10 @@ export class Composer {
     const hits = await this.r.searchPassages(u.corrected, this.r.visibleDocs(u));
     // "bao nhiêu tỷ đồng / tài khoản / điểm": a figure answers only in the unit asked.
     const unit = wantFigure ? unitAsked(u.folded) : null;
-    let best: { hit: PassageHit; sentence: string; cov: number } | null = null;
+    let best: { hit: PassageHit; sentence: string; cov: number; rank: number } | null = null;
+    // The question's topic words in order (a run of them shared with a sentence says the same thing).
+    const topicWords = new Set(topic.flatMap((t) => t.split('_')));
+    const asked = (fold(u.corrected).match(/[a-z0-9]+/g) ?? []).map((w) => (topicWords.has(w) ? w : '\u0000'));
     // A term the user puts in quotes (“5 không”) names exactly what to find.
     const quoted = /[“"]([^”"]{2,40})[”"]/u.exec(u.question)?.[1];
     for (const hit of hits) {
@@ -266,7 +269,9 @@ export class Composer {
         const own = union(sets.sentences[i]!, sets.context);
         const next = wantFigure ? undefined : sets.sentences[i + 1];
         const cov = Math.max(this.r.answerCoverage(topic, own), next ? this.r.answerCoverage(topic, own, next) - 0.05 : 0) + (quotes && fold(s).includes(fold(quoted!)) ? 0.5 : 0);
-        if (!best || cov > best.cov + 1e-9) best = { hit, sentence: s, cov };
+        // Ties go to the sentence that says the question's words in the same order ("dịch vụ số thiết yếu").
+        const rank = cov + Math.min(0.15, 0.02 * Math.max(0, sharedRun(asked, fold(s).match(/[a-z0-9]+/g) ?? []) - 2));
+        if (!best || rank > best.rank + 1e-9) best = { hit, sentence: s, cov, rank };
       }
     }
     if (!best || best.cov < MIN_COVERAGE) return null;
@@ -373,6 +378,23 @@ export class Composer {
     ].join('\n');
     return { grounded: false, answer: fit(answer), rows: [], citations: [] };
   }
+}
+
+/** The longest run of words two texts share in the same order (word lists, folded; "\u0000" never matches). */
+export function sharedRun(a: readonly string[], b: readonly string[]): number {
+  let best = 0;
+  let prev = new Array<number>(b.length + 1).fill(0);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = new Array<number>(b.length + 1).fill(0);
+    for (let j = 1; j <= b.length; j++) {
+      if (a[i - 1] === b[j - 1] && a[i - 1] !== '\u0000') {
+        cur[j] = prev[j - 1]! + 1;
+        if (cur[j]! > best) best = cur[j]!;
+      }
+    }
+    prev = cur;
+  }
+  return best;
 }
 
 /** A sentence that continues the one before ("Trong đó, …", "Theo đó, …", "Ngoài ra, …"). */
