@@ -61,6 +61,20 @@ describe('tables of every source become one model', () => {
     expect(permits.deadline).toEqual({ date: null, text: 'Thường xuyên', precision: 'none' });
   });
 
+  it('a body sentence with its own date stays beside the appendix row that opens with the same words', () => {
+    const { rows } = extract(`THÔNG BÁO
+Kết luận của Phó Thủ tướng
+II. NHIỆM VỤ
+3. Bộ Giáo dục và Đào tạo và các sở giáo dục và đào tạo các tỉnh, thành phố khẩn trương số hóa học bạ điện tử, báo cáo Thủ tướng Chính phủ trước ngày 15 tháng 3 năm 2026.
+PHỤ LỤC
+| STT | Nhiệm vụ | Cơ quan chủ trì | Thời hạn |
+|---|---|---|---|
+| 1 | Bộ Giáo dục và Đào tạo và các sở giáo dục và đào tạo các tỉnh, thành phố triển khai học bạ số toàn quốc | Bộ Giáo dục và Đào tạo | 30/6/2026 |
+`);
+    expect(rowAbout(rows, 'khẩn trương số hóa học bạ').deadline.date).toBe('2026-03-15');
+    expect(rowAbout(rows, 'triển khai học bạ số toàn quốc').deadline.date).toBe('2026-06-30');
+  });
+
   it('a letterhead laid out with "|" is text, not a table', () => {
     const raw = '|\n**BỘ Y TẾ**\n-------\n|\n**CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM**\nĐộc lập - Tự do - Hạnh phúc\n|\n|\nSố: 77/KH-BYT\n|\n*Hà Nội, ngày 02\ntháng 3 năm 2026*\n|\n**KẾ HOẠCH**\nỨng dụng dữ liệu y tế năm 2026\n';
     const text = normalizeDocument([raw]);

@@ -89,9 +89,16 @@ export function readAgencyCell(text: string, opts: ExtractOptions): string[] {
  */
 function withoutBodyDuplicates(rows: TaskRow[], fromTables: ReadonlySet<TaskRow>): TaskRow[] {
   const key = (t: string) => fold(t).replace(/[^a-z0-9]+/g, ' ').trim().slice(0, 60);
-  const inTable = new Set(rows.filter((r) => r.lead.length > 0 && fromTables.has(r)).map((r) => key(r.task)));
+  // A body row with a date of its own ("báo cáo … trước ngày 20/11/2025") is another instruction, even when it
+  // opens with the same words as the table row ("Ngân hàng Nhà nước Việt Nam và các ngân hàng thương mại …").
+  const tableDates = new Map<string, Set<string | null>>();
+  for (const r of rows) if (r.lead.length > 0 && fromTables.has(r)) tableDates.set(key(r.task), (tableDates.get(key(r.task)) ?? new Set()).add(r.deadline.date));
+  const sameAsTable = (r: TaskRow) => {
+    const dates = tableDates.get(key(r.task));
+    return dates !== undefined && (r.deadline.date === null || dates.has(r.deadline.date));
+  };
   const withLead = new Set(rows.filter((r) => r.lead.length > 0).map((r) => key(r.task)));
-  return rows.filter((r) => (fromTables.has(r) || !inTable.has(key(r.task))) && (r.lead.length > 0 || !withLead.has(key(r.task))));
+  return rows.filter((r) => (fromTables.has(r) || !sameAsTable(r)) && (r.lead.length > 0 || !withLead.has(key(r.task))));
 }
 
 class Extractor {

@@ -67,10 +67,14 @@ export class DocumentFacts {
   private chairedBy(u: Understanding): Draft | null {
     for (const id of u.documents.slice(0, 2)) {
       const head = this.heads.get(id) ?? '';
-      const sentence = head.split(/(?<=[.;:])\s+|\n+/).find((x) => /chủ trì/iu.test(x) && x.length < 600);
+      const sentence = head.split(/(?<=[.;:])\s+|\n+/).find((x) => /chủ trì/iu.test(x) && x.length < 1500);
       const doc = this.c.r.docById.get(id);
       if (!sentence || !doc) continue;
-      const quote = squashSpaces(sentence);
+      // A long opening ("Ngày …, tại …, Thủ tướng … chủ trì Phiên họp …; tham dự có …"): up to the clause naming the chair.
+      const at = sentence.search(/chủ trì/iu);
+      const comma = sentence.indexOf(',', at);
+      const cut = sentence.length <= 600 ? sentence.length : comma > at ? comma : Math.min(sentence.length, at + 200);
+      const quote = squashSpaces(sentence.slice(0, cut));
       return { grounded: true, answer: `Theo ${this.c.label(id)}:\n“${quote}”`, rows: [], citations: [{ docId: id, title: doc.title, quote }] };
     }
     return null;
@@ -156,7 +160,7 @@ function describeTitle(title: string): string {
 }
 
 /** "hội nghị … do ai chủ trì": the chair of the meeting a document records. */
-const CHAIR = /\b(?:hoi nghi|phien hop|cuoc hop)\b.{0,60}\b(?:do ai|ai) chu tri\b/;
+const CHAIR = /\b(?:hoi nghi|phien hop|cuoc hop)\b.{0,160}\b(?:do ai|ai) chu tri\b/;
 
 /** "bằng quyết định nào", "văn bản nào quy định": the document itself is asked for. */
 const WHICH_DOCUMENT = /\b(?:bang|tai|theo|o)?\s*(?:van ban|quyet dinh|qd|nghi quyet|nq|thong bao|ke hoach|cong van) (?:nao|so may|so bao nhieu)\b/;

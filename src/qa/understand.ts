@@ -110,6 +110,8 @@ const SLANG: Array<[RegExp, string]> = [
   [/\bkl\s+hn\b/g, 'ket luan hoi nghi'],
   [/\bkl\b/g, 'ket luan'],
   [/\bbc\s+kq\b/g, 'bao cao ket qua'],
+  // "BC TTg", "bc UBND tỉnh": to report to someone, not a report document.
+  [/\bbc(?=\s+(?:ttg|ttcp|thu tuong|chinh phu|ubnd|uy ban|bo|so|ban chi dao|bcd)\b)/g, 'bao cao'],
   [/\bph\s*(\d{1,2})\b/g, 'phien hop $1'],
   [/\bhnay\b/g, 'hom nay'],
   [/\bnc\b/g, 'nghien cuu'],

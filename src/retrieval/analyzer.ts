@@ -83,6 +83,8 @@ export const ABBREVIATIONS: Record<string, string> = {
   vbqppl: 'văn bản quy phạm pháp luật',
   qppl: 'quy phạm pháp luật',
   kq: 'kết quả',
+  ttg: 'thủ tướng',
+  ttcp: 'thủ tướng chính phủ',
   ai: '',
 };
 
