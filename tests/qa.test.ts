@@ -516,6 +516,15 @@ describe('questions as people type them', () => {
     expect(assistant.parse('tổ mình cần hướng dẫn bà con dùng mấy dịch vụ số nào', LATE).intent).not.toBe('indicator');
   });
 
+  it('asks a ministry merged before the documents named of its successor, and says so', async () => {
+    const r = await assistant.ask('Trong QĐ 2629, Bộ Thông tin và Truyền thông chủ trì việc gì về nền tảng họp trực tuyến?', { now: LATE });
+    expect(r.answer).toMatch(/^Lưu ý: Bộ Thông tin và Truyền thông từ ngày 01\/3\/2025/u);
+    expect(r.tasks[0]?.lead).toEqual(['Bộ Khoa học và Công nghệ']);
+    // Asked of a document issued before the merger, the ministry itself is answered.
+    const before = await assistant.ask('Trong kết luận tháng 7/2024, Bộ Thông tin và Truyền thông được giao gì?', { now: LATE });
+    expect(before.answer).not.toContain('Lưu ý: Bộ Thông tin và Truyền thông từ ngày');
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

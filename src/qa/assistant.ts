@@ -268,8 +268,10 @@ export class Assistant {
   }
 
   /** The answer to one part, refused when its sources never name the person or province asked about. */
-  private async compose(u: Understanding, page: number): Promise<Draft> {
-    const draft = await this.composeDraft(u, page);
+  private async compose(asked: Understanding, page: number): Promise<Draft> {
+    const { u, note } = this.successorInScope(asked);
+    const found = await this.composeDraft(u, page);
+    const draft = note && found.grounded ? { ...found, answer: `${note}\n${found.answer}` } : found;
     const missing = missingSubject(u, draft, { registry: this.registry, issuerOf: (id) => this.ranker.docById.get(id)?.issuer ?? undefined });
     return missing ? this.composer.refuse(u, missing) : draft;
   }
@@ -314,6 +316,26 @@ export class Assistant {
       default:
         return this.composer.fromRows(u);
     }
+  }
+
+  /**
+   * "Trong QĐ 2629 (12/2025), Bộ Thông tin và Truyền thông chủ trì gì?": a ministry merged before every document
+   * asked about was issued has no tasks there; its successor holds them. Asked of such documents, the
+   * successor is asked instead, and the answer says why.
+   */
+  private successorInScope(u: Understanding): { u: Understanding; note?: string } {
+    if (u.documents.length === 0) return { u };
+    const dates = u.documents.map((d) => this.ranker.docById.get(d)?.date ?? '');
+    const notes: string[] = [];
+    const agencies = u.agencies.map((a) => {
+      const next = a.succession && a.kind !== 'province' ? this.registry.get(a.succession.successors[0] ?? '') : undefined;
+      if (!next || dates.some((d) => d === '' || d < a.succession!.date)) return a;
+      // A document that still names the old body ("Bộ Thông tin và Truyền thông") is answered for it.
+      if (this.corpus.tasks.some((r) => u.documents.includes(r.docId) && (r.lead.includes(a.name) || r.support.includes(a.name)))) return a;
+      notes.push(`Lưu ý: ${a.name} ${a.succession!.note.replace(/^Từ ngày/u, 'từ ngày').replace(/\.+$/, '')}; các văn bản được hỏi ban hành sau đó nên giao việc cho ${next.name}.`);
+      return next;
+    });
+    return notes.length === 0 ? { u } : { u: { ...u, agencies }, note: notes.join('\n') };
   }
 
   /**
