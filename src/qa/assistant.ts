@@ -333,7 +333,8 @@ export class Assistant {
       // A document that still names the old body ("Bộ Thông tin và Truyền thông") is answered for it.
       if (this.corpus.tasks.some((r) => u.documents.includes(r.docId) && (r.lead.includes(a.name) || r.support.includes(a.name)))) return a;
       notes.push(`Lưu ý: ${a.name} ${a.succession!.note.replace(/^Từ ngày/u, 'từ ngày').replace(/\.+$/, '')}; các văn bản được hỏi ban hành sau đó nên giao việc cho ${next.name}.`);
-      return next;
+      // The name as asked stays an alias, so it is still not read as topic.
+      return { ...next, aliases: [...next.aliases, a.name, ...a.aliases] };
     });
     return notes.length === 0 ? { u } : { u: { ...u, agencies }, note: notes.join('\n') };
   }

@@ -226,7 +226,7 @@ export class Ranker {
       const bare = fold(m.text).replace(/^ca\s+/, '');
       // "thông báo kết luận của Văn phòng Chính phủ": who issued the document, not the topic.
       const issuer = /\b(?:ket luan|thong bao|bao cao|cong van|quyet dinh|nghi quyet|ke hoach|van ban|huong dan)\s+(?:cua|do)\s+$/.test(fold(text.slice(Math.max(0, m.start - 40), m.start)));
-      if (exclude.length === 0 || issuer || exclude.some((e) => e.name === m.name) || names.includes(bare)) text = text.replace(m.text, ' | ');
+      if (exclude.length === 0 || issuer || exclude.some((e) => e.name === m.name || e.aliases.includes(m.name)) || names.includes(bare)) text = text.replace(m.text, ' | ');
     }
     // Relative windows ("90 ngày tới", "tháng này") are the deadline period, read separately.
     text = text.replace(/\b\d{1,3}\s+ngay\s+(?:toi|nua|sap toi)\b/g, ' | ').replace(/\b(?:tuan|thang|quy|nam)\s+(?:nay|toi|sau)\b/g, ' | ');
