@@ -209,12 +209,17 @@ Triển khai nền tảng số cấp xã
 III. TỔ CHỨC THỰC HIỆN
 1. Sở Nội vụ tổng hợp kết quả, báo cáo Ủy ban nhân dân tỉnh trước ngày 25 hằng quý.
 2. Ủy ban nhân dân các xã, phường định kỳ 6 tháng gửi báo cáo về Sở Khoa học và Công nghệ.
+3. Sở Tài chính định kỳ hằng năm tổng hợp kinh phí chuyển đổi số, gửi Sở Khoa học và Công nghệ trước ngày 10 tháng 6 và trước ngày 10 tháng 12.
 `;
     const { rows } = extract(raw, { issuer: 'Tỉnh Gia Lai' });
     const quarterly = rowAbout(rows, 'tổng hợp kết quả');
     expect(quarterly.deadline.date).toBeNull();
     expect(quarterly.deadline.text).toBe('trước ngày 25 hằng quý');
     expect(rowAbout(rows, 'gửi báo cáo về Sở').deadline.text).toBe('định kỳ 6 tháng');
+    // Days of the year without a year: kept whole, and the duty is not cut between its two timings.
+    const budget = rowAbout(rows, 'tổng hợp kinh phí');
+    expect(budget.deadline).toMatchObject({ date: null, text: 'trước ngày 10 tháng 6 và trước ngày 10 tháng 12' });
+    expect(budget.task).toContain('gửi Sở Khoa học và Công nghệ');
   });
 
   it('cuts after the comma that closes the first deadline, not inside a list the second action names', () => {

@@ -11,13 +11,15 @@ import { tokenize } from '../text/vietnamese.js';
 
 const PRECISION_RANK: Record<DeadlinePrecision, number> = { day: 4, month: 3, quarter: 2, year: 1, none: 0 };
 
-/** One deadline for an assignment: the most precise, then the earliest. */
+/** One deadline for an assignment: the most precise, then the earliest; among undated ones, the most specific wording. */
 export function pickDeadline(found: DeadlineMatch[]): Deadline {
   if (found.length === 0) return NO_DEADLINE;
   return [...found].sort(
     (a, b) =>
       PRECISION_RANK[b.deadline.precision] - PRECISION_RANK[a.deadline.precision] ||
-      (a.deadline.date ?? '9999').localeCompare(b.deadline.date ?? '9999'),
+      (a.deadline.date ?? '9999').localeCompare(b.deadline.date ?? '9999') ||
+      Number(/\d/.test(b.deadline.text ?? '')) - Number(/\d.*\d/.test(a.deadline.text ?? '') ? 1 : /\d/.test(a.deadline.text ?? '') ? 1 : 0) ||
+      (b.deadline.text?.length ?? 0) - (a.deadline.text?.length ?? 0),
   )[0]!.deadline;
 }
 
@@ -70,6 +72,9 @@ export function splitAtDeadlines(text: string, s: number, e: number, forced: boo
     const between = sentence.slice(prev.end, cur.start);
     // "trong Quý II/2023, hoàn thành trước 30/5/2023": one action, refined — unless a ";" separates two actions.
     if (tokenize(between).length <= 2 && !between.includes(';')) continue;
+    // "định kỳ hằng năm gửi báo cáo … trước ngày 15 tháng 12": two undated timings of one recurring duty.
+    const recurring = (d: DeadlineMatch) => d.deadline.date === null && /định kỳ|h[ằà]ng\s|thường xuyên|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?!.*năm)/iu.test(d.deadline.text ?? '');
+    if (recurring(prev) && recurring(cur) && !between.includes(';')) continue;
     // A ";" right after the first action ends it ("…, nhiệm vụ thường xuyên; nghiên cứu …, hoàn thành trước …").
     // "… ngay trong tháng 12 năm 2025, số hoá 100% dữ liệu văn bằng, chứng chỉ trong năm 2026": a deadline that ends
     // an action is followed by the comma that ends it; a deadline that opens one ("Trong năm 2024, hoàn thành A, …")

@@ -96,9 +96,9 @@ function leadInStart(text: string, periodStart: number): number {
 }
 
 /** "…, nhiệm vụ thường xuyên;" "Thực hiện thường xuyên.": the clause states its timing, without a date. */
-/** Also a recurring date: "trước ngày 20 hằng tháng", "định kỳ 6 tháng". */
+/** Also a recurring date: "trước ngày 20 hằng tháng", "định kỳ 6 tháng", "trước ngày 15 tháng 6" with no year (each year). */
 const STANDING =
-  /(?<![\p{L}])(?:(?:(?:là\s+)?nhiệm vụ|thực hiện|triển khai)\s+thường xuyên|định kỳ\s+h[ằà]ng\s+(?:tháng|quý|năm)|(?:trước|chậm nhất|vào)\s+ngày\s+\d{1,2}\s+h[ằà]ng\s+(?:tháng|quý|năm)|định kỳ\s+(?:\d{1,2}|sáu|ba)\s+tháng)(?![\p{L}])/giu;
+  /(?<![\p{L}])(?:(?:(?:là\s+)?nhiệm vụ|thực hiện|triển khai)\s+thường xuyên|định kỳ\s+h[ằà]ng\s+(?:tháng|quý|năm)|(?:trước|chậm nhất|vào)\s+ngày\s+\d{1,2}\s+h[ằà]ng\s+(?:tháng|quý|năm)|định kỳ\s+(?:\d{1,2}|sáu|ba)\s+tháng|(?:trước|chậm nhất|vào)\s+ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+(?:và|,)\s+(?:trước\s+|chậm nhất\s+)?(?:ngày\s+)?\d{1,2}\s+tháng\s+\d{1,2})*(?!\s*(?:năm|\/|-|\d)))(?![\p{L}])/giu;
 
 /** Deadline phrases in a sentence or clause, left to right. */
 export function findDeadlines(sentence: string): DeadlineMatch[] {
