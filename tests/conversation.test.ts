@@ -125,6 +125,20 @@ describe('Conversation', () => {
     expect(when.text).toContain('31/12/2024');
   });
 
+  it('follow-ups with a new subject ("thế X thì ai làm?", "còn X thì …") keep the document asked before', async () => {
+    const late = () => '2026-11-29';
+    const c = chatWith(make({ now: late }));
+    await c.one('Theo QĐ 2629, ai xây dựng Hệ thống Từ điển dữ liệu quốc gia?');
+    const portal = await c.one('còn Cổng dữ liệu quốc gia thì ai làm, bao giờ xong?');
+    expect(portal.text).toContain('Bộ Công an');
+    expect(portal.text).toContain('31/12/2026');
+    const d = chatWith(make({ now: late }));
+    await d.one('QĐ 2629 giao ai xây dựng nền tảng Trợ lý ảo quốc gia?');
+    const mail = await d.one('thế hệ thống thư điện tử công vụ thống nhất thì ai làm?');
+    expect(mail.text).toContain('Bộ Khoa học và Công nghệ');
+    expect(mail.text).toContain('thư điện tử');
+  });
+
   it('keeps each chat\'s memory to itself (other chats, other channels)', async () => {
     const conversation = make();
     const a = chatWith(conversation, { chatId: 'same-id' });

@@ -525,6 +525,11 @@ describe('questions as people type them', () => {
     expect(before.answer).not.toContain('Lưu ý: Bộ Thông tin và Truyền thông từ ngày');
   });
 
+  it('says a 2025 merger once below a list of inherited tasks, not on every item', async () => {
+    const r = await assistant.ask('Bộ Nông nghiệp và Môi trường phải làm gì theo NQ 03?', { now: LATE });
+    expect(r.answer.match(/hợp nhất/gu)?.length).toBe(1);
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

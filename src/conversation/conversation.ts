@@ -317,10 +317,12 @@ export class Conversation {
         return `${prev.slice(0, p.start)}${now ? written.slice(now.start, now.end) : asked[0]!.text}${prev.slice(p.end)}?`;
       }
     }
-    // "thế còn cán bộ, công chức thì …": a new subject, asked of the same document as before.
-    if (/^(?:the |vay )?con\b/.test(f) && words >= 5) {
-      const scope = /\s((?:theo|trong|tai)\s.+)$/u.exec(prev)?.[1];
-      return scope && !/\b(?:theo|trong|tai)\b/.test(f) ? `${text.replace(/[?.!]+$/, '')} ${scope}?` : text;
+    // "thế còn cán bộ, công chức thì …", "thế hệ thống thư điện tử công vụ thì ai làm?": a new subject, asked of
+    // the same document as before ("Theo QĐ 2629, …" or "… theo QĐ 2629").
+    const newSubject = /^(?:the |vay )?con\b/.test(f) || /^(?:the|vay) (?:[a-z]+ ){2,}thi (?:ai|bao gio|khi nao|han|sao|the nao|ra sao|lam gi|o dau|co)\b/.test(f);
+    if (newSubject && words >= 5) {
+      const scope = /\s((?:theo|trong|tại|tai)\s.+)$/iu.exec(prev)?.[1] ?? /^((?:theo|trong|tại|tai)\s[^,]{3,60}),/iu.exec(prev)?.[1];
+      return scope && !/\b(?:theo|trong|tai)\b/.test(f) ? `${text.replace(/[?.!]+$/, '')} ${scope.charAt(0).toLowerCase()}${scope.slice(1)}?` : text;
     }
     // "hạn khi nào?", "văn bản nào giao việc đó?", "trong đó bao nhiêu …", "kết quả đạt bao nhiêu?":
     // the same topic as the question before, asked differently.

@@ -127,7 +127,16 @@ export class Lists {
       tailParts.push(`Ngoài ra ${shared.length} nhiệm vụ giao chung (${groups.join('; ')}) — hỏi «nhiệm vụ của ${midSentence(groups[0] ?? 'các bộ, ngành')}» để xem.`);
     }
     if (agency.succession) tailParts.push(`Lưu ý: ${agency.succession.note.replace(/\.+$/, '')}.`);
-    const items = list.map((s, i) => this.item(s.row, u, i, s.m.via === 'lead' || s.m.via === 'support' ? undefined : s.m.note, false, topic, agency.name));
+    // "giao cho Bộ Tài nguyên và Môi trường — Từ ngày 01/3/2025 hợp nhất …": the merger is said once, below the list.
+    const inherited = new Map<string, string>();
+    const noteOf = (note: string | undefined) => {
+      if (!note) return undefined;
+      const [who, ...why] = note.split(' — ');
+      if (why.length > 0) inherited.set(who!.replace(/^giao cho /, ''), why.join(' — ').replace(/\.+$/, ''));
+      return who;
+    };
+    const items = list.map((s, i) => this.item(s.row, u, i, s.m.via === 'lead' || s.m.via === 'support' ? undefined : noteOf(s.m.note), false, topic, agency.name));
+    for (const [who, why] of inherited) tailParts.push(`${who}: ${midSentence(why)}.`);
     const { text, shown } = paginate(head, items, page, tailParts.join('\n'));
     return { grounded: true, answer: text, rows: list.map((s) => s.row).slice(0, 50), citations: shown.map((i) => this.citation(list[i]!.row)) };
   }
@@ -245,7 +254,8 @@ export class Lists {
 /** A task description shortened around the part that matches the question's topic. */
 function focus(text: string, topic: string[], max: number): string {
   const t = text.replace(/\s+/g, ' ').trim();
-  if (t.length <= max) return t;
+  // A little over the budget reads better whole than cut twice.
+  if (t.length <= max * 1.4) return t;
   const folded = fold(t);
   const positions = topic.map((b) => folded.indexOf(b.replace('_', ' '))).filter((i) => i >= 0);
   const at = positions.length > 0 ? Math.min(...positions) : 0;

@@ -17,7 +17,7 @@ export const STOPWORDS = new Set(
 );
 
 /** Words that say nothing on their own ("đến lúc đó", "đã có"): never a one-word topic. */
-const LONE_FUNCTION_WORDS = new Set('hai bon muoi moi giao giua den tu toi tren duoi vao theo khi cho tai trong dang con moi rat cung deu nua luc day kia the nen neu khong co lam sao nhu hon nhat'.split(' '));
+const LONE_FUNCTION_WORDS = new Set('xong hai bon muoi moi giao giua den tu toi tren duoi vao theo khi cho tai trong dang con moi rat cung deu nua luc day kia the nen neu khong co lam sao nhu hon nhat'.split(' '));
 
 /** Words after a number that are not what it counts ("Đề án 06 đã …", "06 sẽ …"). */
 const NOT_COUNTED = new Set(['da', 'dang', 'se', 'con', 'bi', 'duoc', 'co', 'la', 'va', 'thi']);

@@ -56,7 +56,7 @@ export function confusions(word: string): string[] {
 }
 
 /** Words that carry the question itself ("hạn", "nào", "gì"): never swapped for a document word. */
-const QUESTION_WORDS = new Set(['xong', 'han', 'nao', 'gi', 'ai', 'khi', 'bao', 'gio', 'sao', 'dau', 'lam', 'phai', 'co', 'khong', 'duoc', 'nhieu', 'may', 'chua', 'roi']);
+const QUESTION_WORDS = new Set(['xong', 'han', 'nao', 'gi', 'ai', 'khi', 'bao', 'gio', 'sao', 'dau', 'lam', 'phai', 'co', 'khong', 'duoc', 'nhieu', 'may', 'chua', 'roi', 'con', 'the', 'thi']);
 
 /** Function words: next to anything, so they say nothing about which variant of a word is meant. */
 const GLUE = new Set(['va', 'cac', 'cua', 'cho', 'voi', 'la', 'co', 'duoc', 'nhung', 'mot', 've', 'thi', 'ma', 'hoac', 'khong', 'chua', 'roi', 'nao', 'gi']);
