@@ -137,6 +137,11 @@ describe('Conversation', () => {
     const mail = await d.one('thế hệ thống thư điện tử công vụ thống nhất thì ai làm?');
     expect(mail.text).toContain('Bộ Khoa học và Công nghệ');
     expect(mail.text).toContain('thư điện tử');
+    // "thế còn Luật …?" asks nothing itself: it asks what the question before asked.
+    const e = chatWith(make({ now: late }));
+    await e.one('Ai chủ trì xây dựng Luật Chuyển đổi số theo QĐ 2629?');
+    const ai = await e.one('thế còn Luật Trí tuệ nhân tạo?');
+    expect(ai.text).toMatch(/^Bộ Khoa học và Công nghệ chủ trì/u);
   });
 
   it('keeps each chat\'s memory to itself (other chats, other channels)', async () => {

@@ -64,6 +64,9 @@ interface ChatMemory extends MemoryState {
   answers: Array<[string, { question: string; answer: string }]>;
 }
 
+/** What a question asks, as written ("ai chủ trì", "hạn chót khi nào"), to carry into a follow-up that asks nothing. */
+const PREVIOUS_ASK = /(?:ai chủ trì|cơ quan nào chủ trì|ai|cơ quan nào|đơn vị nào|bộ nào|hạn chót khi nào|khi nào|bao giờ|thời hạn|bao nhiêu|làm gì|những gì|như thế nào|ra sao)(?![\p{L}])/iu;
+
 /** Commands: canonical name → ASCII and Vietnamese spellings a user may type. */
 const COMMANDS: Record<string, string[]> = {
   start: ['start', 'batdau'],
@@ -322,7 +325,11 @@ export class Conversation {
     const newSubject = /^(?:the |vay )?con\b/.test(f) || /^(?:the|vay) (?:[a-z]+ ){2,}thi (?:ai|bao gio|khi nao|han|sao|the nao|ra sao|lam gi|o dau|co)\b/.test(f);
     if (newSubject && words >= 5) {
       const scope = /\s((?:theo|trong|tại|tai)\s.+)$/iu.exec(prev)?.[1] ?? /^((?:theo|trong|tại|tai)\s[^,]{3,60}),/iu.exec(prev)?.[1];
-      return scope && !/\b(?:theo|trong|tai)\b/.test(f) ? `${text.replace(/[?.!]+$/, '')} ${scope.charAt(0).toLowerCase()}${scope.slice(1)}?` : text;
+      const asked = scope && !/\b(?:theo|trong|tai)\b/.test(f) ? `${text.replace(/[?.!]+$/, '')} ${scope.charAt(0).toLowerCase()}${scope.slice(1)}` : text.replace(/[?.!]+$/, '');
+      // "thế còn Luật Trí tuệ nhân tạo?" asks nothing of its own: what the question before asked ("ai chủ trì").
+      const ownQuestion = /\b(?:ai|nao|gi|dau|khi nao|bao gio|bao nhieu|han|the nao|ra sao|sao|khong|chua)\b/.test(f.replace(/^(?:the |vay )?con\b/, ''));
+      const before = PREVIOUS_ASK.exec(prev)?.[0];
+      return ownQuestion || !before ? `${asked}?` : `${asked} — ${before.charAt(0).toLowerCase()}${before.slice(1)}?`;
     }
     // "hạn khi nào?", "văn bản nào giao việc đó?", "trong đó bao nhiêu …", "kết quả đạt bao nhiêu?":
     // the same topic as the question before, asked differently.

@@ -430,7 +430,11 @@ function splitAtConjunction(text: string, names: Array<[number, number]> = []): 
   for (let x = comma.exec(f); x; x = comma.exec(f)) {
     const cut = x.index + x[0].indexOf(',');
     const right = f.slice(x.index + x[0].length);
-    if (ASKING.test(right) && right.split(' ').length >= 3) return [text.slice(0, cut), text.slice(x.index + x[0].length)];
+    if (ASKING.test(right) && right.split(' ').length >= 3) {
+      // "…, còn thông báo tháng 11/2025 …": the joining word is not part of the second question.
+      const joiner = /^(?:va|con|the con|vay con|dong thoi|ngoai ra)\s+/.exec(right)?.[0].length ?? 0;
+      return [text.slice(0, cut), text.slice(x.index + x[0].length + joiner)];
+    }
   }
   const m = /,?\s+(?:va|con|dong thoi|ngoai ra)\s+(?=\S)/g;
   for (let x = m.exec(f); x; x = m.exec(f)) {

@@ -154,11 +154,12 @@ export function contentBigrams(text: string): string[] {
   // A content word standing alone between question words ("VNeID được …", "top mấy ASEAN") is the topic too.
   if (out.length > 0) {
     words.forEach((w, i) => {
-      if (isContent(w) && w.length >= 4 && !LONE_FUNCTION_WORDS.has(w) && !isContent(words[i - 1] ?? '') && !isContent(words[i + 1] ?? '')) out.push(w);
+      // "5G", "4G": letters with a digit are names however short.
+      if (isContent(w) && (w.length >= 4 || (/\d/.test(w) && /[a-z]/.test(w))) && !LONE_FUNCTION_WORDS.has(w) && !isContent(words[i - 1] ?? '') && !isContent(words[i + 1] ?? '')) out.push(w);
     });
   }
   // A topic of one content word ("Bạc Liêu được giao gì" after the name is removed) is matched on that word.
-  if (out.length === 0) for (const w of words) if (isContent(w) && w.length >= 3 && !LONE_FUNCTION_WORDS.has(w)) out.push(w);
+  if (out.length === 0) for (const w of words) if (isContent(w) && (w.length >= 3 || (/\d/.test(w) && /[a-z]/.test(w))) && !LONE_FUNCTION_WORDS.has(w)) out.push(w);
   return out;
 }
 
