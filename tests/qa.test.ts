@@ -530,6 +530,22 @@ describe('questions as people type them', () => {
     expect(r.answer.match(/hợp nhất/gu)?.length).toBe(1);
   });
 
+  it('gives "% GDP" figures with their unit, and never offers a heading\'s years as the figure', async () => {
+    const r = await assistant.ask('NQ 03 đặt mục tiêu quy mô kinh tế số đến 2030 là bao nhiêu % GDP?', { now: LATE });
+    expect(r.answer).toContain('≥ 30% GDP');
+    const later = await assistant.ask('QĐ 2629: giai đoạn 2028-2030 tỷ lệ người dân hài lòng với dịch vụ công trực tuyến phải đạt bao nhiêu?', { now: LATE });
+    expect(later.answer).not.toMatch(/“- Giai đoạn 2028-2030”/u);
+  });
+
+  it('reads "mấy hệ thống … thì xử lý sao" as how, not how many', () => {
+    expect(assistant.parse('từ 2024 mấy hệ thống thông tin không đạt yêu cầu an toàn thì xử lý sao', LATE).intent).not.toBe('indicator');
+  });
+
+  it('lists a body\'s tasks in a meeting named "hội nghị CĐS ngày 19/7/2024" without reading "CĐS" as the topic', async () => {
+    const r = await assistant.ask('BTC có những nhiệm vụ gì theo kết luận hội nghị CĐS ngày 19/7/2024?', { now: LATE });
+    expect(r.answer).toContain('123/2020');
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

@@ -295,7 +295,8 @@ export class Assistant {
       const parts: Draft[] = [];
       for (const y of u.years.slice(0, 3)) {
         const d = await this.composer.indicator({ ...u, years: [y] });
-        parts.push({ ...d, answer: `${y.includes('-') ? 'Giai đoạn' : 'Năm'} ${y}: ${d.answer}` });
+        // "Mục tiêu năm 2030: …" already says which year.
+        parts.push({ ...d, answer: d.answer.startsWith(`Mục tiêu năm ${y}`) ? d.answer : `${y.includes('-') ? 'Giai đoạn' : 'Năm'} ${y}: ${d.answer}` });
       }
       if (parts.some((p) => p.grounded)) return combine(parts.filter((p) => p.grounded));
     }

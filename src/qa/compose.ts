@@ -264,7 +264,8 @@ export class Composer {
       const sentences = sentencesOf(hit.chunk.text);
       const sets = this.r.passageSets(hit.chunk, sentences);
       for (const [i, s] of sentences.entries()) {
-        if (wantFigure && (!/\d/.test(s) || (unit && !unit.test(fold(s))))) continue;
+        // A figure is a number other than the years and dates that frame it ("- Giai đoạn 2028-2030" states none).
+        if (wantFigure && (!/\d/.test(s.replace(/\b(?:19|20)\d{2}\b|\b\d{1,2}\/\d{1,2}\b/g, '')) || (unit && !unit.test(fold(s))))) continue;
         // A sentence with the one after it: the subject is often named first ("Tổ … phổ cập kỹ năng số. Trước hết, giúp người dân …").
         const own = union(sets.sentences[i]!, sets.context);
         const next = wantFigure ? undefined : sets.sentences[i + 1];
@@ -416,7 +417,7 @@ export function indicatorLine(row: TaskRow): string {
 function withUnit(value: string, quote: string): string {
   if (!/^[≥≤<>]?\s*\d[\d.,]*$/u.test(value.trim())) return value;
   const escaped = value.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const unit = new RegExp(String.raw`(%(?:\s[\p{Ll}][\p{Ll}\s]{0,18}?)?)\s+${escaped}(?![\d.,])`, 'u').exec(squashSpaces(quote))?.[1];
+  const unit = new RegExp(String.raw`(%(?:\s[\p{L}][\p{L}\s]{0,18}?)?)\s+${escaped}(?![\d.,])`, 'u').exec(squashSpaces(quote))?.[1];
   return unit ? `${value.trim()}${unit.trim()}`.replace(/%(?=\p{L})/u, '% ') : value;
 }
 

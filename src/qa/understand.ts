@@ -71,7 +71,7 @@ const LIST = /\b(?:(?:nhung|cac) (?:tinh|dia phuong|thanh pho|bo|co quan|don vi|
 const TASKS_OF = /\b(?:phai lam (?:gi|nhung gi)|lam gi|lam nhung gi|nhiem vu (?:gi|nao)|viec (?:gi|nao)|duoc giao (?:gi|nhung gi|nhiem vu|viec|phoi hop|chu tri)|nhiem vu cua|co nhiem vu|nhom nhiem vu|de an gi|nghi dinh nao|chi dao (?:nhom )?nhiem vu|phoi hop (?:nhung )?(?:gi|viec)|chu tri (?:nhung )?(?:gi|viec))\b/;
 /** Asks for a list of an agency's tasks even when a deadline is asked too ("BTTTT phải làm gì, hạn khi nào?"). */
 const STRONG_WHAT = /\b(?:phai lam (?:gi|nhung gi)|lam gi|lam nhung gi|nhiem vu gi|viec gi|duoc giao(?: [a-z]+){0,4} (?:gi|nhung gi|nhung viec|viec gi|nhiem vu gi)|phoi hop (?:nhung )?(?:gi|viec)|chu tri (?:nhung )?(?:gi|viec))\b/;
-const INDICATOR = /\b(?:bao nhieu|ty le|ty trong|muc tieu|chi tieu|dat (?:duoc )?(?:bao nhieu|muc)|ket qua .*la|con bao nhieu|so luong|may\b(?!.*\bnao\b))\b/;
+const INDICATOR = /\b(?:bao nhieu|ty le|ty trong|muc tieu|chi tieu|dat (?:duoc )?(?:bao nhieu|muc)|ket qua .*la|con bao nhieu|so luong|may\b(?!.*\b(?:nao|sao|gi|ai|khi nao|bao gio)\b))\b/;
 const GUIDANCE = /\b(?:lien he|la gi|nhu the nao|the nao|huong dan|can (?:giup|lam)|ho tro|noi (?:gi|ve)|de cap|quy dinh|chu de|nhung viec gi|nhung gi)\b/;
 const COMPARE = /\b(?:so voi|khac (?:gi|nhau|voi|so)|co (?:giong|khac)|giong nhau|thay doi (?:gi|the nao|ra sao)|so sanh)\b/;
 /** A year after these words is a deadline window ("hoàn thành trong năm 2024", "tháng mấy năm 2026"), not part of the topic. */
@@ -246,7 +246,9 @@ export function understand(
     if ((cueKind && (ofKind.length > 0 || !/^(?:ke hoach|kh)$/.test(cueKind))) || (p.kind === 'day' && docHits.length > 0 && !/han|truoc|den/.test(before))) {
       (cueKind ? ofKind : docHits).forEach((d) => docs.add(d.docId));
       // "báo cáo ngày 25/02/2023" names the document: its words are not the topic.
-      const cueAt = cueKind ? before.lastIndexOf(cueKind) : -1;
+      // "… kết luận hội nghị CĐS ngày 19/7/2024": the words from the document word to the date name it too.
+      const named = /\b(?:thong bao ket luan|ket luan|hoi nghi|phien hop|thong bao|bao cao|cong van|huong dan|quyet dinh|nghi quyet|ke hoach)(?:\s+[a-z0-9]+){0,3}\s*(?:ngay\s*)?$/.exec(before);
+      const cueAt = cueKind ? before.lastIndexOf(cueKind) : named ? named.index : -1;
       dated.push([cueAt >= 0 ? p.start - before.length + cueAt : p.start, p.end]);
       continue;
     }
