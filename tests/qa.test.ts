@@ -546,6 +546,14 @@ describe('questions as people type them', () => {
     expect(r.answer).toContain('123/2020');
   });
 
+  it('answers "năm 2023 đạt bao nhiêu?" asked later with the result, and refuses a province-owned figure no document gives', async () => {
+    const r = await assistant.ask('Tỷ trọng kinh tế số trong GDP năm 2023 đạt bao nhiêu?', { now: LATE });
+    expect(r.answer).toContain('16,5%');
+    const p = await assistant.ask('Tỉnh Gia Lai hiện có bao nhiêu thành viên tổ công nghệ số cộng đồng?', { now: LATE });
+    expect(p.grounded).toBe(false);
+    expect(assistant.parse('GĐ Sở Tài chính Nghệ An hiện là ai?', LATE).folded).toContain('giam doc so');
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

@@ -46,7 +46,9 @@ export function missingSubject(u: Understanding, draft: Draft, check: SubjectChe
   if (u.intent === 'indicator' || u.intent === 'guidance') {
     const foldedSaid = fold(`${said}\n${draft.citations.map((c) => check.issuerOf(c.docId) ?? '').join('\n')}`);
     for (const m of provinces(u.question)) {
-      if (!OWNER_CUE.test(fold(u.question.slice(0, m.start)))) continue;
+      // "của tỉnh X", "tại X", or X as the subject the question opens with ("Tỉnh Quảng Trị … có bao nhiêu …").
+      const lead = fold(u.question.slice(0, m.start));
+      if (!OWNER_CUE.test(lead) && !/^\s*(?:tinh|thanh pho|tp)?\s*$/.test(lead)) continue;
       const names = [m.name, ...(check.registry.get(m.name)?.aliases ?? []), ...check.registry.predecessorsOf(m.name).map((p) => p.name)].map((n) => fold(n).replace(/^(?:tinh|thanh pho) /, ''));
       if (!names.some((n) => n.length >= 3 && foldedSaid.includes(n))) {
         return `Các văn bản hiện có không nêu số liệu hay nội dung riêng của ${m.name} về việc này (văn bản không đề cập), nên tôi không trả lời để tránh đưa thông tin sai.`;

@@ -205,7 +205,9 @@ export class Composer {
     const same = best ? indicators.filter((x) => x !== best && x.coverage >= best.coverage - 0.05 && fold(x.row.task) === fold(best.row.task)) : [];
     const group = best ? [best, ...same].sort((a, b) => this.r.docDate(b.row).localeCompare(this.r.docDate(a.row))) : [];
     // "thực tế đạt bao nhiêu?" of an indicator whose rows give only the target: the result is stated in the text.
-    const targetOnly = group.length > 0 && RESULT_ASKED.test(fold(u.question)) && !/\b(?:muc tieu|chi tieu)\b/.test(fold(u.question)) && group.every((g) => !g.row.indicator?.result);
+    // "năm 2023 đạt bao nhiêu?" asked after 2023 is about what was reached.
+    const past = u.years.length > 0 && u.years.every((y) => y.slice(-4) < u.now.slice(0, 4)) && /\bdat (?:duoc )?(?:bao nhieu|khoang)\b/.test(fold(u.question));
+    const targetOnly = group.length > 0 && (RESULT_ASKED.test(fold(u.question)) || past) && !/\b(?:muc tieu|chi tieu)\b/.test(fold(u.question)) && group.every((g) => !g.row.indicator?.result);
     const stated = targetOnly ? await this.fromPassages(u, true, new Set(group.map((g) => this.r.chunkOfRow.get(g.row.id)?.id ?? -1))) : null;
     if (stated) return stated;
     if (best && best.coverage >= MIN_COVERAGE && (!bestAny || best.coverage >= bestAny.coverage - 0.1)) {

@@ -114,6 +114,9 @@ const SLANG: Array<[RegExp, string]> = [
   [/\bbc(?=\s+(?:ttg|ttcp|thu tuong|chinh phu|ubnd|uy ban|bo|so|ban chi dao|bcd)\b)/g, 'bao cao'],
   [/\bph\s*(\d{1,2})\b/g, 'phien hop $1'],
   [/\bhnay\b/g, 'hom nay'],
+  // "GĐ Sở …", "PGĐ trung tâm": a director, not "GD" (giáo dục).
+  [/\bpgd(?=\s+(?:so|cong ty|trung tam|ban|vien|benh vien|tap doan)\b)/g, 'pho giam doc'],
+  [/\bgd(?=\s+(?:so|cong ty|trung tam|ban|vien|benh vien|tap doan)\b)/g, 'giam doc'],
   [/\bnc\b/g, 'nghien cuu'],
   // "bên công an", "phía y tế": the ministry.
   [/\b(?:ben|phia|anh em|ong) (cong an|y te|tai chinh|tu phap|giao duc|xay dung|noi vu|quoc phong|ngoai giao|cong thuong)\b/g, 'bo $1'],
