@@ -554,6 +554,17 @@ describe('questions as people type them', () => {
     expect(assistant.parse('GĐ Sở Tài chính Nghệ An hiện là ai?', LATE).folded).toContain('giam doc so');
   });
 
+  it('answers "… được giao phối hợp trong nhiệm vụ nào, ai chủ trì?" with the task, not the meeting\'s chair', async () => {
+    const r = await assistant.ask('Theo kết luận hội nghị 19/7/2024, Bộ Quốc phòng được giao phối hợp trong nhiệm vụ nào, ai chủ trì?', { now: LATE });
+    expect(r.answer).toContain('Bộ Công an chủ trì');
+    expect(r.answer).not.toContain('Phạm Minh Chính');
+  });
+
+  it('reads "đã cấp bao nhiêu" as the result reached, not the target', async () => {
+    const r = await assistant.ask('Năm 2023 đã cấp bao nhiêu tài khoản định danh điện tử?', { now: LATE });
+    expect(r.answer).toContain('70 triệu');
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

@@ -314,6 +314,7 @@ export class Assistant {
         return (await this.composer.fromPassages(u)) ?? this.composer.fromRows(u);
       case 'indicator':
         return this.composer.indicator(u);
+
       default:
         return this.composer.fromRows(u);
     }

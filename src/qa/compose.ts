@@ -424,7 +424,7 @@ function withUnit(value: string, quote: string): string {
 }
 
 /** Asks what was achieved, not what was set ("thực tế đạt", "đã đạt được", "kết quả"). */
-const RESULT_ASKED = /\b(?:thuc te|da dat|dat duoc|ket qua|dat khoang|dong gop khoang)\b/;
+const RESULT_ASKED = /\b(?:thuc te|da dat|dat duoc|ket qua|dat khoang|dong gop khoang|da [a-z]+ (?:duoc )?(?:bao nhieu|khoang|tren))\b/;
 
 /** The unit of "bao nhiêu <unit>" (folded), as a pattern a sentence must match: a figure answers only in the unit asked. */
 function unitAsked(folded: string): RegExp | null {

@@ -160,7 +160,8 @@ function describeTitle(title: string): string {
 }
 
 /** "hội nghị … do ai chủ trì": the chair of the meeting a document records. */
-const CHAIR = /\b(?:hoi nghi|phien hop|cuoc hop)\b.{0,160}\b(?:do ai|ai) chu tri\b/;
+/** Not when a task is what is asked about ("… Bộ Quốc phòng được giao phối hợp trong nhiệm vụ nào, ai chủ trì?"). */
+const CHAIR = /\b(?:hoi nghi|phien hop|cuoc hop)\b(?:(?!nhiem vu|viec |duoc giao|phoi hop|xay dung|trien khai).){0,160}\b(?:do ai|ai) chu tri\b/;
 
 /** "bằng quyết định nào", "văn bản nào quy định": the document itself is asked for. */
 const WHICH_DOCUMENT = /\b(?:bang|tai|theo|o)?\s*(?:van ban|quyet dinh|qd|nghi quyet|nq|thong bao|ke hoach|cong van) (?:nao|so may|so bao nhieu)\b/;

@@ -82,7 +82,7 @@ const SAME_MEANING = (() => {
 })();
 
 /** "những tỉnh nào", "các địa phương nào", "bao nhiêu tỉnh": named places are asked for. */
-const PLACES_ASKED = /\b(?:(?:nhung|cac) (?:tinh|dia phuong|thanh pho)(?: [a-z]+){0,3} nao|bao nhieu (?:tinh|dia phuong|thanh pho))\b/;
+const PLACES_ASKED = /\b(?:(?:nhung|cac|hai|ba|bon|nam|sau|bay|tam|chin|muoi|\d{1,2}) (?:tinh|dia phuong|thanh pho)(?: [a-z]+){0,3} nao|bao nhieu (?:tinh|dia phuong|thanh pho))\b/;
 
 /** Words between a noun phrase and its year ("… năm 2026", "giai đoạn 2025-2030"). */
 const YEAR_LEAD = new Set(['nam', 'giai', 'doan', 'trong', 'cua', 'den', 'het', 'tu', 'vao', 'cho', 've', 'thang', 'quy', 'ky', 'dot', 'cuoi', 'dau']);

@@ -67,7 +67,7 @@ const UPCOMING = /\b(?:sap (?:den|toi|het) han|(?:moc|han|viec|nhiem vu)(?: \w+)
 const OVERDUE = /\b(?:qua han|tre han|cham tien do|het han ma chua|da het han|han da qua|tre hen|le ra phai|dang le phai|chua (?:xong|hoan thanh) (?:dung|theo) han)\b/;
 const WHEN = /\b(?:khi nao|bao gio|luc nao|quy may|thang may|nam may|ngay may|giai doan nao|thoi diem nao|moc nao|thoi han|han chot|han cuoi|han hoan thanh|truoc ngay nao|han (?:la|khi)|thoi gian nao|ngay nao|thang nao|nam nao|cham nhat (?:la )?(?:khi|ngay)|han)\b(?! che)/;
 const WHO = /\b(?:ai\b|co quan nao|bo nao|don vi nao|nganh nao|tinh nao|dia phuong nao|thanh pho nao|cq nao|ai la|do ai|ben nao|noi nao)\b/;
-const LIST = /\b(?:(?:nhung|cac) (?:tinh|dia phuong|thanh pho|bo|co quan|don vi|nganh) nao|bao nhieu (?:tinh|dia phuong|thanh pho|bo|co quan|don vi))\b/;
+const LIST = /\b(?:(?:nhung|cac|hai|ba|bon|nam|sau|bay|tam|chin|muoi|\d{1,2}) (?:tinh|dia phuong|thanh pho|bo|co quan|don vi|nganh) nao|bao nhieu (?:tinh|dia phuong|thanh pho|bo|co quan|don vi))\b/;
 const TASKS_OF = /\b(?:phai lam (?:gi|nhung gi)|lam gi|lam nhung gi|nhiem vu (?:gi|nao)|viec (?:gi|nao)|duoc giao (?:gi|nhung gi|nhiem vu|viec|phoi hop|chu tri)|nhiem vu cua|co nhiem vu|nhom nhiem vu|de an gi|nghi dinh nao|chi dao (?:nhom )?nhiem vu|phoi hop (?:nhung )?(?:gi|viec)|chu tri (?:nhung )?(?:gi|viec))\b/;
 /** Asks for a list of an agency's tasks even when a deadline is asked too ("BTTTT phải làm gì, hạn khi nào?"). */
 const STRONG_WHAT = /\b(?:phai lam (?:gi|nhung gi)|lam gi|lam nhung gi|nhiem vu gi|viec gi|duoc giao(?: [a-z]+){0,4} (?:gi|nhung gi|nhung viec|viec gi|nhiem vu gi)|phoi hop (?:nhung )?(?:gi|viec)|chu tri (?:nhung )?(?:gi|viec))\b/;
