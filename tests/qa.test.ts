@@ -565,6 +565,19 @@ describe('questions as people type them', () => {
     expect(r.answer).toContain('70 triệu');
   });
 
+  it('reads "từ giữa tháng 11/2024 tới hết năm" as a window and "lẽ ra đã phải hoàn thành" as past due', () => {
+    const due = assistant.parse('Từ giữa tháng 11/2024 tới hết năm, kết luận hội nghị ngày 19/7/2024 còn những việc gì đến hạn?', LATE);
+    expect(due.period).toMatchObject({ from: '2024-11-15', to: '2024-12-31' });
+    const late = assistant.parse('Tính đến giữa tháng 4/2024, những nhiệm vụ nào trong kết luận phiên họp thứ 7 lẽ ra đã phải hoàn thành?', LATE);
+    expect(late.intent).toBe('overdue');
+    expect(late.now).toBe('2024-04-15');
+  });
+
+  it('asks for a standard ("theo TCVN nào") as guidance, quoting it', async () => {
+    const r = await assistant.ask('KH 308 yêu cầu bảo đảm an ninh mạng cho các cơ sở dữ liệu theo TCVN nào?', { now: LATE });
+    expect(r.answer).toContain('14423:2025');
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

@@ -408,7 +408,7 @@ const QUESTION_PHRASES = [
   'giống nhau', 'khác nhau', 'so với', 'còn thì sao', 'chào bạn', 'xin chào', 'cảm ơn bạn', 'bạn ơi', 'chào ad', 'chào anh', 'chào chị', 'sắp đến hạn', 'đến hạn', 'quá hạn', 'hết hạn', 'trễ hạn', 'xử lý', 'ngành nào', 'đâu',
   'nhiệm vụ nào', 'văn bản nào', 'mới nhất', 'thời gian nào', 'ngày nào', 'tháng nào', 'năm nào', 'cơ quan nào', 'đơn vị nào', 'việc gì',
   'thôn bản', 'thôn xóm', 'thôn mình', 'xã mình', 'tổ mình', 'bà con', 'sóng điện thoại', 'vùng lõm sóng',
-  'bây giờ', 'hiện nay', 'hôm nay', 'tiếp nhận', 'trước đây', 'các mốc sắp tới', 'mốc thời gian', 'thời điểm nào', 'giữa tháng', 'đầu tháng', 'cuối tháng', 'tuần sau', 'tháng sau',
+  'bây giờ', 'hiện nay', 'hôm nay', 'tiếp nhận', 'trước đây', 'lẽ ra đã phải', 'đáng lẽ phải', 'tới hết năm', 'từ giờ đến', 'các mốc sắp tới', 'mốc thời gian', 'thời điểm nào', 'giữa tháng', 'đầu tháng', 'cuối tháng', 'tuần sau', 'tháng sau',
   'được không', 'có không', 'là gì', 'gồm những gì', 'hạn khi nào', 'chỉ đạo', 'trực tiếp chỉ đạo', 'phối hợp', 'chủ trì', 'tỉnh nào', 'bộ nào', 'sao', 'ko', 'dc', 'j', 'ad', 'nhé',
 ];
 

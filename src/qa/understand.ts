@@ -64,7 +64,7 @@ export interface Understanding {
 }
 
 const UPCOMING = /\b(?:sap (?:den|toi|het) han|(?:moc|han|viec|nhiem vu)(?: \w+)? sap toi|chua (?:den|toi) han|con trong han|den han|sap toi han|han (?:trong|sap)|nhiem vu nao .*(?:tuan|thang) (?:nay|toi)|trong (?:tuan|thang) (?:nay|toi))\b/;
-const OVERDUE = /\b(?:qua han|tre han|cham tien do|het han ma chua|da het han|han da qua|tre hen|le ra phai|dang le phai|chua (?:xong|hoan thanh) (?:dung|theo) han)\b/;
+const OVERDUE = /\b(?:qua han|tre han|cham tien do|het han ma chua|da het han|han da qua|tre hen|le ra (?:da )?phai|dang le (?:da )?phai|chua (?:xong|hoan thanh) (?:dung|theo) han)\b/;
 const WHEN = /\b(?:khi nao|bao gio|luc nao|quy may|thang may|nam may|ngay may|giai doan nao|thoi diem nao|moc nao|thoi han|han chot|han cuoi|han hoan thanh|truoc ngay nao|han (?:la|khi)|thoi gian nao|ngay nao|thang nao|nam nao|cham nhat (?:la )?(?:khi|ngay)|han)\b(?! che)/;
 const WHO = /\b(?:ai\b|co quan nao|bo nao|don vi nao|nganh nao|tinh nao|dia phuong nao|thanh pho nao|cq nao|ai la|do ai|ben nao|noi nao)\b/;
 const LIST = /\b(?:(?:nhung|cac|hai|ba|bon|nam|sau|bay|tam|chin|muoi|\d{1,2}) (?:tinh|dia phuong|thanh pho|bo|co quan|don vi|nganh) nao|bao nhieu (?:tinh|dia phuong|thanh pho|bo|co quan|don vi))\b/;
@@ -72,7 +72,7 @@ const TASKS_OF = /\b(?:phai lam (?:gi|nhung gi)|lam gi|lam nhung gi|nhiem vu (?:
 /** Asks for a list of an agency's tasks even when a deadline is asked too ("BTTTT phải làm gì, hạn khi nào?"). */
 const STRONG_WHAT = /\b(?:phai lam (?:gi|nhung gi)|lam gi|lam nhung gi|nhiem vu gi|viec gi|duoc giao(?: [a-z]+){0,4} (?:gi|nhung gi|nhung viec|viec gi|nhiem vu gi)|phoi hop (?:nhung )?(?:gi|viec)|chu tri (?:nhung )?(?:gi|viec))\b/;
 const INDICATOR = /\b(?:bao nhieu|ty le|ty trong|muc tieu|chi tieu|dat (?:duoc )?(?:bao nhieu|muc)|ket qua .*la|con bao nhieu|so luong|may\b(?!.*\b(?:nao|sao|gi|ai|khi nao|bao gio)\b))\b/;
-const GUIDANCE = /\b(?:lien he|la gi|nhu the nao|the nao|huong dan|can (?:giup|lam)|ho tro|noi (?:gi|ve)|de cap|quy dinh|chu de|nhung viec gi|nhung gi)\b/;
+const GUIDANCE = /\b(?:tcvn nao|tieu chuan nao|quy chuan nao|lien he|la gi|nhu the nao|the nao|huong dan|can (?:giup|lam)|ho tro|noi (?:gi|ve)|de cap|quy dinh|chu de|nhung viec gi|nhung gi)\b/;
 const COMPARE = /\b(?:so voi|khac (?:gi|nhau|voi|so)|co (?:giong|khac)|giong nhau|thay doi (?:gi|the nao|ra sao)|so sanh)\b/;
 /** A year after these words is a deadline window ("hoàn thành trong năm 2024", "tháng mấy năm 2026"), not part of the topic. */
 const DEADLINE_CUE = /\b(?:han|hoan thanh|xong|trong|truoc|cham nhat|den|toi|ket thuc|het|(?:ngay|thang|quy) (?:may|nao))\s*(?:nam|thang|quy)?\s*$/;
@@ -211,6 +211,9 @@ export function understand(
     // "các tỉnh được UBQG giao …", "do Thủ tướng giao": the agency assigns, it is not who acts.
     const after = folded.slice(m.end, m.end + 12);
     if (/(?:duoc|do)\s+$/.test(before) && /^\s+giao\b/.test(after) && entry.kind !== 'province') continue;
+    // "QĐ 2629 TTg", "CV 5406 BTTTT": a body written right after a document's number issued it.
+    // (A province stays: it places the bodies named after it — "KH 308 Hà Nội giao công an thành phố …".)
+    if (entry.kind !== 'province' && /\b(?:ke hoach|kh|qd|quyet dinh|nq|nghi quyet|tb|thong bao|cv|cong van)\s*(?:so\s*)?\d{1,4}(?:\/[a-z-]+)?\s+$/.test(before)) continue;
     // "phiên họp 7 UBQG", "kết luận của …": the agency names a meeting or document, not who acts.
     if (/(?:phien hop|hoi nghi|ket luan|thong bao|bao cao)(?:\s+(?:lan\s+)?(?:thu\s+)?[\p{L}\d]+)?\s+$/u.test(before) && entry.kind !== 'province') continue;
     // A group phrase inside the topic ("tỷ lệ cơ quan nhà nước cung cấp …") is not an addressee.
@@ -303,6 +306,12 @@ export function understand(
     const afterAgency = folded.slice(registry.findMentions(folded, { fuzzy: true })[0]?.end ?? 0).replace(/\b(?:ai|co quan nao|don vi nao|bo nao|ben nao)\s+(?:chu tri|phoi hop)\b/g, ' ');
     if (/\b(?:duoc giao |la |voi vai tro |tham gia |chi |cung )?phoi hop\b(?! (?:voi|cung))/.test(afterAgency) && !/\bchu tri\b/.test(afterAgency)) role = 'support';
     else if (/\b(?:duoc giao |la |voi vai tro )?chu tri\b/.test(afterAgency) && !/\bphoi hop\b/.test(afterAgency)) role = 'lead';
+  }
+
+  // "Từ giữa tháng 11/2024 tới hết năm": the window runs to the end of that year, from the middle of the month.
+  if (period && /\b(?:toi|den) het nam\b/.test(folded)) {
+    const from = /\bgiua\s+$/.test(folded.slice(0, Math.max(0, periodAt))) ? addDays(period.from, 14) : period.from;
+    period = { from, to: `${period.from.slice(0, 4)}-12-31`, text: `${period.text} đến hết năm` };
   }
 
   // "năm 2026 còn những nhiệm vụ nào chưa tới hạn?": with a due or late list asked, a lone year is its window.
