@@ -44,9 +44,26 @@ function dateFrom(day?: string, month?: string, year?: string): string | null {
 
 /** Proper names that keep their capitals when an all-capitals heading is sentence-cased. */
 const PROPER_TERMS = [
-  'Chính phủ', 'Thủ tướng', 'Quốc hội', 'Việt Nam', 'Ủy ban Quốc gia', 'Ủy ban nhân dân', 'Bộ trưởng', 'Trưởng ngành',
-  'Chủ tịch', 'Trung ương', 'Đề án', 'Phiên họp', 'Hội nghị', 'Kế hoạch', 'Chương trình',
+  'Phó Thủ tướng', 'Chính phủ', 'Thủ tướng', 'Quốc hội', 'Việt Nam', 'Ủy ban Quốc gia', 'Ủy ban nhân dân', 'Bộ trưởng', 'Trưởng ngành',
+  'Chủ tịch', 'Trung ương', 'Đề án', 'Phiên họp', 'Hội nghị', 'Kế hoạch', 'Chương trình', 'Bộ Chính trị', 'Ban Chỉ đạo',
 ];
+
+/** A place or a person after these words ("tỉnh quảng trị", "Phó Thủ tướng Chính phủ nguyễn chí dũng"). */
+const NAMED_AFTER = /(^|\s)(tỉnh|thành phố|xã|phường|Chính phủ|Bộ trưởng|Chủ tịch|đồng chí)((?:\s+\p{Ll}+){1,4})/gu;
+/** Words that end a name. */
+const NAME_END = new Set(['năm', 'về', 'và', 'tại', 'trong', 'của', 'với', 'đến', 'giai', 'theo', 'thực', 'triển', 'phát', 'chuyển', 'trên', 'cho', 'đối', 'ngày', 'lần', 'thứ', 'số', 'ban', 'hành', 'giao', 'các', 'có']);
+
+/** "tỉnh quảng trị năm 2026" → "tỉnh Quảng Trị năm 2026": two to four words after a place or title word. */
+function capitalizeNames(text: string): string {
+  return text.replace(NAMED_AFTER, (whole, space: string, cue: string, name: string) => {
+    const words = name.trim().split(/\s+/);
+    const cut = words.findIndex((w) => NAME_END.has(w));
+    const kept = cut < 0 ? words : words.slice(0, cut);
+    if (kept.length < 2) return whole;
+    const rest = words.slice(kept.length);
+    return `${space}${cue} ${[...kept.map((w) => w.charAt(0).toLocaleUpperCase('vi') + w.slice(1)), ...rest].join(' ')}`;
+  });
+}
 
 /** Sentence-cases an all-capitals heading: "KẾT LUẬN HỘI NGHỊ … CHÍNH PHỦ" → "Kết luận Hội nghị … Chính phủ". */
 function sentenceCase(text: string): string {
@@ -56,6 +73,7 @@ function sentenceCase(text: string): string {
   for (const term of PROPER_TERMS) {
     out = out.replace(new RegExp(`(^|\\s)${term.toLocaleLowerCase('vi')}(?=$|[\\s,.;:])`, 'gu'), `$1${term}`);
   }
+  out = capitalizeNames(out);
   return out.charAt(0).toLocaleUpperCase('vi') + out.slice(1);
 }
 
