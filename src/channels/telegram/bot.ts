@@ -49,7 +49,15 @@ export interface TelegramBotOptions {
   sendRetry?: TelegramApiOptions['retry'];
   /** Replies refused by Telegram (5xx, unreachable) are sent again later by the running process. */
   replyRetry?: ReplyRetryOptions;
+  /**
+   * "typing…" is shown only when the answer takes longer than this (default 1,000 ms; 0: always, at once).
+   * Telegram advises the chat action only for a noticeable wait; a quick answer would cost a useless call.
+   */
+  typingDelayMs?: number;
 }
+
+/** Default of {@link TelegramBotOptions.typingDelayMs}. */
+export const TYPING_DELAY_MS = 1000;
 
 /** Telegram refused the token at start-up (401 Unauthorized, 404 Not Found): the operator must fix it. */
 export class TelegramStartError extends Error {
@@ -165,7 +173,10 @@ export class TelegramChannel {
         if (target && target.toLowerCase() !== me.toLowerCase()) return;
         if (!addressed && !text.startsWith('/')) return;
       }
-      const typing = ctx.replyWithChatAction('typing').catch(() => undefined);
+      const delay = this.opts.typingDelayMs ?? TYPING_DELAY_MS;
+      let typing: Promise<unknown> | undefined;
+      const showTyping = () => (typing = ctx.replyWithChatAction('typing').catch(() => undefined));
+      const timer = delay > 0 ? setTimeout(showTyping, delay) : (showTyping(), undefined);
       const replies = await conversation.handle({
         channel: 'telegram',
         chatId: String(ctx.chat.id),
@@ -175,6 +186,7 @@ export class TelegramChannel {
         chatType,
         addressedToBot: addressed,
       });
+      clearTimeout(timer);
       await typing;
       await this.deliver(ctx, replies.flatMap((reply) => this.render(String(ctx.chat.id), reply)));
     });
