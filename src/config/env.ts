@@ -57,6 +57,8 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(20),
   ANSWER_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(1000),
   ASSISTANT_WORKERS: z.coerce.number().int().min(0).max(16).default(0),
+  /** Made-up questions answered before the instance reports ready (compiles the answering code); 0: off. */
+  ASSISTANT_WARMUP_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
   HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(8).max(100_000).default(512),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   ADMIN_TOKEN: z.string().trim().min(16, { message: 'phải có ít nhất 16 ký tự' }).optional(),
@@ -91,6 +93,7 @@ const EXPECTED: Record<string, string> = {
   LLM_TIMEOUT_MS: 'cần số mili-giây từ 500 đến 120000',
   ANSWER_CACHE_SIZE: 'cần một số nguyên từ 0 đến 100000',
   ASSISTANT_WORKERS: 'cần một số nguyên từ 0 đến 16',
+  ASSISTANT_WARMUP_MS: 'cần số mili-giây từ 0 (tắt) đến 60000',
   INGEST_MAX_TEXT_MB: 'cần số MB từ 0,01 đến 20, ví dụ 2',
   DATABASE_POOL_SIZE: 'cần một số nguyên từ 1 đến 100',
   INBOX_RECOVERY_SECONDS: 'cần một số nguyên từ 1 đến 3600 (giây)',

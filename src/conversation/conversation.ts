@@ -240,8 +240,9 @@ export class Conversation {
     mem.page = page;
     mem.paged = /Trang \d+\/\d+/.test(result.answer);
     mem.sources = { question: result.question, citations: result.citations };
-    const agency = this.opts.answerer.registry.findMentions(question, { fuzzy: true })[0];
-    if (agency) mem.agencyName = agency.name;
+    // Scanned once: the memory keeps the first agency, the question log all of them.
+    const mentions = this.opts.answerer.registry.findMentions(question, { fuzzy: true });
+    if (mentions[0]) mem.agencyName = mentions[0].name;
     if (page === 1) {
       await this.opts.store?.logQuestion?.({
         channel: msg.channel,
@@ -249,7 +250,7 @@ export class Conversation {
         question,
         intent: result.intent,
         grounded: result.grounded,
-        agencies: this.opts.answerer.registry.findMentions(question, { fuzzy: true }).map((m) => m.name),
+        agencies: mentions.map((m) => m.name),
         at: new Date().toISOString(),
       });
     }
