@@ -79,8 +79,10 @@ export async function openSyncedAnswerer(opts: AnswererOptions): Promise<SyncedA
     // Optionally answer on worker threads, beside the event loop that serves HTTP, Telegram and Zalo.
     const pool =
       config.ASSISTANT_WORKERS > 0
-        ? await AssistantPool.open({ size: config.ASSISTANT_WORKERS, registry: assistant.registry, dataDir: config.dataDir, answerCacheSize: config.ANSWER_CACHE_SIZE, corpusDir })
+        ? await AssistantPool.open({ size: config.ASSISTANT_WORKERS, registry: assistant.registry, dataDir: config.dataDir, answerCacheSize: config.ANSWER_CACHE_SIZE, corpusDir, warmUpMs: config.ASSISTANT_WARMUP_MS })
         : undefined;
+    // Warmed before /readyz says ready and before a new corpus is swapped in (workers warm themselves).
+    if (!pool) logger.info({ questions: await assistant.warmUp(config.ASSISTANT_WARMUP_MS) }, 'answering code warmed up');
     return { assistant, pool, version };
   };
 

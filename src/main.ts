@@ -104,6 +104,7 @@ export async function startApp(env: NodeJS.ProcessEnv = process.env, opts: { int
         inbox,
         ...(config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET && { webhook: { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET } }),
         ...(env.TELEGRAM_THROTTLE === 'off' && { throttle: false }),
+        typingDelayMs: config.TELEGRAM_TYPING_DELAY_MS,
       })
     : undefined;
   const zalo = config.ZALO_BOT_TOKEN

@@ -57,7 +57,8 @@ describe('Telegram, long polling through startApp', () => {
   beforeAll(async () => {
     fake = await startFakeTelegram();
     dataDir = freshDataDir();
-    app = await startTestApp(telegramEnv(fake, dataDir, { TELEGRAM_THROTTLE: 'off' }));
+    // "typing…" before every answer here (by default only for an answer slower than 1 s).
+    app = await startTestApp(telegramEnv(fake, dataDir, { TELEGRAM_THROTTLE: 'off', TELEGRAM_TYPING_DELAY_MS: '0' }));
   });
   afterAll(async () => {
     await app?.stop();
@@ -435,6 +436,8 @@ describe('Telegram webhook mode', () => {
         TELEGRAM_THROTTLE: 'off',
         TELEGRAM_WEBHOOK_URL: 'https://example.gov.vn/telegram/webhook',
         TELEGRAM_WEBHOOK_SECRET: SECRET,
+        // An answer quicker than a minute shows no "typing…" (no useless sendChatAction call).
+        TELEGRAM_TYPING_DELAY_MS: '60000',
       }),
     );
     url = `http://127.0.0.1:${app.port}/telegram/webhook`;
@@ -456,6 +459,8 @@ describe('Telegram webhook mode', () => {
     expect(res.status).toBe(200);
     const [m] = await fake.waitForSent(1, { chatId: 601, ...WAIT });
     expect(telegramPlain(m!.text)).toContain('Bộ Công an');
+    // Answered before the typing delay: no chat action was sent.
+    expect(fake.calls.filter((c) => c.method === 'sendChatAction')).toEqual([]);
   });
 
   it('refuses a body over 1 MB with 413 even with the right secret, and keeps serving', async () => {

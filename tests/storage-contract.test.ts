@@ -238,6 +238,27 @@ for (const engine of engines) {
       expect(await s.inbox.due('telegram')).toEqual([{ updateId: '2', payload: { n: 2 }, attempts: 1, replies: [{ chatId: '7', text: 'hai' }], sent: 0 }]);
     });
 
+    it('replies planned with the chat memory (one statement on PostgreSQL): both stored, a chat planned twice at once keeps the last memory', async () => {
+      const s = await store();
+      const until = '2024-03-24T02:00:00.000Z';
+      const now = '2024-03-24T01:10:00.000Z';
+      await s.inbox.receive('telegram', ['20', '21', '22', '23'].map((id) => ({ id, payload: { id } })), { begin: true });
+      const memory = (chatId: string, question: string) => ({ channel: 'telegram', chatId, state: { question, page: 1, answers: [] }, expiresAt: until });
+      // The first call goes alone; the others arrive together.
+      await Promise.all([
+        s.inbox.plan('telegram', '20', [{ chatId: '40', text: 'một' }], memory('40', 'Bộ Y tế phải làm gì?')),
+        s.inbox.plan('telegram', '21', [{ chatId: '41', text: 'hai' }], memory('41', 'trước')),
+        s.inbox.plan('telegram', '22', [{ chatId: '41', text: 'ba' }], memory('41', 'sau')),
+        s.inbox.plan('telegram', '23', [{ chatId: '42', text: 'bốn' }]),
+      ]);
+      expect(await s.loadMemory('telegram', '40', now)).toEqual({ question: 'Bộ Y tế phải làm gì?', page: 1, answers: [] });
+      expect(await s.loadMemory('telegram', '41', now)).toEqual({ question: 'sau', page: 1, answers: [] });
+      expect(await s.loadMemory('telegram', '42', now)).toBeNull();
+      await Promise.all(['20', '21', '22', '23'].map((id) => s.inbox.retryLater('telegram', id, () => 0)));
+      const due = await s.inbox.due('telegram');
+      expect(due.map((d) => [d.updateId, d.replies?.[0]?.text]).sort()).toEqual([['20', 'một'], ['21', 'hai'], ['22', 'ba'], ['23', 'bốn']]);
+    });
+
     it('a lease is held by one owner at a time, renewable by it, free again once released', async () => {
       const s = await store();
       const t = '2024-03-24T01:00:00.000Z';

@@ -9,7 +9,7 @@
  */
 import type { Logger } from '../config/logger.js';
 import { replyRetries } from '../config/metrics.js';
-import type { Inbox, InboxItem, StoredReply } from '../storage/types.js';
+import type { Inbox, InboxItem, MemoryWrite, StoredReply } from '../storage/types.js';
 
 export interface ReplyRetryOptions {
   /** Delay before the first retry, doubling after each (default 5000). */
@@ -57,9 +57,11 @@ export class ReplyDelivery {
   /**
    * Sends the replies to an update, in order. Without an inbox (or an update id) a failure is
    * thrown as is; with one, a transient failure schedules a retry and throws {@link ReplyDeferred}.
+   * `memory` (the chat's conversation memory) is stored with the replies, so it needs the inbox.
    */
-  async deliver(updateId: string | undefined, replies: StoredReply[]): Promise<void> {
-    if (updateId !== undefined) await this.o.inbox?.plan(this.o.channel, updateId, replies);
+  async deliver(updateId: string | undefined, replies: StoredReply[], memory?: MemoryWrite): Promise<void> {
+    if (memory && (updateId === undefined || !this.o.inbox)) throw new Error('a memory write needs an inbox update to go with');
+    if (updateId !== undefined) await this.o.inbox?.plan(this.o.channel, updateId, replies, memory);
     await this.sendFrom(updateId, replies, 0);
   }
 

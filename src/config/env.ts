@@ -39,6 +39,8 @@ export const envSchema = z.object({
   TELEGRAM_API_ROOT: url.optional(),
   TELEGRAM_WEBHOOK_URL: url.optional(),
   TELEGRAM_WEBHOOK_SECRET: secret.optional(),
+  /** "typing…" only for answers slower than this (ms); 0: before every answer. */
+  TELEGRAM_TYPING_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
 
   ZALO_BOT_TOKEN: z.string().trim().regex(/^[^\s:]+:[^\s]+$/, { message: 'không đúng dạng token Zalo Bot (bot_id:secret)' }).optional(),
   ZALO_API_ROOT: url.optional(),
@@ -55,6 +57,8 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(20),
   ANSWER_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(1000),
   ASSISTANT_WORKERS: z.coerce.number().int().min(0).max(16).default(0),
+  /** Made-up questions answered before the instance reports ready (compiles the answering code); 0: off. */
+  ASSISTANT_WARMUP_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
   HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(8).max(100_000).default(512),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   ADMIN_TOKEN: z.string().trim().min(16, { message: 'phải có ít nhất 16 ký tự' }).optional(),
@@ -89,9 +93,11 @@ const EXPECTED: Record<string, string> = {
   LLM_TIMEOUT_MS: 'cần số mili-giây từ 500 đến 120000',
   ANSWER_CACHE_SIZE: 'cần một số nguyên từ 0 đến 100000',
   ASSISTANT_WORKERS: 'cần một số nguyên từ 0 đến 16',
+  ASSISTANT_WARMUP_MS: 'cần số mili-giây từ 0 (tắt) đến 60000',
   INGEST_MAX_TEXT_MB: 'cần số MB từ 0,01 đến 20, ví dụ 2',
   DATABASE_POOL_SIZE: 'cần một số nguyên từ 1 đến 100',
   INBOX_RECOVERY_SECONDS: 'cần một số nguyên từ 1 đến 3600 (giây)',
+  TELEGRAM_TYPING_DELAY_MS: 'cần số mili-giây từ 0 đến 60000',
   DB_BACKUP_KEEP: 'cần một số nguyên từ 0 (tắt) đến 365',
   HTTP_MAX_CONNECTIONS: 'cần một số nguyên từ 8 đến 100000',
   HTTP_REQUEST_TIMEOUT_MS: 'cần số mili-giây từ 1000 đến 600000',

@@ -10,7 +10,7 @@ import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { AskResult } from '../qa/assistant.js';
 import { REFERS_TO_EARLIER } from '../qa/understand.js';
 import { InProcessMemory } from '../storage/memory.js';
-import type { ConversationMemory, MemoryState } from '../storage/types.js';
+import type { ConversationMemory, MemoryState, MemoryWrite } from '../storage/types.js';
 import { answerSeconds, answersTotal, updatesIn, updatesOut } from '../config/metrics.js';
 import { stripMarkup } from '../text/markup.js';
 import { findPeriods } from '../text/periods.js';
@@ -123,8 +123,13 @@ export class Conversation {
     return (this.opts.allowedChatIds?.length ?? 0) > 0 || this.opts.accessCode !== undefined;
   }
 
-  /** Handles one incoming message. Never throws. */
-  async handle(msg: IncomingMessage): Promise<Reply[]> {
+  /**
+   * Handles one incoming message. Never throws. With `deferMemory`, the chat's new memory is handed
+   * to it instead of being stored: the caller stores it with the replies (Inbox.plan), in one round
+   * trip, before sending them.
+   */
+  async handle(msg: IncomingMessage, opts: { deferMemory?: (write: MemoryWrite) => void } = {}): Promise<Reply[]> {
+    if (opts.deferMemory) this.memorySinks.set(msg, opts.deferMemory);
     updatesIn.inc({ channel: msg.channel });
     let replies: Reply[];
     try {
@@ -243,8 +248,9 @@ export class Conversation {
     mem.page = page;
     mem.paged = /Trang \d+\/\d+/.test(result.answer);
     mem.sources = { question: result.question, citations: result.citations };
-    const agency = this.opts.answerer.registry.findMentions(question, { fuzzy: true })[0];
-    if (agency) mem.agencyName = agency.name;
+    // Scanned once: the memory keeps the first agency, the question log all of them.
+    const mentions = this.opts.answerer.registry.findMentions(question, { fuzzy: true });
+    if (mentions[0]) mem.agencyName = mentions[0].name;
     if (page === 1) {
       await this.opts.store?.logQuestion?.({
         channel: msg.channel,
@@ -252,7 +258,7 @@ export class Conversation {
         question,
         intent: result.intent,
         grounded: result.grounded,
-        agencies: this.opts.answerer.registry.findMentions(question, { fuzzy: true }).map((m) => m.name),
+        agencies: mentions.map((m) => m.name),
         at: new Date().toISOString(),
       });
     }
@@ -260,7 +266,10 @@ export class Conversation {
     // The last RATED_ANSWERS answers can be rated (👍/👎): the memory is read and written on every message,
     // so it stays small (a shared store carries it over the network).
     if (answerId) mem.answers = [...mem.answers, [answerId, { question, answer: result.answer }] as [string, { question: string; answer: string }]].slice(-RATED_ANSWERS);
-    await this.memory.saveMemory(msg.channel, msg.chatId, mem, new Date(Date.now() + MEMORY_TTL_MS).toISOString());
+    const write: MemoryWrite = { channel: msg.channel, chatId: msg.chatId, state: mem, expiresAt: new Date(Date.now() + MEMORY_TTL_MS).toISOString() };
+    const defer = this.memorySinks.get(msg);
+    if (defer) defer(write);
+    else await this.memory.saveMemory(write.channel, write.chatId, write.state, write.expiresAt);
     if (!answerId) return [{ kind: 'refusal', text: result.answer }];
     return [{ kind: 'answer', text: result.answer, answerId }];
   }
@@ -276,6 +285,8 @@ export class Conversation {
     return loaded;
   }
   private readonly recalled = new WeakMap<object, Promise<ChatMemory | null>>();
+  /** Messages whose memory write the caller stores itself (handle's `deferMemory`). */
+  private readonly memorySinks = new WeakMap<object, (write: MemoryWrite) => void>();
 
   private async nextPage(msg: IncomingMessage): Promise<Reply[]> {
     const mem = await this.recall(msg);

@@ -23,6 +23,7 @@ import { missingSubject } from './asked-subject.js';
 import { refineWithModel } from './query-merge.js';
 import { Lists } from './lists.js';
 import { Ranker } from './ranking.js';
+import { warmUpQuestions } from './warm-up.js';
 import { findDocumentScope } from './scope.js';
 import { DocumentFacts } from './document-facts.js';
 import { REFERS_TO_EARLIER, understand, type Ask, type Intent, type Understanding } from './understand.js';
@@ -177,6 +178,25 @@ export class Assistant {
       if (this.answerCache.size > this.answerCacheSize) this.answerCache.delete(this.answerCache.keys().next().value!);
     }
     return { ...(opts.id !== undefined && { id: opts.id }), ...result };
+  }
+
+  /**
+   * Answers up to `max` made-up questions about the corpus (./warm-up.ts), stopping after `budgetMs`:
+   * extractive, uncached, no passages, so no language or embedding model is called and the answer
+   * cache keeps only real questions. With a remote embedding model it does nothing (every question
+   * would call the model). Returns how many were answered.
+   */
+  async warmUp(budgetMs: number, max = 120): Promise<number> {
+    if (budgetMs <= 0 || this.passages.denseWeight > 0) return 0;
+    const until = performance.now() + budgetMs;
+    const now = resolveNow(undefined);
+    let answered = 0;
+    for (const question of warmUpQuestions(this.corpus, max)) {
+      if (performance.now() > until) break;
+      await this.answer(question, now, { extractiveOnly: true, passages: false });
+      answered++;
+    }
+    return answered;
   }
 
   /** The structured query of a question (no answer): for tests, tools and the optional model parser. */

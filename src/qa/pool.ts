@@ -13,6 +13,8 @@ export interface PoolOptions {
   corpusDir?: string;
   dataDir?: string;
   answerCacheSize?: number;
+  /** Each worker answers made-up questions for up to this long before it reports ready (Assistant.warmUp). */
+  warmUpMs?: number;
 }
 
 interface Pending {
@@ -31,7 +33,7 @@ export class AssistantPool {
     const pool = new AssistantPool(opts.registry);
     // The product runs from TypeScript sources (tsx); the bootstrap gives the worker the same loader.
     const url = new URL('./worker-bootstrap.mjs', import.meta.url);
-    const data = { corpusDir: opts.corpusDir, dataDir: opts.dataDir, answerCacheSize: opts.answerCacheSize };
+    const data = { corpusDir: opts.corpusDir, dataDir: opts.dataDir, answerCacheSize: opts.answerCacheSize, warmUpMs: opts.warmUpMs };
     await Promise.all(
       Array.from({ length: opts.size }, async () => {
         const worker = new Worker(url, { workerData: data });

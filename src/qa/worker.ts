@@ -10,6 +10,7 @@ interface WorkerInit {
   corpusDir?: string;
   dataDir?: string;
   answerCacheSize?: number;
+  warmUpMs?: number;
 }
 
 const init = workerData as WorkerInit;
@@ -29,4 +30,5 @@ parentPort!.on('message', (msg: { id: number; question: string; opts: AskOptions
     (err: unknown) => parentPort!.postMessage({ id: msg.id, error: err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) } }),
   );
 });
+await assistant.warmUp(init.warmUpMs ?? 0);
 parentPort!.postMessage({ ready: true });

@@ -28,12 +28,17 @@ import {
   type FeedbackRow,
   type Inbox,
   type InboxItem,
+  chatKey,
+  type MemoryWrite,
   type QuestionInput,
   type QuestionRow,
   type QuestionStats,
   type ReplyRetry,
   type StoredReply,
 } from './types.js';
+
+/** A plan, with the chat's memory (state as JSON text) when the conversation handed it over. */
+type PlanCall = UpdateRef & { replies: string; memory?: Omit<MemoryWrite, 'state'> & { state: string } };
 
 interface UpdateRef {
   channel: string;
@@ -60,15 +65,30 @@ export class PostgresInbox implements Inbox {
   private held: Promise<{ owner: number; client: pg.PoolClient }> | undefined;
   // The statements of every update on the webhook path, coalesced under load (see postgres-batch.ts).
   private readonly receiving = new StatementBatcher((calls: ReceiveCall[]) => this.receiveBatch(calls), 200);
-  private readonly planning = new StatementBatcher(async (calls: Array<UpdateRef & { replies: string }>) => {
+  private readonly planning = new StatementBatcher(async (calls: PlanCall[]) => {
     // A plan already stored stands (computed again after a crash); the first of one batch wins too.
     const first = [...new Map([...calls].reverse().map((c) => [`${c.channel}\u0000${c.updateId}`, c])).values()];
+    // The chats' memories go in the same statement; of one chat written twice, the last call wins (as saveMemory).
+    const memories = [...new Map(calls.flatMap((c) => (c.memory ? [[chatKey(c.memory.channel, c.memory.chatId), c.memory] as const] : []))).values()];
     await this.pool.query({
-      name: 'inbox_plan',
-      text: `UPDATE inbox i SET replies = u.replies, sent = 0 FROM unnest($1::text[], $2::text[], $3::text[]) AS u(channel, update_id, replies)
+      name: 'inbox_plan_memory',
+      text: `WITH memory AS (
+         INSERT INTO conversation_memory (channel, chat_id, state, expires_at)
+         SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[])
+         ON CONFLICT (channel, chat_id) DO UPDATE SET state = EXCLUDED.state, expires_at = EXCLUDED.expires_at)
+       UPDATE inbox i SET replies = u.replies, sent = 0 FROM unnest($1::text[], $2::text[], $3::text[]) AS u(channel, update_id, replies)
        WHERE i.channel = u.channel AND i.update_id = u.update_id AND i.status = 'pending' AND i.replies IS NULL`,
-      values: [first.map((c) => c.channel), first.map((c) => c.updateId), first.map((c) => c.replies)],
+      values: [
+        first.map((c) => c.channel),
+        first.map((c) => c.updateId),
+        first.map((c) => c.replies),
+        memories.map((m) => m.channel),
+        memories.map((m) => m.chatId),
+        memories.map((m) => m.state),
+        memories.map((m) => m.expiresAt),
+      ],
     });
+    if (memories.length > 0) this.memoryWritten?.(memories.length);
     return calls.map(() => undefined);
   });
   // Marking an update done is off the user's path (its replies were accepted): gathered for DONE_GATHER_MS.
@@ -82,9 +102,11 @@ export class PostgresInbox implements Inbox {
     return calls.map(() => undefined);
   }, 500, DONE_GATHER_MS);
 
+  /** @param memoryWritten counts memories written with a plan (the store sweeps expired ones now and then) */
   constructor(
     private readonly pool: pg.Pool,
     private readonly onError?: (err: Error) => void,
+    private readonly memoryWritten?: (count: number) => void,
   ) {}
 
   /** This instance's owner number, holding its presence lock (taken on first use). */
@@ -201,8 +223,8 @@ export class PostgresInbox implements Inbox {
     );
   }
 
-  async plan(channel: string, updateId: string, replies: StoredReply[]): Promise<void> {
-    await this.planning.call({ channel, updateId, replies: JSON.stringify(replies) });
+  async plan(channel: string, updateId: string, replies: StoredReply[], memory?: MemoryWrite): Promise<void> {
+    await this.planning.call({ channel, updateId, replies: JSON.stringify(replies), ...(memory && { memory: { ...memory, state: JSON.stringify(memory.state) } }) });
   }
 
   async sent(channel: string, updateId: string, count: number): Promise<void> {

@@ -112,7 +112,7 @@ export class PostgresStore implements Store {
     this.clock = opts.clock ?? (() => new Date());
     this.onError = opts.onError;
     this.questionStats = new PostgresQuestionLog(pool, opts.onError);
-    this.inbox = new PostgresInbox(pool, opts.onError);
+    this.inbox = new PostgresInbox(pool, opts.onError, (n) => this.memoryWritten(n));
   }
 
   /** Connects and brings the schema up to date (under the migrations advisory lock). */
@@ -442,7 +442,15 @@ export class PostgresStore implements Store {
 
   async saveMemory(channel: string, chatId: string, state: MemoryState, expiresAt: string): Promise<void> {
     await this.memoryWritesBatch.call({ channel, chatId, state: JSON.stringify(state), expiresAt });
-    if (++this.memoryWrites % 500 === 0) await this.pool.query(`DELETE FROM conversation_memory WHERE expires_at <= $1`, [this.stamp()]);
+    await this.memoryWritten(1);
+  }
+
+  /** Counts memory writes (here or with an inbox plan): every 500th sweeps the expired ones. */
+  private async memoryWritten(count: number): Promise<void> {
+    const before = this.memoryWrites;
+    this.memoryWrites += count;
+    if (Math.floor(before / 500) === Math.floor(this.memoryWrites / 500)) return;
+    await this.pool.query(`DELETE FROM conversation_memory WHERE expires_at <= $1`, [this.stamp()]).catch((err: Error) => this.onError?.(err));
   }
 
   /** The memories of several chats in one statement (concurrent loadMemory calls). */

@@ -4,7 +4,7 @@
  * and their retry schedule live in its row (schema migration 6).
  */
 import type Database from 'better-sqlite3';
-import { MAX_INBOX_ATTEMPTS, type Inbox, type InboxItem, type ReplyRetry, type StoredReply } from './types.js';
+import { MAX_INBOX_ATTEMPTS, type Inbox, type InboxItem, type MemoryWrite, type ReplyRetry, type StoredReply } from './types.js';
 
 /** Done rows kept for de-duplicating redeliveries; older ones are pruned. */
 export const KEEP_DONE_UPDATES = 10_000;
@@ -31,7 +31,11 @@ export const inboxItem = (r: InboxRow): InboxItem => ({
 export class SqliteInbox implements Inbox {
   private readonly st;
 
-  constructor(private readonly db: Database.Database) {
+  /** @param saveMemory writes a chat's memory (synchronously, inside the plan's transaction) */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly saveMemory: (w: MemoryWrite) => void,
+  ) {
     this.st = {
       insert: db.prepare(
         `INSERT INTO inbox (channel, update_id, payload, status, attempts, received_at)
@@ -91,8 +95,11 @@ export class SqliteInbox implements Inbox {
     this.st.prune.run(channel, channel);
   }
 
-  async plan(channel: string, updateId: string, replies: StoredReply[]): Promise<void> {
-    this.st.plan.run(JSON.stringify(replies), channel, updateId);
+  async plan(channel: string, updateId: string, replies: StoredReply[], memory?: MemoryWrite): Promise<void> {
+    this.db.transaction(() => {
+      this.st.plan.run(JSON.stringify(replies), channel, updateId);
+      if (memory) this.saveMemory(memory);
+    })();
   }
 
   async sent(channel: string, updateId: string, count: number): Promise<void> {

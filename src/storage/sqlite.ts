@@ -18,6 +18,7 @@ import {
   type FeedbackInput,
   type Lease,
   type MemoryState,
+  type MemoryWrite,
   type PassProgress,
   type PendingDelivery,
   type QuestionInput,
@@ -278,7 +279,7 @@ export class SqliteStore implements Store {
 
   /** Incoming chat updates (see {@link SqliteInbox}). */
   get inbox(): SqliteInbox {
-    return (this.inboxRows ??= new SqliteInbox(this.db));
+    return (this.inboxRows ??= new SqliteInbox(this.db, (w) => this.writeMemory(w)));
   }
   private inboxRows?: SqliteInbox;
 
@@ -382,7 +383,12 @@ export class SqliteStore implements Store {
   }
 
   async saveMemory(channel: string, chatId: string, state: MemoryState, expiresAt: string): Promise<void> {
-    this.st.saveMemory.run(channel, chatId, JSON.stringify(state), expiresAt);
+    this.writeMemory({ channel, chatId, state, expiresAt });
+  }
+
+  /** saveMemory, synchronous: also run inside the inbox's plan transaction. */
+  private writeMemory(w: MemoryWrite): void {
+    this.st.saveMemory.run(w.channel, w.chatId, JSON.stringify(w.state), w.expiresAt);
     // Expired rows are swept now and then rather than on every write.
     if (++this.memoryWrites % 500 === 0) this.st.purgeMemory.run(this.stamp());
   }

@@ -107,6 +107,15 @@ export interface SubscribeInput extends ChatRef {
 /** A JSON object: the storage layer keeps conversation memory opaque. */
 export type MemoryState = Record<string, unknown>;
 
+/** One chat's conversation memory to store (see {@link ConversationMemory.saveMemory}). */
+export interface MemoryWrite {
+  channel: string;
+  chatId: string;
+  state: MemoryState;
+  /** ISO instant. */
+  expiresAt: string;
+}
+
 /** A question of the admin view, as stored: the asker is a pseudonym. */
 export interface QuestionRow {
   askedAt: string;
@@ -201,8 +210,12 @@ export interface Inbox {
   pendingCount(channel: string): Promise<number>;
   /** Drops old done rows, keeping the newest few thousand for de-duplication. */
   prune(channel: string): Promise<void>;
-  /** Stores the replies computed for a pending update before any is sent (kept if already stored). */
-  plan(channel: string, updateId: string, replies: StoredReply[]): Promise<void>;
+  /**
+   * Stores the replies computed for a pending update before any is sent (kept if already stored),
+   * with the chat's new conversation memory when given: one round trip instead of two, and the
+   * memory moves exactly when the replies are settled.
+   */
+  plan(channel: string, updateId: string, replies: StoredReply[], memory?: MemoryWrite): Promise<void>;
   /** The first `count` replies of the update were accepted by the platform. */
   sent(channel: string, updateId: string, count: number): Promise<void>;
   /**

@@ -18,6 +18,8 @@ export const BASE_ENV: Record<string, string> = {
   ASSISTANT_NOW: '2024-08-01',
   PORT: '0',
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+  // Tests start dozens of apps: no warm-up questions (tests/qa-warm-up.test.ts covers them).
+  ASSISTANT_WARMUP_MS: '0',
 };
 
 const dirs: string[] = [];

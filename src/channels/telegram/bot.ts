@@ -25,7 +25,7 @@ import type { Reply } from '../../conversation/types.js';
 import type { Logger } from '../../config/logger.js';
 import { safeEqual } from '../../conversation/guards.js';
 import { readBody } from '../http.js';
-import type { Inbox, StoredReply } from '../../storage/types.js';
+import type { Inbox, MemoryWrite, StoredReply } from '../../storage/types.js';
 import { ReplyDeferred, ReplyDelivery, type ReplyRetryOptions } from '../replies.js';
 import { splitMessage } from '../split.js';
 import { escapeHtml, installTelegramTransformers, TelegramSender, type TelegramApiOptions } from './sender.js';
@@ -49,7 +49,15 @@ export interface TelegramBotOptions {
   sendRetry?: TelegramApiOptions['retry'];
   /** Replies refused by Telegram (5xx, unreachable) are sent again later by the running process. */
   replyRetry?: ReplyRetryOptions;
+  /**
+   * "typing…" is shown only when the answer takes longer than this (default 1,000 ms; 0: always, at once).
+   * Telegram advises the chat action only for a noticeable wait; a quick answer would cost a useless call.
+   */
+  typingDelayMs?: number;
 }
+
+/** Default of {@link TelegramBotOptions.typingDelayMs}. */
+export const TYPING_DELAY_MS = 1000;
 
 /** Telegram refused the token at start-up (401 Unauthorized, 404 Not Found): the operator must fix it. */
 export class TelegramStartError extends Error {
@@ -165,7 +173,12 @@ export class TelegramChannel {
         if (target && target.toLowerCase() !== me.toLowerCase()) return;
         if (!addressed && !text.startsWith('/')) return;
       }
-      const typing = ctx.replyWithChatAction('typing').catch(() => undefined);
+      const delay = this.opts.typingDelayMs ?? TYPING_DELAY_MS;
+      let typing: Promise<unknown> | undefined;
+      const showTyping = () => (typing = ctx.replyWithChatAction('typing').catch(() => undefined));
+      const timer = delay > 0 ? setTimeout(showTyping, delay) : (showTyping(), undefined);
+      // With an inbox, the chat's new memory is stored with the planned replies (one round trip).
+      let memory: MemoryWrite | undefined;
       const replies = await conversation.handle({
         channel: 'telegram',
         chatId: String(ctx.chat.id),
@@ -174,9 +187,10 @@ export class TelegramChannel {
         text,
         chatType,
         addressedToBot: addressed,
-      });
+      }, this.opts.inbox ? { deferMemory: (write) => (memory = write) } : {});
+      clearTimeout(timer);
       await typing;
-      await this.deliver(ctx, replies.flatMap((reply) => this.render(String(ctx.chat.id), reply)));
+      await this.deliver(ctx, replies.flatMap((reply) => this.render(String(ctx.chat.id), reply)), memory);
     });
 
     bot.on('callback_query:data', async (ctx) => {
@@ -208,11 +222,11 @@ export class TelegramChannel {
   }
 
   /** Sends the messages answering this update (stored in the inbox first, retried later if Telegram refuses them). */
-  private deliver(ctx: Context, messages: StoredReply[]): Promise<void> {
+  private deliver(ctx: Context, messages: StoredReply[], memory?: MemoryWrite): Promise<void> {
     // In a forum topic the answer goes to the topic asked in, as ctx.reply would.
     const thread = ctx.msg?.is_topic_message ? { message_thread_id: ctx.msg.message_thread_id } : undefined;
     const all = thread ? messages.map((m) => ({ ...m, options: { ...m.options, ...thread } })) : messages;
-    return this.replies.deliver(this.opts.inbox ? String(ctx.update.update_id) : undefined, all);
+    return this.replies.deliver(this.opts.inbox ? String(ctx.update.update_id) : undefined, all, memory);
   }
 
   /**
