@@ -75,6 +75,11 @@ PHỤ LỤC
     expect(rowAbout(rows, 'triển khai học bạ số toàn quốc').deadline.date).toBe('2026-06-30');
   });
 
+  it('an all-capitals title keeps the capitals of the places and persons it names', () => {
+    const text = normalizeDocument(['ỦY BAN NHÂN DÂN\nTỈNH LÂM ĐỒNG\nSố: 12/KH-UBND\nLâm Đồng, ngày 05 tháng 02 năm 2026\nKẾ HOẠCH\nTHỰC HIỆN KẾT LUẬN CỦA PHÓ THỦ TƯỚNG CHÍNH PHỦ NGUYỄN VĂN AN VỀ CHUYỂN ĐỔI SỐ TRÊN ĐỊA BÀN TỈNH LÂM ĐỒNG NĂM 2026\nI. MỤC ĐÍCH\nNội dung.\n']);
+    expect(inferMetadata(text).title).toBe('Kế hoạch Thực hiện kết luận của Phó Thủ tướng Chính phủ Nguyễn Văn An về chuyển đổi số trên địa bàn tỉnh Lâm Đồng năm 2026');
+  });
+
   it('a letterhead laid out with "|" is text, not a table', () => {
     const raw = '|\n**BỘ Y TẾ**\n-------\n|\n**CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM**\nĐộc lập - Tự do - Hạnh phúc\n|\n|\nSố: 77/KH-BYT\n|\n*Hà Nội, ngày 02\ntháng 3 năm 2026*\n|\n**KẾ HOẠCH**\nỨng dụng dữ liệu y tế năm 2026\n';
     const text = normalizeDocument([raw]);

@@ -100,7 +100,8 @@ export function inferMetadata(text: string): InferredMetadata {
         const next = head[j]!;
         // The title ends at the place and date, the issuing authority's line ("THỦ TƯỚNG CHÍNH PHỦ") or the grounds ("Căn cứ …").
         if (/^ngày\s/iu.test(next) || PLACE_DATE.test(next) || AUTHORITY_LINE.test(next) || /^căn cứ\b/iu.test(next)) break;
-        if (next.length > 400 || /[.;]$/.test(next)) break;
+        // A numbered section ("I. MỤC ĐÍCH", "1. …") starts the body.
+        if (next.length > 400 || /[.;]$/.test(next) || /^(?:[IVX]{1,5}|\d{1,2})\.\s/u.test(next)) break;
         parts.push(next.replace(/^\(|\)$/g, ''));
         if (!isAllCaps(next) && next.length > 60) break;
       }
