@@ -578,6 +578,18 @@ describe('questions as people type them', () => {
     expect(r.answer).toContain('14423:2025');
   });
 
+  it('reads "quý 3 năm nay" as that quarter, and "bộ nào có hạn …" as the window\'s list', () => {
+    const q = assistant.parse('bộ nào có hạn cuối quý 3 năm nay theo QĐ 2629', '2026-02-10');
+    expect(q.period).toMatchObject({ from: '2026-07-01', to: '2026-09-30' });
+    expect(q.intent).toBe('upcoming');
+  });
+
+  it('keeps "phải làm sạch dữ liệu" as the topic, "xong trước thời điểm nào" as the question', async () => {
+    const r = await assistant.ask('Bộ Công an phải làm sạch dữ liệu dân cư xong trước thời điểm nào?', { now: LATE });
+    expect(r.grounded).toBe(true);
+    expect(r.answer).toContain('làm sạch');
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

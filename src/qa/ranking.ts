@@ -32,7 +32,7 @@ export const MIN_COVERAGE = 0.5;
 const QUESTION_FRAME = [
   'co quan nao', 'don vi nao', 'bo nao', 'nganh nao', 'tinh nao', 'dia phuong nao', 'thanh pho nao', 'nhung tinh nao', 'cac tinh nao',
   'chiu trach nhiem', 'phu trach', 'chu tri', 'khi nao', 'bao gio', 'luc nao', 'thoi han', 'han chot', 'han cuoi', 'thoi gian nao', 'truoc ngay nao',
-  'ngay nao', 'thang nao', 'nam nao', 'cham nhat', 'muon nhat', 'phai xong', 'hoan thanh', 'nhiem vu', 'cong viec', 'duoc giao', 'giao cho', 'phai lam', 'lam gi',
+  'ngay nao', 'thang nao', 'nam nao', 'cham nhat', 'muon nhat', 'phai xong', 'hoan thanh', 'nhiem vu', 'cong viec', 'duoc giao', 'giao cho', 'phai lam(?= (?:gi|nhung gi|sao|the nao|nhu the nao)\\b)', 'thoi diem nao', 'truoc thoi diem nao', 'moi bo', 'moi co quan', 'moi don vi', 'som hon', 'muon hon', 'dung cuoi', 'cuoi quy', 'cuoi thang', 'dau quy', 'dau thang', 'lam gi',
   'la gi', 'nhung gi', 'nhung viec gi', 'viec gi', 'bao nhieu', 'the nao', 'nhu the nao', 'ra sao', 'theo ket luan', 'ket luan', 'hoi nghi', 'phien hop', 'sap den han', 'den han',
   'qua han', 'co nhiem vu', 'trien khai', 'thuc hien', 'cho biet', 'xin hoi', 'cho hoi', 'de lam', 'sep hoi', 'xep hoi', 'sep bao', 'xep bao', 'minh hoi', 'em hoi', 'cho minh hoi', 'cho em hoi', 'cho e hoi', 'cho toi hoi', 'cho hoi', 'hoi(?: nam)? \\d{4}', 'gop', 'gop vao', 'nhap vao', 'sap xep', 'la ai', 'do ai', 'muc tieu', 'chi tieu', 'ket qua',
   'ty le', 'dat duoc', 'nhom nhiem vu', 'so voi', 'khac gi', 'khac nhau', 'co giong', 'giong nhau', 'co khac', 'thay doi', 'so sanh', 'moi nhat', 'gan nhat',

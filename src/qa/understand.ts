@@ -349,7 +349,8 @@ function detectAsks(f: string, agencies: AgencyEntry[], period: Period | null, r
   const overdue = asks.includes('overdue');
   if (UPCOMING.test(f) || (period && !overdue && /\b(?:nhiem vu|viec)\b.*\b(?:den han|het han|phai hoan thanh|hoan thanh|xong|han)\b/.test(f) && !WHO.test(f))) add('due_soon');
   // "10 ngày tới có hạn gì?": a window and a deadline asked about.
-  else if (period && !overdue && /\b(?:co han|han gi|han nao|viec gi|nhiem vu gi)\b/.test(f) && !WHO.test(f)) add('due_soon');
+  // "bộ nào có hạn cuối quý 3?": who has a deadline in the window — the window's list, with who.
+  else if (period && !overdue && /\b(?:co han|han gi|han nao|viec gi|nhiem vu gi)\b/.test(f) && (!WHO.test(f) || /\b(?:bo|co quan|don vi|tinh|ai|ben) nao co han\b|\bai co han\b/.test(f))) add('due_soon');
   // "Quý I/2024 có những phiên họp … nào?": everything on the topic in that window.
   else if (period && !overdue && /\b(?:nhung|cac)\b.*\bnao\b/.test(f) && !/\b(?:tinh|dia phuong|bo|co quan|don vi) nao\b/.test(f)) add('due_soon');
   if (COMPARE.test(f)) add('compare');
@@ -405,6 +406,19 @@ function relativePeriod(f: string, now: string): (Period & { at: number }) | nul
     [/\bnam nay\b/, () => [isoDate(y, 1, 1), isoDate(y, 12, 31)], 'năm nay'],
     [/\bnam (?:toi|sau)\b/, () => [isoDate(y + 1, 1, 1), isoDate(y + 1, 12, 31)], 'năm tới'],
   ];
+  // "quý 3 năm nay", "tháng 5 năm sau": that quarter or month of the year named relatively.
+  const ofYear = /\b(?:thang (\d{1,2})|quy (iv|i{1,3}|[1-4])) nam (nay|toi|sau)\b/.exec(f);
+  if (ofYear) {
+    const yy = ofYear[3] === 'nay' ? y : y + 1;
+    if (ofYear[1] && Number(ofYear[1]) >= 1 && Number(ofYear[1]) <= 12) {
+      const [from, to] = month(yy, Number(ofYear[1]));
+      return { from, to, text: `tháng ${Number(ofYear[1])}/${yy}`, at: ofYear.index };
+    }
+    if (ofYear[2]) {
+      const qn = ({ i: 1, ii: 2, iii: 3, iv: 4 } as Record<string, number>)[ofYear[2]] ?? Number(ofYear[2]);
+      return { from: isoDate(yy, qn * 3 - 2, 1), to: isoDate(yy, qn * 3, daysInMonth(yy, qn * 3)), text: `quý ${qn}/${yy}`, at: ofYear.index };
+    }
+  }
   for (const [re, range, text] of fixed) {
     const hit = re.exec(f);
     if (hit) {

@@ -13,7 +13,7 @@ import { foldWord, tokenize } from '../text/vietnamese.js';
  * and dropping one would also drop the real word.
  */
 export const STOPWORDS = new Set(
-  'ai gi nao sao la cua va voi cho duoc bi nhung cac mot hay hoac nay kia ay nhe a oi vay roi chua phai se neu toi minh em xin biet thi'.split(' '),
+  'ai gi nao sao la cua va voi cho duoc bi nhung cac mot hay hoac nay kia ay nhe a oi vay roi chua phai se neu toi minh em xin biet thi xong'.split(' '),
 );
 
 /** Words that say nothing on their own ("đến lúc đó", "đã có"): never a one-word topic. */

@@ -179,7 +179,8 @@ export class Speller {
           bestScore = score;
         }
       }
-      if (best === w && !known) {
+      // A rare word the documents write beside these very neighbours ("song ngữ tiếng Việt") is no typo.
+      if (best === w && !known && !(freq > 0 && here > 0)) {
         // An unknown word with a known confusion variant ("nghành" → "ngành"): the most frequent variant.
         const variant = confusions(w).filter((c) => this.frequency.has(c)).sort((a, b) => this.frequency.get(b)! - this.frequency.get(a)!)[0];
         best = variant ?? this.correctWord(w);
