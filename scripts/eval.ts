@@ -1,5 +1,5 @@
 /**
- * npm run eval [-- FILE …] [--variants] [--failures]
+ * npm run eval [-- FILE …] [--variants] [--failures] [--ingest DOC …]
  *
  * Judges QA sets (JSON lines) by the rules in tests/fixtures/eval/README.md and prints, per set:
  * accuracy by kind and by style (diacritics, no_diacritics, abbrev, typo, multi_part, filter,
@@ -8,11 +8,13 @@
  * qa-dev.jsonl (scripts/variants.ts). Follow-ups (items with "context") go through the
  * conversation layer: the context turns first, then the follow-up, in the same chat.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { loadConfig } from '../src/config/env.js';
 import { Conversation } from '../src/conversation/conversation.js';
-import { REPO_ROOT } from '../src/corpus/store.js';
+import { defaultCorpusDir, REPO_ROOT } from '../src/corpus/store.js';
+import { ingestFiles } from '../src/ingestion/ingest.js';
 import { Assistant, type AskResult } from '../src/qa/assistant.js';
 import { judge, type Judgement, type QaItem } from '../src/qa/evaluate.js';
 import { spellingVariants } from './variants.js';
@@ -25,7 +27,9 @@ interface Item extends QaItem {
 
 const args = process.argv.slice(2);
 const showAllFailures = args.includes('--failures');
-const files = args.filter((a) => !a.startsWith('--'));
+// "--ingest DOC.txt": documents the product has never seen, ingested into a copy of the corpus before judging.
+const ingested = args.flatMap((a, i) => (args[i - 1] === '--ingest' ? [a] : []));
+const files = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--ingest');
 const dir = join(REPO_ROOT, 'tests', 'fixtures', 'eval');
 const read = (file: string): Item[] =>
   readFileSync(file, 'utf8')
@@ -44,7 +48,17 @@ if (files.length === 0 || args.includes('--variants')) {
 }
 
 const config = loadConfig();
-const assistant = await Assistant.open({ dataDir: config.dataDir, ...(config.CORPUS_DIR && { corpusDir: config.CORPUS_DIR }) });
+let corpusDir = config.CORPUS_DIR || undefined;
+let dataDir = config.dataDir;
+if (ingested.length > 0) {
+  const scratch = mkdtempSync(join(tmpdir(), 'eval-unseen-'));
+  corpusDir = join(scratch, 'corpus');
+  dataDir = join(scratch, 'data');
+  cpSync(config.CORPUS_DIR || defaultCorpusDir(), corpusDir, { recursive: true });
+  for (const o of await ingestFiles(ingested, { corpusDir })) console.log(`Đã nạp văn bản chưa từng thấy: ${o.docId} — ${o.tasks} dòng nhiệm vụ (${basename(o.file)})`);
+  process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+}
+const assistant = await Assistant.open({ dataDir, ...(corpusDir && { corpusDir }) });
 const textOf = (id: string) => (assistant.corpus.document(id) ? assistant.corpus.text(id) : undefined);
 
 /** A follow-up through the conversation layer; the judged result is the last answer the assistant composed. */

@@ -207,6 +207,40 @@ DANH MỤC NHIỆM VỤ
   });
 });
 
+describe('a plan attached to a decision, after the signature', () => {
+  it('reads the tasks of a plan "ban hành kèm theo Quyết định" below the signature block', () => {
+    const raw = `BỘ NỘI VỤ
+Số: 88/QĐ-BNV
+Hà Nội, ngày 02 tháng 3 năm 2026
+QUYẾT ĐỊNH
+Về việc ban hành Kế hoạch số hóa hồ sơ cán bộ năm 2026
+Điều 1. Ban hành kèm theo Quyết định này Kế hoạch số hóa hồ sơ cán bộ năm 2026.
+Điều 2. Quyết định này có hiệu lực từ ngày ký.
+Nơi nhận:
+- Như Điều 2;
+- Lưu: VT.
+BỘ TRƯỞNG
+Nguyễn Văn Bình
+KẾ HOẠCH
+SỐ HÓA HỒ SƠ CÁN BỘ NĂM 2026
+(Ban hành kèm theo Quyết định số 88/QĐ-BNV ngày 02 tháng 3 năm 2026 của Bộ trưởng Bộ Nội vụ)
+I. CHỈ TIÊU NĂM 2026
+1. 100% hồ sơ cán bộ được số hóa.
+II. NHIỆM VỤ
+1. Nhiệm vụ xây dựng kho hồ sơ số:
+a) Nội dung: Xây dựng kho hồ sơ cán bộ số dùng chung.
+b) Cơ quan chủ trì: Cục Tin học và Thống kê.
+c) Cơ quan phối hợp: Văn phòng Bộ.
+d) Thời gian hoàn thành: Quý III/2026.
+`;
+    const { rows } = extract(raw, { issuer: 'Bộ Nội vụ', kind: 'quyết định' });
+    const store = rowAbout(rows, 'kho hồ sơ cán bộ số');
+    expect(store.lead).toEqual(['Cục Tin học và Thống kê']);
+    expect(store.deadline.date).toBe('2026-09-30');
+    expect(rows.some((r) => r.task.includes('CHỈ TIÊU NĂM 2026'))).toBe(false);
+  });
+});
+
 describe('one sentence, two actions with their own deadlines', () => {
   it('keeps a recurring date as the timing of the task, without inventing a calendar date', () => {
     const raw = `KẾ HOẠCH

@@ -22,7 +22,7 @@ import { AgencyReader, REPORTING_VERB, skip, type AgencyLookup } from './agency-
 import { isBareAssignment, pickDeadline, splitAtDeadlines, splitEnumeration, splitSentences, type Clause } from './clauses.js';
 
 export type { AgencyLookup } from './agency-reader.js';
-import { fold, foldAligned, squashSpaces, tokenize } from '../text/vietnamese.js';
+import { fold, foldAligned, isAllCaps, squashSpaces, tokenize } from '../text/vietnamese.js';
 
 export interface ExtractOptions {
   docId: string;
@@ -464,7 +464,8 @@ class Extractor {
   private addRow(r: RowDraft): void {
     const quote = squashSpaces(this.text.slice(r.quoteStart, r.quoteEnd)).replace(/[;,]$/, '').trim();
     const task = squashSpaces(r.task).replace(/^[-–+•]\s*/, '').replace(/[;:,]$/, '').trim();
-    if (task === '' || quote === '') return;
+    // "CHỈ TIÊU ĐẾN HẾT NĂM 2026": a section heading in capitals names no work.
+    if (task === '' || quote === '' || (task.length <= 90 && isAllCaps(task) && r.lead.length === 0)) return;
     const path = r.path || '0';
     const n = (this.ordinals.get(path) ?? 0) + 1;
     this.ordinals.set(path, n);

@@ -290,7 +290,7 @@ export function parseStructure(text: string): DocumentStructure {
 
 /**
  * "PHỤ LỤC II" (→ "PLII"), or the capitalised title of a document attached
- * after the signature, recognised by the "(Kèm theo …)" line under it (→ "PL").
+ * after the signature, recognised by the "(Kèm theo …)" or "(Ban hành kèm theo …)" line under it (→ "PL").
  * Null for any other line.
  */
 function appendixLabel(lines: RawLine[], index: number, closing: boolean): string | null {
@@ -299,7 +299,8 @@ function appendixLabel(lines: RawLine[], index: number, closing: boolean): strin
   if (pl) return `PL${pl[1] ?? ''}`;
   if (!closing || !isAllCaps(t)) return null;
   for (let k = index + 1; k < Math.min(lines.length, index + 4); k++) {
-    if (/^\(?\s*kèm theo\b/iu.test(lines[k]!.text.trim())) return 'PL';
+    // "(Kèm theo …)", "(Ban hành kèm theo Quyết định số …)".
+    if (/^\(?\s*(?:ban hành\s+)?kèm theo\b/iu.test(lines[k]!.text.trim())) return 'PL';
   }
   return null;
 }
