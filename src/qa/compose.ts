@@ -273,7 +273,8 @@ export class Composer {
         const next = wantFigure ? undefined : sets.sentences[i + 1];
         const cov = Math.max(this.r.answerCoverage(topic, own), next ? this.r.answerCoverage(topic, own, next) - 0.05 : 0) + (quotes && fold(s).includes(fold(quoted!)) ? 0.5 : 0);
         // Ties go to the sentence that says the question's words in the same order ("dịch vụ số thiết yếu").
-        const rank = cov + Math.min(0.15, 0.02 * Math.max(0, sharedRun(asked, fold(s).match(/[a-z0-9]+/g) ?? []) - 2));
+        // (The run is only worth measuring when it could change the choice: its bonus is at most 0.15.)
+        const rank: number = best && cov + 0.15 <= best.rank ? cov : cov + Math.min(0.15, 0.02 * Math.max(0, sharedRun(asked, fold(s).match(/[a-z0-9]+/g) ?? []) - 2));
         if (!best || rank > best.rank + 1e-9) best = { hit, sentence: s, cov, rank };
       }
     }
