@@ -137,6 +137,11 @@ describe('Conversation', () => {
     const mail = await d.one('thế hệ thống thư điện tử công vụ thống nhất thì ai làm?');
     expect(mail.text).toContain('Bộ Khoa học và Công nghệ');
     expect(mail.text).toContain('thư điện tử');
+    // "còn tháng 6 thì sao?": the month asked before, replaced, with its year.
+    const m = chatWith(make({ now: () => '2026-01-05' }));
+    await m.one('Theo QĐ 2629 những việc nào đến hạn trong tháng 3/2026?');
+    const june = await m.one('còn tháng 6 thì sao?');
+    expect(june.text).toContain('30/06/2026');
     // "thế còn Luật …?" asks nothing itself: it asks what the question before asked.
     const e = chatWith(make({ now: late }));
     await e.one('Ai chủ trì xây dựng Luật Chuyển đổi số theo QĐ 2629?');

@@ -590,6 +590,11 @@ describe('questions as people type them', () => {
     expect(r.answer).toContain('làm sạch');
   });
 
+  it('reads "từ nay đến hết tháng 5/2026" as a window from the asking date', () => {
+    const q = assistant.parse('Từ nay đến hết tháng 5/2026 theo QĐ 2629 có nhiệm vụ nào đến hạn?', '2026-03-10');
+    expect(q.period).toMatchObject({ from: '2026-03-10', to: '2026-05-31' });
+  });
+
   it('answers a later part that names its own document, and never answers "theo nghị quyết nào" with the document asked within', async () => {
     const two = await assistant.ask('NQ 03 giao ai xây dựng Chương trình phát triển Chính phủ số, và QĐ phê duyệt chương trình đó ký ngày nào?', { now: LATE });
     expect(two.answer).toContain('Bộ Thông tin và Truyền thông');

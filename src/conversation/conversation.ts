@@ -324,6 +324,13 @@ export class Conversation {
       const asked = findPeriods(otherPeriod);
       const before = findPeriods(prev);
       const rest = asked.reduceRight((t, p) => t.slice(0, p.start) + t.slice(p.end), otherPeriod).replace(/\b(?:giai doan|nam|quy|thang|moc|den)\b/g, '').trim();
+      // "còn tháng 5 thì sao?": a month or quarter without its year takes the year of the period asked before.
+      const bare = /^(thang|quy)\s+(\d{1,2}|iv|i{1,3})$/.exec(otherPeriod.trim());
+      if (asked.length === 0 && bare && before.length >= 1) {
+        const p = before[0]!;
+        const year = /(20\d\d)/.exec(prev.slice(p.start, p.end))?.[1];
+        if (year) return `${prev.slice(0, p.start)}${bare[1] === 'thang' ? 'tháng' : 'quý'} ${bare[2]!.toUpperCase()}/${year}${prev.slice(p.end)}?`;
+      }
       if (asked.length === 1 && before.length >= 1 && rest === '') {
         const p = before[0]!;
         const written = text.normalize('NFC');

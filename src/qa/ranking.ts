@@ -40,7 +40,7 @@ const QUESTION_FRAME = [
   'doi voi', 'lien quan', 'ke thua', 'duoc khong', 'hay khong', 'ad', 'ko', 'gi', 'nao', 'dc', 'khi', 'thi', 'hom nay', 'hien nay', 'bay gio', 'hien tai', 'gio', 'truoc day', 'truoc kia', 'nay la', 'sau sap nhap', 'sap nhap',
   'hop nhat', 'tiep nhan', 'nhung viec', 'cac viec', 'viec', 'z', 'vay', 'ha', 'ak', 'nhi', 'muon', 'lam sao', 'phai lam sao',
   'nhu nao', 'xu ly sao', 'xu ly the nao', 'xu ly nhu the nao', 'luc do', 'khi do', 'yeu cau', 'de nghi', 'moi gom', 'gom ca', 'gop ca', 'hoi truoc', 'dia phuong nay', 'tinh nay', 'bo nay', 'roi', 'quy may', 'thang may', 'nam may', 'chao ban', 'xin chao', 'cam on',
-  'truoc ngay may', 'ngay may', 'ca nuoc', 'tong cong', 'moc thoi gian', 'co moc', 'moc', 'duoc de xuat', 'ai theo doi', 'do ai theo doi', 'chi xet', 'o moi lan', 'moi lan', 'bon minh', 'chung minh', 'chung toi', 'may(?= (?:dich vu|viec|nhiem vu|van ban|chi tieu|dia phuong|loai|nhom|muc|noi dung|buoc|he thong|co quan|don vi)\\b)', 'bo truong(?=\\s*(?:bo\\b|\\|))', 'ma(?= (?:bao cao|van ban|ke hoach|thong bao|ket luan|nghi quyet|quyet dinh))', 'the con', 'vay con', 'giao them', 'them', 'thuc te', 'tren thuc te', 'cuoi cung', 'dat han', 'dat ra han', 'dat khoang', 'khoang(?= bao nhieu)', 'cuoi nam', 'dau nam', 'giua nam', 'con lai(?= bao nhieu)',
+  'truoc ngay may', 'ngay may', 'ca nuoc', 'tong cong', 'moc thoi gian', 'co moc', 'moc', 'ai lo', 'ben nao lo', 'duoc de xuat', 'ai theo doi', 'do ai theo doi', 'chi xet', 'o moi lan', 'moi lan', 'bon minh', 'chung minh', 'chung toi', 'may(?= (?:dich vu|viec|nhiem vu|van ban|chi tieu|dia phuong|loai|nhom|muc|noi dung|buoc|he thong|co quan|don vi|thon|xa|ban)\\b)', 'bo truong(?=\\s*(?:bo\\b|\\|))', 'ma(?= (?:bao cao|van ban|ke hoach|thong bao|ket luan|nghi quyet|quyet dinh))', 'the con', 'vay con', 'giao them', 'them', 'thuc te', 'tren thuc te', 'cuoi cung', 'dat han', 'dat ra han', 'dat khoang', 'khoang(?= bao nhieu)', 'cuoi nam', 'dau nam', 'giua nam', 'con lai(?= bao nhieu)',
   'ban oi', 'chao ad', 'chao anh', 'chao chi', 'moi tinh', 'tinh cu', 'tinh moi', 'moi gom', 'mn', 'moi nguoi',
 ].sort((a, b) => b.length - a.length);
 const FRAME_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${QUESTION_FRAME.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
@@ -71,7 +71,7 @@ const SAME_MEANING = (() => {
   const pairs: Array<[string, string]> = [
     ['dien_thoai', 'di_dong'], ['lam_xong', 'hoan_thanh'], ['nguoi_dan', 'cong_dan'], ['dinh_danh', 'can_cuoc'], ['mang_internet', 'bang_rong'],
     ['kinh_phi', 'ngan_sach'], ['phan_mem', 'ung_dung'], ['truc_tuyen', 'dien_tu'], ['tap_huan', 'boi_duong'], ['dao_tao', 'boi_duong'],
-    ['lien_thong', 'ket_noi'], ['chia_se', 'ket_noi'], ['email', 'thu_dien'], ['ba_con', 'nguoi_dan'], ['nguoi_dan', 'dan_cu'], ['ky_nang', 'nang_luc'], ['bon_minh', 'chung_toi'],
+    ['lien_thong', 'ket_noi'], ['chia_se', 'ket_noi'], ['email', 'thu_dien'], ['ba_con', 'nguoi_dan'], ['thu_tien', 'thu_phi'], ['nguoi_dan', 'dan_cu'], ['ky_nang', 'nang_luc'], ['bon_minh', 'chung_toi'],
   ];
   const map = new Map<string, string[]>();
   for (const [a, b] of pairs) {

@@ -308,6 +308,11 @@ export function understand(
     else if (/\b(?:duoc giao |la |voi vai tro )?chu tri\b/.test(afterAgency) && !/\bphoi hop\b/.test(afterAgency)) role = 'lead';
   }
 
+  // "Từ nay đến hết tháng 5/2026": from the asking date to the end of that period.
+  if (period && periodAt > 0 && /\btu (?:nay|gio|bay gio|hom nay)\s+(?:den|toi)\s+(?:het\s+)?$/.test(folded.slice(0, periodAt)) && period.to >= now) {
+    period = { from: now, to: period.to, text: `từ nay đến hết ${period.text}` };
+  }
+
   // "Từ giữa tháng 11/2024 tới hết năm": the window runs to the end of that year, from the middle of the month.
   if (period && /\b(?:toi|den) het nam\b/.test(folded)) {
     const from = /\bgiua\s+$/.test(folded.slice(0, Math.max(0, periodAt))) ? addDays(period.from, 14) : period.from;
