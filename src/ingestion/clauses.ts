@@ -60,6 +60,11 @@ export function splitSentences(text: string): Array<[number, number]> {
   return sentences;
 }
 
+/** A timing that repeats rather than falls on a date ("định kỳ hằng năm", "trước ngày 15 tháng 12"). */
+function isRecurring(d: DeadlineMatch): boolean {
+  return d.deadline.date === null && /định kỳ|h[ằà]ng\s|thường xuyên|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?!.*năm)/iu.test(d.deadline.text ?? '');
+}
+
 /** Cuts text[s, e) before a second deadline that belongs to a second action. */
 export function splitAtDeadlines(text: string, s: number, e: number, forced: boolean): Clause[] {
   const out: Clause[] = [];
@@ -73,8 +78,7 @@ export function splitAtDeadlines(text: string, s: number, e: number, forced: boo
     // "trong Quý II/2023, hoàn thành trước 30/5/2023": one action, refined — unless a ";" separates two actions.
     if (tokenize(between).length <= 2 && !between.includes(';')) continue;
     // "định kỳ hằng năm gửi báo cáo … trước ngày 15 tháng 12": two undated timings of one recurring duty.
-    const recurring = (d: DeadlineMatch) => d.deadline.date === null && /định kỳ|h[ằà]ng\s|thường xuyên|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?!.*năm)/iu.test(d.deadline.text ?? '');
-    if (recurring(prev) && recurring(cur) && !between.includes(';')) continue;
+    if (isRecurring(prev) && isRecurring(cur) && !between.includes(';')) continue;
     // A ";" right after the first action ends it ("…, nhiệm vụ thường xuyên; nghiên cứu …, hoàn thành trước …").
     // "… ngay trong tháng 12 năm 2025, số hoá 100% dữ liệu văn bằng, chứng chỉ trong năm 2026": a deadline that ends
     // an action is followed by the comma that ends it; a deadline that opens one ("Trong năm 2024, hoàn thành A, …")

@@ -6,9 +6,8 @@
  * the answer and in the sources compares equal ("quý IV/2026" = "quý 4 năm 2026").
  * Used by validatePhrased (llm.ts).
  */
+import { quarterNumber } from '../text/periods.js';
 import { fold, nfc, squashSpaces } from '../text/vietnamese.js';
-
-const ROMAN: Record<string, number> = { i: 1, ii: 2, iii: 3, iv: 4 };
 
 /** Four-digit years 1900–2099 ("năm 2027", "2021-2025", "12/2024"). */
 export function yearsIn(text: string): string[] {
@@ -58,7 +57,7 @@ export function quartersIn(text: string): string[] {
   const out: string[] = [];
   const t = nfc(text);
   for (const m of t.matchAll(/(?<![\p{L}])(?:quý|qúy|quí)\s+(IV|I{1,3}|[1-4])(?![\p{L}\p{N}])(?:\s*(?:\/|-|năm)\s*(\d{4}))?/giu)) {
-    const n = ROMAN[m[1]!.toLowerCase()] ?? Number(m[1]);
+    const n = quarterNumber(m[1]!);
     out.push(`${n}/${m[2] ?? '*'}`);
   }
   for (const m of t.matchAll(/(?<![\p{L}\p{N}])Q([1-4])\s*[/-]\s*(\d{4})/gu)) out.push(`${m[1]}/${m[2]}`);

@@ -19,6 +19,7 @@ export type MatchResult = Omit<TaskMatch, 'row'>;
 import { addDays } from '../text/dates.js';
 import { findPeriods } from '../text/periods.js';
 import { fold, squashSpaces } from '../text/vietnamese.js';
+import { KIND_WORDS } from './scope.js';
 import type { Understanding } from './understand.js';
 
 /** A row or passage covering less of the question's topic than this does not answer it. */
@@ -88,6 +89,9 @@ const PLACES_ASKED = /\b(?:(?:nhung|cac|hai|ba|bon|nam|sau|bay|tam|chin|muoi|\d{
 const YEAR_LEAD = new Set(['nam', 'giai', 'doan', 'trong', 'cua', 'den', 'het', 'tu', 'vao', 'cho', 've', 'thang', 'quy', 'ky', 'dot', 'cuoi', 'dau']);
 /** Question words: what comes before them is not the year's noun phrase. */
 const FRAME_WORDS = new Set(['ai', 'gi', 'nao', 'khi', 'han', 'bao', 'nhieu', 'may', 'theo', 'la', 'phai', 'co', 'duoc']);
+
+/** "kết luận của …", "KH do …": the name that follows issued the document. */
+const ISSUED_BY = new RegExp(String.raw`\b(?:${KIND_WORDS})\s+(?:cua|do)\s+$`);
 
 /** Words that join others ("lên", "theo", "của"): a pair with one of them is a seam, not a word. */
 const CONNECTORS = new Set(['len', 'xuong', 'vao', 'tren', 'duoi', 'theo', 'khi', 'tu', 'den', 'toi', 'cho', 've', 'tai', 'trong', 'cua', 'cac', 'voi', 'va', 'de', 'o']);
@@ -225,7 +229,7 @@ export class Ranker {
     for (const m of this.registry.findMentions(text, { fuzzy: true })) {
       const bare = fold(m.text).replace(/^ca\s+/, '');
       // "thông báo kết luận của Văn phòng Chính phủ": who issued the document, not the topic.
-      const issuer = /\b(?:ket luan|thong bao|bao cao|cong van|quyet dinh|nghi quyet|ke hoach|van ban|huong dan)\s+(?:cua|do)\s+$/.test(fold(text.slice(Math.max(0, m.start - 40), m.start)));
+      const issuer = ISSUED_BY.test(fold(text.slice(Math.max(0, m.start - 40), m.start)));
       if (exclude.length === 0 || issuer || exclude.some((e) => e.name === m.name || e.aliases.includes(m.name)) || names.includes(bare)) text = text.replace(m.text, ' | ');
     }
     // Relative windows ("90 ngày tới", "tháng này") are the deadline period, read separately.

@@ -31,7 +31,8 @@ const KINDS: Array<[RegExp, DocumentKind | null, string]> = [
   [/^(?:chi thi|ct)$/, 'chỉ thị', 'chỉ thị'],
   [/^(?:van ban|vb)$/, null, 'văn bản'],
 ];
-const KIND_WORDS = 'thong bao ket luan|thong bao|ket luan|bao cao|cong van|huong dan|ke hoach|quyet dinh|nghi quyet|chi thi|van ban|tb|bc|cv|kh|qd|nq|ct|vb';
+/** Words that name a kind of document, folded, as a regex alternation (longest first). */
+export const KIND_WORDS = 'thong bao ket luan|thong bao|ket luan|bao cao|cong van|huong dan|ke hoach|quyet dinh|nghi quyet|chi thi|van ban|tb|bc|cv|kh|qd|nq|ct|vb';
 const NUMBER_RE = new RegExp(String.raw`\b(${KIND_WORDS})\s*(?:so\s*)?(\d{1,4})(?:\s*[\/-]\s*([a-z]+(?:-[a-z]+)*))?\b`, 'g');
 const BARE_NUMBER_RE = /\b(?:so\s*)?(\d{1,4})\s*\/\s*((?:qd|nq|tb|kh|cv|ct|bc)(?:-[a-z]+)*)\b/g;
 const LATEST_RE = new RegExp(String.raw`\b(${KIND_WORDS})\s+(moi nhat|gan nhat|gan day nhat|sau cung|cuoi cung|moi ban hanh|dau tien|cu nhat)\b`);

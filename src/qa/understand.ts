@@ -16,10 +16,10 @@
 import type { AgencyRegistry } from '../corpus/agencies.js';
 import type { AgencyEntry, DocumentMeta } from '../corpus/types.js';
 import { addDays, daysInMonth, isoDate, weekOf } from '../text/dates.js';
-import { findPeriods } from '../text/periods.js';
+import { findPeriods, quarterNumber } from '../text/periods.js';
 import { fold, nfc, squashSpaces } from '../text/vietnamese.js';
 import { osaDistance } from '../retrieval/spelling.js';
-import { findDocumentScope, kindOf, type DocumentScope } from './scope.js';
+import { findDocumentScope, KIND_WORDS, kindOf, type DocumentScope } from './scope.js';
 
 export type Intent = 'who' | 'when' | 'list' | 'tasks_of' | 'indicator' | 'guidance' | 'compare' | 'upcoming' | 'overdue' | 'out_of_scope';
 
@@ -77,7 +77,12 @@ const COMPARE = /\b(?:so voi|khac (?:gi|nhau|voi|so)|co (?:giong|khac)|giong nha
 /** A year after these words is a deadline window ("hoàn thành trong năm 2024", "tháng mấy năm 2026"), not part of the topic. */
 const DEADLINE_CUE = /\b(?:han|hoan thanh|xong|trong|truoc|cham nhat|den|toi|ket thuc|het|(?:ngay|thang|quy) (?:may|nao))\s*(?:nam|thang|quy)?\s*$/;
 /** Dates listed in brackets right after a document phrase ("các kết luận (12/2023 và 7/2024)"). */
-const BRACKETED_DATES_CUE = /\b(ket luan|thong bao|bao cao|cong van|quyet dinh|nghi quyet|ke hoach|van ban)\b[^()?]{0,60}\(\s*(?:(?:ngay\s+)?[\d/.-]+\s*(?:va|,|;)\s*)*$/;
+const BRACKETED_DATES_CUE = new RegExp(String.raw`\b(${KIND_WORDS})\b[^()?]{0,60}\(\s*(?:(?:ngay\s+)?[\d/.-]+\s*(?:va|,|;)\s*)*$`);
+
+/** "… kết luận hội nghị CĐS ngày": a document word, a few words of its name, then its date. */
+const NAMED_BY_DATE = new RegExp(String.raw`\b(?:${KIND_WORDS}|hoi nghi|phien hop)(?:\s+[a-z0-9]+){0,3}\s*(?:ngay\s*)?$`);
+/** "KH 308 ", "QĐ số 2629/QĐ-TTg ": a document's number, just before a name. */
+const AFTER_NUMBER = new RegExp(String.raw`\b(?:${KIND_WORDS})\s*(?:so\s*)?\d{1,4}(?:\/[a-z-]+)?\s+$`);
 
 /** A period in these contexts names a document, not a deadline ("theo kết luận tháng 7/2024"). */
 const DOCUMENT_CUE = /(ket luan|hoi nghi|phien hop|van ban|bao cao|thong bao|huong dan|cong van|quyet dinh|nghi quyet|ke hoach|tb|qd|nq|kh|cv)\s*(?:so\s*\S+\s*)?(?:ngay|thang|nam|cuoi nam|dau nam|hoi)?\s*$/;
@@ -213,7 +218,7 @@ export function understand(
     if (/(?:duoc|do)\s+$/.test(before) && /^\s+giao\b/.test(after) && entry.kind !== 'province') continue;
     // "QĐ 2629 TTg", "CV 5406 BTTTT": a body written right after a document's number issued it.
     // (A province stays: it places the bodies named after it — "KH 308 Hà Nội giao công an thành phố …".)
-    if (entry.kind !== 'province' && /\b(?:ke hoach|kh|qd|quyet dinh|nq|nghi quyet|tb|thong bao|cv|cong van)\s*(?:so\s*)?\d{1,4}(?:\/[a-z-]+)?\s+$/.test(before)) continue;
+    if (entry.kind !== 'province' && AFTER_NUMBER.test(before)) continue;
     // "phiên họp 7 UBQG", "kết luận của …": the agency names a meeting or document, not who acts.
     if (/(?:phien hop|hoi nghi|ket luan|thong bao|bao cao)(?:\s+(?:lan\s+)?(?:thu\s+)?[\p{L}\d]+)?\s+$/u.test(before) && entry.kind !== 'province') continue;
     // A group phrase inside the topic ("tỷ lệ cơ quan nhà nước cung cấp …") is not an addressee.
@@ -253,7 +258,7 @@ export function understand(
       (cueKind ? ofKind : docHits).forEach((d) => docs.add(d.docId));
       // "báo cáo ngày 25/02/2023" names the document: its words are not the topic.
       // "… kết luận hội nghị CĐS ngày 19/7/2024": the words from the document word to the date name it too.
-      const named = /\b(?:thong bao ket luan|ket luan|hoi nghi|phien hop|thong bao|bao cao|cong van|huong dan|quyet dinh|nghi quyet|ke hoach)(?:\s+[a-z0-9]+){0,3}\s*(?:ngay\s*)?$/.exec(before);
+      const named = NAMED_BY_DATE.exec(before);
       const cueAt = cueKind ? before.lastIndexOf(cueKind) : named ? named.index : -1;
       dated.push([cueAt >= 0 ? p.start - before.length + cueAt : p.start, p.end]);
       continue;
@@ -420,7 +425,7 @@ function relativePeriod(f: string, now: string): (Period & { at: number }) | nul
       return { from, to, text: `tháng ${Number(ofYear[1])}/${yy}`, at: ofYear.index };
     }
     if (ofYear[2]) {
-      const qn = ({ i: 1, ii: 2, iii: 3, iv: 4 } as Record<string, number>)[ofYear[2]] ?? Number(ofYear[2]);
+      const qn = quarterNumber(ofYear[2]);
       return { from: isoDate(yy, qn * 3 - 2, 1), to: isoDate(yy, qn * 3, daysInMonth(yy, qn * 3)), text: `quý ${qn}/${yy}`, at: ofYear.index };
     }
   }
@@ -440,7 +445,7 @@ function relativePeriod(f: string, now: string): (Period & { at: number }) | nul
   }
   const quarter = /\bquy (iv|i{1,3}|[1-4])\b(?!\s*(?:[/.-]|nam)\s*\d)/.exec(f);
   if (quarter) {
-    const qn = ({ i: 1, ii: 2, iii: 3, iv: 4 } as Record<string, number>)[quarter[1]!] ?? Number(quarter[1]);
+    const qn = quarterNumber(quarter[1]!);
     return { from: isoDate(y, qn * 3 - 2, 1), to: isoDate(y, qn * 3, daysInMonth(y, qn * 3)), text: `quý ${qn}/${y}`, at: quarter.index };
   }
   // "từ giờ đến 10/12": from the asking date to that day (of this year, or the next when already past).

@@ -23,6 +23,11 @@ export interface PeriodMatch {
 }
 
 const ROMAN: Record<string, number> = { i: 1, ii: 2, iii: 3, iv: 4 };
+
+/** The number of a quarter written "III", "iii" or "3". */
+export function quarterNumber(token: string): number {
+  return ROMAN[token.toLowerCase()] ?? Number(token);
+}
 const SEP = String.raw`\s*(?:[\/.\-]|,?\s*nam)\s*`;
 
 interface Pattern {
@@ -47,7 +52,7 @@ const PATTERNS: Pattern[] = [
     kind: 'quarter',
     re: new RegExp(String.raw`(?<![\p{L}])quy\s+(iv|i{1,3}|[1-4])(?![\p{L}\p{N}])${SEP}(\d{4})(?![\p{N}])`, 'gu'),
     build(m) {
-      const q = ROMAN[m[1]!] ?? Number(m[1]);
+      const q = quarterNumber(m[1]!);
       const y = Number(m[2]);
       if (!(q >= 1 && q <= 4) || !isValidDate(y, 1, 1)) return undefined;
       return [isoDate(y, q * 3 - 2, 1), isoDate(y, q * 3, daysInMonth(y, q * 3))];
