@@ -51,6 +51,23 @@ describe.skipIf(!PG_SERVER_URL)('PostgresStore', () => {
     }
   });
 
+  it('the inbox\'s presence session ending after close() does not crash the process', async () => {
+    const url = await database();
+    const a = await open(url);
+    await a.inbox.presence();
+    const { rows } = await a.pool.query<{ pid: number }>(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()`);
+    expect(rows.length).toBeGreaterThan(0);
+    await a.inbox.close();
+    // The session goes on in the pool; the server ending it now reaches the released client's error handler.
+    const killer = new pg.Client({ connectionString: url });
+    await killer.connect();
+    await killer.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+    await killer.end();
+    await new Promise((r) => setTimeout(r, 200));
+    // Still usable: the pool replaces the ended session.
+    expect((await a.pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one).toBe(1);
+  });
+
   it('a lease whose holder session dies is free at once for another instance', async () => {
     const url = await database();
     const a = await open(url);

@@ -127,8 +127,10 @@ export class PostgresInbox implements Inbox {
         if (rows[0]?.ok) {
           client.on('error', (err) => {
             // The lock went with the session: others may take this instance's rows over (bounded by attempts).
+            // An error after close() (the server ending the session) finds the client already returned.
+            if (released.has(client)) return;
             this.held = undefined;
-            client.release(err);
+            releaseOnce(client, err);
             this.onError?.(err);
           });
           return { owner, client };
@@ -283,11 +285,20 @@ export class PostgresInbox implements Inbox {
     if (!held) return;
     try {
       await held.client.query('SELECT pg_advisory_unlock($1, $2)', [PRESENCE_NAMESPACE, held.owner]);
-      held.client.release();
+      releaseOnce(held.client);
     } catch (err) {
-      held.client.release(err as Error);
+      releaseOnce(held.client, err as Error);
     }
   }
+}
+
+/** Presence clients already returned to the pool: pg-pool throws on a second release. */
+const released = new WeakSet<pg.PoolClient>();
+
+function releaseOnce(client: pg.PoolClient, err?: Error): void {
+  if (released.has(client)) return;
+  released.add(client);
+  client.release(err);
 }
 
 /** Update ids are numbers on Telegram, message ids on Zalo: numeric order when both are numbers. */
